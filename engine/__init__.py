@@ -1,0 +1,1 @@
+"""denialkb engine: claim facts, knowledge-base loading, compilation and decisions."""
