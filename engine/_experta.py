@@ -12,8 +12,8 @@ if not hasattr(collections, "Mapping"):  # Python >= 3.10
     collections.Mapping = collections.abc.Mapping  # type: ignore[attr-defined]
 
 import experta  # noqa: E402,TID251
-from experta import AS, NOT, TEST, Fact, KnowledgeEngine, Rule  # noqa: E402,TID251
+from experta import AS, EXISTS, MATCH, NOT, TEST, Fact, KnowledgeEngine, P, Rule  # noqa: E402,TID251
 
 EXPERTA_VERSION = getattr(experta, "__version__", "1.9.4")
 
-__all__ = ["AS", "NOT", "TEST", "Fact", "KnowledgeEngine", "Rule", "EXPERTA_VERSION"]
+__all__ = ["AS", "EXISTS", "MATCH", "NOT", "P", "TEST", "Fact", "KnowledgeEngine", "Rule", "EXPERTA_VERSION"]

@@ -1,0 +1,125 @@
+"""The ``denialkb`` command line: a thin layer over the library.
+
+It parses arguments, calls the library and formats the result. Library errors
+(:class:`~denialkb.engine.errors.DenialKBError`) become messages on stderr and exit
+code 2; a user mistake never shows a Python traceback.
+
+Exit codes of ``check``: 0 clean, 1 at least one denial or an undetermined outcome,
+2 invalid input or knowledge base (nothing decided).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+from denialkb.engine.errors import ClaimInvalidError, DenialKBError, UsageError
+
+FORMATS = click.Choice(["text", "json"])
+
+
+def _emit_error(err: DenialKBError, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(err.to_dict(), indent=2), err=True)
+    else:
+        click.echo(err.format(), err=True)
+
+
+def handle_errors(fn):
+    """Turn library errors into a message and exit 2 (JSON under ``--format json``)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DenialKBError as err:
+            _emit_error(err, kwargs.get("fmt", "text") or "text")
+            sys.exit(2)
+    return wrapper
+
+
+def get_decider(kb_dir):
+    from denialkb.engine.runtime import Decider
+
+    return Decider(kb_dir)
+
+
+def load_claims(files) -> list:
+    """Load and validate every file first: one bad file means nothing is decided."""
+    from denialkb.engine.claim import load_claim
+
+    docs, problems = [], []
+    for f in files:
+        try:
+            docs.append(load_claim(f))
+        except ClaimInvalidError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise ClaimInvalidError(problems)
+    seen = {}
+    dup = []
+    for d in docs:
+        if d.claim_id in seen:
+            from denialkb.engine.errors import Problem
+
+            dup.append(Problem("claim_invalid", f"claim id '{d.claim_id}' is also used by {seen[d.claim_id]}",
+                               d.file, place="claim.id", expected="claim ids unique within a batch"))
+        seen[d.claim_id] = d.file
+    if dup:
+        raise ClaimInvalidError(dup)
+    return docs
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="denialkb")
+def main():
+    """denialkb: explain how an oncology drug claim could be denied."""
+
+
+kb_option = click.option("--kb", "kb_dir", type=click.Path(file_okay=False), default=None,
+                         help="Knowledge-base directory (default: the shipped KB).")
+format_option = click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
+                             help="Output format.")
+as_of_option = click.option("--as-of", "as_of", default=None, metavar="DATE",
+                            help="Decide with the rules and tables in force on DATE instead of each date of service.")
+
+
+def _check_date(as_of):
+    import datetime as dt
+
+    if as_of is None:
+        return None
+    try:
+        dt.date.fromisoformat(as_of)
+    except ValueError:
+        from denialkb.engine.errors import Problem
+
+        raise UsageError([Problem("usage_error", f"--as-of: '{as_of}' is not a date",
+                                  expected="an ISO date like 2024-03-15")]) from None
+    return as_of
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@format_option
+@kb_option
+@as_of_option
+@handle_errors
+def check(files, fmt, kb_dir, as_of):
+    """Decide claim documents (YAML or JSON) and print their decision records."""
+    from denialkb.engine.record import render_text, to_json
+
+    as_of = _check_date(as_of)
+    docs = load_claims(files)
+    decider = get_decider(kb_dir)
+    records = [decider.check_document(d, as_of) for d in docs]
+    if fmt == "json":
+        click.echo(to_json(records[0] if len(records) == 1 else records), nl=False)
+    else:
+        click.echo("\n".join(render_text(r) for r in records), nl=False)
+    sys.exit(0 if all(r["outcome"] == "clean" for r in records) else 1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

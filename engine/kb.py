@@ -1,0 +1,499 @@
+"""Loading a knowledge base: YAML tables, payer profiles, rules and golden cases.
+
+Every file is parsed safely, validated against ``schemas/kb.schema.json`` and then
+checked for references (facts, codes, drugs, payers, CARC/RARC, code sets, findings),
+duplicate ids and cycles among findings. All problems of all files are collected and
+reported at once as ``path:line:col: RULE-ID: code: message``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+from denialkb.engine.conditions import (
+    LIST_OPS,
+    PRESENCE_OPS,
+    ConditionSyntaxError,
+    FindingRef,
+    Leaf,
+    ValueSet,
+    finding_refs,
+    parse_condition,
+    walk,
+)
+from denialkb.engine.errors import KBInvalidError, Problem, did_you_mean
+from denialkb.engine.facts import fact_catalog, normalize_ndc
+from denialkb.engine.validation import schema_problem
+from denialkb.engine.yamlio import Loaded, LoadError, load_document
+
+SECTIONS = ("kb", "hcpcs", "drugs", "drug_classes", "code_sets", "modifiers", "carc", "rarc",
+            "payer", "rules", "cases")
+TEMPLATE_RE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+
+
+def default_kb_dir() -> Path:
+    """The knowledge base shipped with the package."""
+    return Path(str(resources.files("denialkb.kb")))
+
+
+@dataclass
+class Rule:
+    """One rule, as data. ``when`` is the parsed condition tree."""
+
+    id: str
+    title: str
+    level: str
+    scope: dict
+    when: object
+    conclusion: str  # "finding" | "denial"
+    finding: str | None
+    denial: dict | None
+    explanation: str
+    remedy: str
+    sources: list
+    confidence: str
+    file: str
+    line: int
+    col: int
+    order: int
+    raw: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def concludes(self) -> str:
+        """The id of what this rule concludes: a finding id, or its own id for a denial."""
+        return self.finding if self.conclusion == "finding" else self.id
+
+    def get(self, key, default=None):
+        return self.raw.get(key, default)
+
+
+@dataclass
+class Payer:
+    id: str
+    name: str
+    settings: dict
+    prior_auth: list
+    unit_limits: list
+    step_therapy: list
+    file: str
+    raw: dict = field(repr=False, default_factory=dict)
+
+
+@dataclass
+class Case:
+    """A golden case: a claim (inline or ``base`` + ``set``/``unset``) and what must come out."""
+
+    id: str
+    raw: dict
+    file: str
+    line: int
+    col: int
+
+    @property
+    def fires(self) -> list:
+        return self.raw.get("fires", [])
+
+    @property
+    def near_miss(self) -> list:
+        return self.raw.get("near_miss", [])
+
+
+@dataclass
+class KnowledgeBase:
+    """A loaded, checked knowledge base. Build one with :func:`load_kb`."""
+
+    root: Path
+    version: str
+    files: list
+    hcpcs: dict
+    drugs: dict
+    drug_classes: dict
+    code_sets: dict
+    modifiers: dict
+    carc: dict
+    rarc: dict
+    payers: dict
+    rules: list
+    cases: list
+    warnings: list = field(default_factory=list)
+    positions: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self.aliases: dict[str, str] = {}
+        self.class_members: dict[str, set] = {c: set() for c in self.drug_classes}
+        self.ndc_index: dict[str, tuple] = {}
+        for name, d in self.drugs.items():
+            self.aliases[name.lower()] = name
+            for a in d.get("aliases", []):
+                self.aliases[a.lower()] = name
+            for c in d.get("classes", []):
+                self.class_members.setdefault(c, set()).add(name)
+            for p in d.get("products", []):
+                self.ndc_index[normalize_ndc(p["ndc"])] = (name, p)
+        self.rules_by_id = {r.id: r for r in self.rules}
+        self.finding_rules: dict[str, list] = {}
+        for r in self.rules:
+            if r.conclusion == "finding":
+                self.finding_rules.setdefault(r.finding, []).append(r)
+        self._sets: dict = {}
+
+    def canonical_drug(self, name: str) -> str | None:
+        """Generic name for a drug name or brand alias (case-insensitive), or None."""
+        return self.aliases.get(str(name).strip().lower())
+
+    def value_set(self, kind: str, name: str) -> ValueSet:
+        """The :class:`ValueSet` of a code set or a drug class."""
+        key = (kind, name)
+        if key not in self._sets:
+            if kind == "code_set":
+                items = [c.replace(".", "") if not c.endswith("*") else c.replace(".", "")
+                         for c in self.code_sets[name]["codes"]]
+                items = [_dotted(c) for c in items]
+            else:
+                items = sorted(self.class_members.get(name, ()))
+            self._sets[key] = ValueSet(name, items)
+        return self._sets[key]
+
+    def findings(self) -> list[str]:
+        return sorted(self.finding_rules)
+
+    def payer_setting_names(self) -> set:
+        return {k for p in self.payers.values() for k in p.settings}
+
+    def dosing_keys(self) -> set:
+        return {k for d in self.drugs.values() for k in d.get("dosing", {})}
+
+
+def _dotted(code: str) -> str:
+    """ICD-10-CM codes are stored with the dot after the third character (C50911 -> C50.911)."""
+    star = code.endswith("*")
+    c = code.rstrip("*")
+    if len(c) > 3 and c[0].isalpha() and c[1].isdigit():
+        c = c[:3] + "." + c[3:]
+    return c + ("*" if star else "")
+
+
+@lru_cache(maxsize=1)
+def _kb_validator():
+    text = resources.files("denialkb.engine").joinpath("schemas/kb.schema.json").read_text("utf-8")
+    schema = json.loads(text)
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def kb_files(root: Path) -> list[Path]:
+    """Every YAML file of a KB directory, in a stable order."""
+    files = [p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+             and not p.relative_to(root).as_posix().startswith("cases/base/")]  # claim documents
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def kb_version(root: Path, files: list[Path]) -> str:
+    """Content hash of the files that decide claims (golden cases excluded)."""
+    h = hashlib.sha256()
+    for p in files:
+        rel = p.relative_to(root).as_posix()
+        if rel.startswith("cases/"):
+            continue
+        h.update(rel.encode() + b"\0" + p.read_bytes() + b"\0")
+    return "sha256:" + h.hexdigest()
+
+
+class _Collector:
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+        self.loaded: dict[str, Loaded] = {}
+
+    def rel(self, path) -> str:
+        try:
+            return Path(path).relative_to(self.root.parent).as_posix()
+        except ValueError:
+            return str(path)
+
+    def add(self, code, msg, file="", path=(), rule="", expected="", hint="", severity="error"):
+        line = col = 0
+        if file in self.loaded and path is not None:
+            line, col = self.loaded[file].mark(path)
+        self.problems.append(Problem(code, msg, file, line, col, "", rule, expected, hint, severity))
+
+
+def load_kb(root: str | Path | None = None, *, strict: bool = True) -> KnowledgeBase:
+    """Load and check the knowledge base in ``root`` (default: the shipped KB).
+
+    Raises
+    ------
+    KBInvalidError
+        With every problem of every file, when any error is found (``strict``).
+    """
+    kb, problems = check_kb(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors and strict:
+        raise KBInvalidError(problems)
+    if kb is None:
+        raise KBInvalidError(problems)
+    kb.warnings = [p for p in problems if p.severity != "error"]
+    return kb
+
+
+def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load the KB and return it (or None when unusable) with all problems found."""
+    root = Path(root) if root is not None else default_kb_dir()
+    col = _Collector(root)
+    if not root.is_dir():
+        col.add("kb_parse_error", f"knowledge-base directory not found: {root}", str(root))
+        return None, col.problems
+    files = kb_files(root)
+    if not files:
+        col.add("kb_parse_error", "no YAML files in the knowledge-base directory", str(root),
+                hint="a KB holds tables/, payers/, rules/ and cases/ folders of .yaml files")
+        return None, col.problems
+    tables = {k: {} for k in ("hcpcs", "drugs", "drug_classes", "code_sets", "modifiers", "carc", "rarc")}
+    table_where: dict = {}
+    payers: dict = {}
+    raw_rules: list = []
+    raw_cases: list = []
+    validator = _kb_validator()
+    for path in files:
+        name = col.rel(path)
+        try:
+            loaded = load_document(path, "kb_parse_error")
+        except LoadError as e:
+            p = e.problem
+            col.problems.append(Problem(p.code, p.message, name, p.line, p.col, expected=p.expected, hint=p.hint))
+            continue
+        loaded.file = name
+        col.loaded[name] = loaded
+        data = loaded.data
+        if data is None:
+            col.add("kb_schema_error", "file is empty", name, ())
+            continue
+        if not isinstance(data, dict):
+            col.add("kb_schema_error", "expected a mapping of sections", name, (),
+                    expected="sections: " + ", ".join(SECTIONS))
+            continue
+        errs = list(validator.iter_errors(data))
+        for err in errs:
+            p = schema_problem(err, name, loaded.marks, "kb_schema_error")
+            rule = _rule_id_at(data, tuple(err.absolute_path))
+            col.problems.append(Problem(p.code, f"{p.place}: {p.message}" if p.place else p.message,
+                                        name, p.line, p.col, "", rule, p.expected, p.hint))
+        if errs:
+            continue
+        for section, value in data.items():
+            if section in tables:
+                for key, row in value.items():
+                    if key in tables[section]:
+                        col.add("kb_duplicate_id", f"{section} entry '{key}' is defined twice "
+                                f"(also in {table_where[(section, key)]})", name, (section, key))
+                        continue
+                    tables[section][key] = row
+                    table_where[(section, key)] = name
+                    col_pos = loaded.mark((section, key))
+                    row_pos = (name, col_pos)
+                    table_where[(section, key, "pos")] = row_pos
+            elif section == "payer":
+                pid = value["id"]
+                if pid in payers:
+                    col.add("kb_duplicate_id", f"payer '{pid}' is defined twice (also in {payers[pid].file})",
+                            name, ("payer", "id"))
+                    continue
+                payers[pid] = Payer(pid, value["name"], value.get("settings", {}), value.get("prior_auth", []),
+                                    value.get("unit_limits", []), value.get("step_therapy", []), name, value)
+            elif section == "rules":
+                for i, r in enumerate(value):
+                    raw_rules.append((name, ("rules", i), r))
+            elif section == "cases":
+                for i, c in enumerate(value):
+                    raw_cases.append((name, ("cases", i), c))
+    # rules
+    rules: list[Rule] = []
+    seen: dict = {}
+    for order, (fname, path, r) in enumerate(raw_rules):
+        rid = r["id"]
+        if rid in seen:
+            col.add("kb_duplicate_id", f"rule id '{rid}' is used twice (also at {seen[rid]})", fname,
+                    path + ("id",), rid)
+            continue
+        line, c = col.loaded[fname].mark(path)
+        seen[rid] = f"{fname}:{line}"
+        try:
+            when = parse_condition(r["when"], path + ("when",))
+        except ConditionSyntaxError as e:
+            col.add("kb_schema_error", e.message, fname, e.path, rid, e.expected, e.hint)
+            continue
+        concl = "finding" if "finding" in r["conclude"] else "denial"
+        rules.append(Rule(rid, r["title"], r["level"], r.get("scope", {}), when, concl,
+                          r["conclude"].get("finding"), r["conclude"].get("denial"), r["explanation"],
+                          r["remedy"], r["sources"], r["confidence"], fname, line, c, order, r))
+    cases = []
+    seen_cases: dict = {}
+    for fname, path, c in raw_cases:
+        line, cc = col.loaded[fname].mark(path)
+        if c["id"] in seen_cases:
+            col.add("kb_duplicate_id", f"case id '{c['id']}' is used twice (also at {seen_cases[c['id']]})",
+                    fname, path + ("id",))
+            continue
+        seen_cases[c["id"]] = f"{fname}:{line}"
+        cases.append(Case(c["id"], c, fname, line, cc))
+    kb = KnowledgeBase(root, kb_version(root, files), [col.rel(f) for f in files], tables["hcpcs"],
+                       tables["drugs"], tables["drug_classes"], tables["code_sets"], tables["modifiers"],
+                       tables["carc"], tables["rarc"], payers, rules, cases)
+    kb.positions = table_where
+    _check_references(kb, col)
+    return kb, col.problems
+
+
+def _rule_id_at(data: dict, path: tuple) -> str:
+    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+        try:
+            rid = data["rules"][path[1]].get("id", "")
+            return rid if isinstance(rid, str) else ""
+        except (IndexError, AttributeError):
+            return ""
+    return ""
+
+
+def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
+    catalog = fact_catalog(kb)
+    rule_path = {}
+    for fname, ld in col.loaded.items():
+        data = ld.data if isinstance(ld.data, dict) else {}
+        for i, r in enumerate(data.get("rules", []) if isinstance(data.get("rules"), list) else []):
+            if isinstance(r, dict) and isinstance(r.get("id"), str):
+                rule_path.setdefault(r["id"], (fname, ("rules", i)))
+
+    def add(rule, code, msg, sub=(), expected="", hint="", severity="error"):
+        fname, base = rule_path.get(rule.id, (rule.file, ()))
+        col.add(code, msg, fname, base + tuple(sub), rule.id, expected, hint, severity)
+
+    concluded = {r.finding for r in kb.rules if r.conclusion == "finding"}
+    finding_level: dict = {}
+    for r in kb.rules:
+        if r.conclusion == "finding":
+            if r.finding in kb.rules_by_id:
+                add(r, "kb_duplicate_id", f"finding id '{r.finding}' is also a rule id", ("conclude", "finding"),
+                    hint="give findings their own ids (rule ids name denials)")
+            prev = finding_level.setdefault(r.finding, r.level)
+            if prev != r.level:
+                add(r, "kb_schema_error", f"finding '{r.finding}' is concluded at {r.level} level here "
+                    f"and at {prev} level elsewhere", ("level",))
+        else:
+            d = r.denial
+            if d["carc"] not in kb.carc:
+                add(r, "kb_unknown_ref", f"unknown CARC '{d['carc']}'", ("conclude", "denial", "carc"),
+                    expected="a CARC listed in the carc table", hint=did_you_mean(d["carc"], kb.carc))
+            for j, rc in enumerate(d["rarc"]):
+                if rc not in kb.rarc:
+                    add(r, "kb_unknown_ref", f"unknown RARC '{rc}'", ("conclude", "denial", "rarc", j),
+                        expected="a RARC listed in the rarc table", hint=did_you_mean(rc, kb.rarc))
+        sc = r.scope
+        for j, code in enumerate(sc.get("codes", [])):
+            if code not in kb.hcpcs:
+                add(r, "kb_unknown_ref", f"unknown code '{code}' in scope", ("scope", "codes", j),
+                    hint=did_you_mean(code, kb.hcpcs))
+        for j, drug in enumerate(sc.get("drugs", [])):
+            if drug not in kb.drugs:
+                add(r, "kb_unknown_ref", f"unknown drug '{drug}' in scope", ("scope", "drugs", j),
+                    hint=did_you_mean(drug, kb.drugs))
+        for j, payer in enumerate(sc.get("payers", [])):
+            if payer not in kb.payers:
+                add(r, "kb_unknown_ref", f"unknown payer '{payer}' in scope", ("scope", "payers", j),
+                    hint=did_you_mean(payer, kb.payers))
+        if r.level == "claim" and (sc.get("codes") or sc.get("drugs")):
+            add(r, "kb_schema_error", "scope codes/drugs need a line-level rule", ("scope",),
+                hint="set 'level: line', or drop codes/drugs from the scope")
+        for node in walk(r.when):
+            if isinstance(node, FindingRef):
+                if node.finding not in concluded:
+                    add(r, "kb_unknown_ref", f"no rule concludes finding '{node.finding}'", node.path[1:] if False else node.path,
+                        hint=did_you_mean(node.finding, concluded))
+            elif isinstance(node, Leaf):
+                _check_leaf(kb, r, node, catalog, add)
+        for name in TEMPLATE_RE.findall(r.explanation):
+            if name not in catalog and not (r.level == "claim" and name.startswith("line.")):
+                add(r, "kb_unknown_ref", f"explanation names unknown fact '{{{name}}}'", ("explanation",),
+                    hint=did_you_mean(name, catalog))
+            elif r.level == "claim" and name.startswith("line."):
+                add(r, "kb_schema_error", f"explanation of a claim-level rule names line fact '{{{name}}}'",
+                    ("explanation",))
+    # cycles among findings
+    import networkx as nx
+
+    g = nx.DiGraph()
+    for r in kb.rules:
+        for ref in finding_refs(r.when):
+            g.add_edge(ref.finding, r.concludes, rule=r.id)
+    for cycle in sorted(nx.simple_cycles(g), key=lambda c: sorted(c)):
+        if not cycle:
+            continue
+        rid = g.edges[cycle[-1], cycle[0]]["rule"] if len(cycle) > 1 else g.edges[cycle[0], cycle[0]]["rule"]
+        add(kb.rules_by_id[rid], "kb_cycle", "findings depend on each other in a cycle: "
+            + " -> ".join(cycle + [cycle[0]]), ("when",), hint="a finding cannot (even indirectly) depend on itself")
+
+
+def _check_leaf(kb, r, leaf: Leaf, catalog: dict, add):
+    for fact in leaf.facts():
+        spec = catalog.get(fact)
+        sub = leaf.path if fact == leaf.fact else leaf.path + ("fact",)
+        if spec is None:
+            add(r, "kb_unknown_ref", f"unknown fact '{fact}'", sub, expected="a fact name from docs/facts.md",
+                hint=did_you_mean(fact, catalog))
+            return
+        if r.level == "claim" and fact.startswith("line."):
+            add(r, "kb_schema_error", f"claim-level rule uses line fact '{fact}'", sub,
+                hint="make the rule 'level: line', or derive a line finding and match it")
+    spec = catalog[leaf.fact]
+    if spec.type == "list" and leaf.op not in LIST_OPS + PRESENCE_OPS:
+        add(r, "kb_schema_error", f"'{leaf.op}' does not apply to list fact '{leaf.fact}'", leaf.path,
+            expected="one of: " + ", ".join(LIST_OPS + PRESENCE_OPS))
+    if spec.type != "list" and leaf.op in LIST_OPS:
+        add(r, "kb_schema_error", f"'{leaf.op}' applies to list facts; '{leaf.fact}' is a {spec.type}",
+            leaf.path, hint="use in / not_in for a single value")
+    if leaf.ref and leaf.ref[0] == "code_set" and leaf.ref[1] not in kb.code_sets:
+        add(r, "kb_unknown_ref", f"unknown code set '{leaf.ref[1]}'", leaf.path,
+            hint=did_you_mean(leaf.ref[1], kb.code_sets))
+    if leaf.ref and leaf.ref[0] == "drug_class" and leaf.ref[1] not in kb.drug_classes:
+        add(r, "kb_unknown_ref", f"unknown drug class '{leaf.ref[1]}'", leaf.path,
+            hint=did_you_mean(leaf.ref[1], kb.drug_classes))
+    if leaf.ref is None and leaf.op not in PRESENCE_OPS:
+        vals = leaf.operand if isinstance(leaf.operand, tuple) else (leaf.operand,)
+        if leaf.op == "matches":
+            return
+        for v in vals:
+            msg = _literal_problem(spec.type, v)
+            if msg:
+                add(r, "kb_schema_error", f"{leaf.fact}: {msg}", leaf.path)
+                return
+        if leaf.fact in ("line.code", "line.codes") or spec.type == "code":
+            for v in vals:
+                if v not in kb.hcpcs:
+                    add(r, "kb_unknown_ref", f"unknown code '{v}'", leaf.path, hint=did_you_mean(v, kb.hcpcs))
+        if spec.type == "drug" or spec.values == "drug":
+            for v in vals:
+                if v not in kb.drugs:
+                    add(r, "kb_unknown_ref", f"unknown drug '{v}'", leaf.path, hint=did_you_mean(v, kb.drugs))
+        if spec.values and isinstance(spec.values, tuple):
+            for v in vals:
+                if v not in spec.values:
+                    add(r, "kb_schema_error", f"{leaf.fact} is never '{v}'", leaf.path,
+                        expected="one of: " + ", ".join(map(str, spec.values)), hint=did_you_mean(v, map(str, spec.values)))
+
+
+def _literal_problem(typ: str, v) -> str:
+    if typ in ("num", "int") and (isinstance(v, bool) or not isinstance(v, (int, float))):
+        return f"expected a number, found {v!r}"
+    if typ == "bool" and not isinstance(v, bool):
+        return f"expected true or false, found {v!r}"
+    if typ == "date" and not (isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v)):
+        return f"expected an ISO date like 2024-03-15, found {v!r}"
+    if typ in ("str", "code", "drug", "list") and not isinstance(v, str):
+        return f"expected a string, found {v!r}"
+    return ""

@@ -1,0 +1,259 @@
+"""Decision records (FORMATS.md section 2) and their text form for people.
+
+Everything here is computed from the plain trace (:class:`~denialkb.engine.trace.Decision`)
+and the rules as data: explanation text is each rule's template filled with the facts
+it bound, never per-rule Python.
+"""
+
+from __future__ import annotations
+
+import json
+
+from denialkb.engine._experta import EXPERTA_VERSION
+from denialkb.engine.conditions import explain_condition, finding_refs, format_value, strip_findings
+from denialkb.engine.facts import fact_catalog, fact_source
+from denialkb.engine.kb import TEMPLATE_RE, KnowledgeBase
+from denialkb.engine.trace import Decision, fact_key
+
+STAGES = ("front_end", "adjudication", "post_payment_review")
+
+
+def fill_template(template: str, claim: dict, line: dict) -> str:
+    """Replace ``{fact.name}`` placeholders with formatted fact values."""
+    def sub(m):
+        name = m.group(1)
+        src = line if name.startswith("line.") else claim
+        return format_value(src.get(name)) if name in src else m.group(0)
+    return TEMPLATE_RE.sub(sub, template)
+
+
+def rule_applies(rule, facts) -> bool:
+    """Whether the rule's scope (payers, codes, drugs, dates) fits some part of this claim."""
+    sc = rule.scope
+    c = facts.claim
+    if sc.get("payers") and c.get("claim.payer") not in sc["payers"]:
+        return False
+    frm = sc.get("effective_from")
+    frm = None if frm in (None, "unknown") else frm
+    to = sc.get("effective_to")
+
+    def dated(d):
+        return not ((frm and d < frm) or (to and d > to))
+
+    if rule.level == "claim":
+        return dated(c["claim.in_force_date"])
+    for ln in facts.lines:
+        if sc.get("codes") and ln["line.code"] not in sc["codes"]:
+            continue
+        if sc.get("drugs") and ln["line.drug"] not in sc["drugs"]:
+            continue
+        if dated(ln["line.in_force_date"]):
+            return True
+    return False
+
+
+def denial_relevant_findings(kb: KnowledgeBase, facts=None) -> set:
+    """Findings that can change a denial (used, directly or through other findings) that
+    can apply to this claim (all denials when ``facts`` is None)."""
+    relevant: set = set()
+    denials = {r.id for r in kb.rules if r.conclusion == "denial" and (facts is None or rule_applies(r, facts))}
+    changed = True
+    while changed:
+        changed = False
+        for r in kb.rules:
+            if r.id in denials or r.finding in relevant:
+                for ref in finding_refs(r.when):
+                    if ref.finding not in relevant:
+                        relevant.add(ref.finding)
+                        changed = True
+    return relevant
+
+
+class _Builder:
+    def __init__(self, decision: Decision, kb: KnowledgeBase):
+        self.d = decision
+        self.kb = kb
+        self.cat = fact_catalog(kb)
+        self.lines = {ln["line.number"]: ln for ln in decision.facts.lines}
+
+    def line_facts(self, n):
+        return self.lines.get(n, {}) if n else {}
+
+    def because(self, rule, line_no) -> list:
+        ln = self.line_facts(line_no)
+        idx = ln.get("line.index")
+        _, leaves = explain_condition(strip_findings(rule.when), self.d.facts.claim, ln, self.kb.value_set,
+                                      rule.level == "line")
+        out = []
+        for lf in leaves:
+            item = lf.to_dict()
+            item.pop("result", None)
+            src = fact_source(lf.fact, idx, self.cat)
+            if src:
+                item["source"] = src
+            out.append(item)
+        for ref in finding_refs(rule.when):
+            if ref.negated:
+                out.append({"finding": ref.finding, "condition": "no_finding"})
+        return out
+
+    def derived_from(self, rule, line_no, seen=None) -> list:
+        """Findings in the chain below a conclusion, nearest first, each once."""
+        seen = [] if seen is None else seen
+        for ref in finding_refs(rule.when):
+            if ref.negated:
+                continue
+            for key in self.finding_keys(ref.finding, line_no):
+                fid = key.split(":", 1)[1].split("@")[0]
+                if fid not in seen:
+                    seen.append(fid)
+                for f in self.d.firings_of(key):
+                    self.derived_from(self.kb.rules_by_id[f.rule], f.line, seen)
+        return seen
+
+    def finding_keys(self, fid, line_no) -> list:
+        keys = []
+        if line_no and fact_key("finding", fid, line_no) in self.d.justifications:
+            keys.append(fact_key("finding", fid, line_no))
+        if fact_key("finding", fid, None) in self.d.justifications:
+            keys.append(fact_key("finding", fid, None))
+        if not line_no and not keys:
+            keys = sorted(k for k in self.d.justifications if k.startswith(f"finding:{fid}@"))
+        return keys
+
+
+def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
+    """The decision record of one claim, as a JSON-ready dict (FORMATS.md section 2)."""
+    b = _Builder(decision, kb)
+    c = decision.facts.claim
+    denials = []
+    stage_ix = {s: i for i, s in enumerate(STAGES)}
+    for f in decision.firings:
+        if f.kind != "denial" or not f.new:
+            continue
+        r = kb.rules_by_id[f.rule]
+        d = r.denial
+        ln = b.line_facts(f.line)
+        denials.append({
+            "id": r.id,
+            "title": r.title,
+            "line": f.line,
+            "stage": d["stage"],
+            "group": d["group"],
+            "carc": d["carc"],
+            "rarc": list(d["rarc"]),
+            "explanation": fill_template(r.explanation, c, ln),
+            "because": b.because(r, f.line),
+            "derived_from": b.derived_from(r, f.line),
+            "remedy": fill_template(r.remedy, c, ln),
+            "sources": list(r.sources),
+            "confidence": r.confidence,
+        })
+    denials.sort(key=lambda x: (x["line"] or 0, stage_ix[x["stage"]], kb.rules_by_id[x["id"]].order))
+    findings = []
+    for key in sorted(k for k in decision.justifications if k.startswith("finding:")):
+        fid = key.split(":", 1)[1].split("@")[0]
+        line = int(key.rsplit(":", 1)[1]) if "@line:" in key else None
+        just = []
+        for f in decision.firings_of(key):
+            r = kb.rules_by_id[f.rule]
+            just.append({"rule": r.id, "explanation": fill_template(r.explanation, c, b.line_facts(f.line)),
+                         "because": b.because(r, f.line), "derived_from": b.derived_from(r, f.line)})
+        findings.append({"id": fid, "line": line, "because": just[0]["because"], "justifications": just})
+    findings.sort(key=lambda x: (x["line"] or 0, x["id"]))
+    relevant = denial_relevant_findings(kb, decision.facts)
+    missing: dict = {}
+    for u in decision.unknowns:
+        r = kb.rules_by_id[u.rule]
+        if r.conclusion == "finding" and r.finding not in relevant:
+            continue
+        for fact in u.missing:
+            ln = b.line_facts(u.line)
+            entry = missing.setdefault(fact, {"fact": fact, "source": fact_source(fact, ln.get("line.index"), b.cat),
+                                              "needed_by": []})
+            tag = r.id + (f"@line:{u.line}" if u.line else "")
+            if tag not in entry["needed_by"]:
+                entry["needed_by"].append(tag)
+    missing_list = [missing[k] for k in sorted(missing)]
+    outcome = "denied" if denials else ("undetermined" if missing_list else "clean")
+    return {
+        "claim_id": decision.claim_id,
+        "kb_version": decision.kb_version,
+        "engine": {"name": "experta", "version": EXPERTA_VERSION},
+        "evaluated_as_of": decision.evaluated_as_of,
+        "outcome": outcome,
+        "payer": c.get("claim.payer"),
+        "denials": denials,
+        "findings": findings,
+        "missing_information": missing_list,
+        "trace": [f.to_dict() for f in decision.firings],
+    }
+
+
+def to_json(records) -> str:
+    """Stable JSON text: one object for one record, an array for several."""
+    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- text
+
+def _because_lines(items, indent) -> list:
+    out = []
+    for it in items:
+        if "finding" in it:
+            out.append(f"{indent}- no finding {it['finding']}")
+            continue
+        cond = it["condition"]
+        val = format_value(it["value"])
+        if cond in ("missing",):
+            s = f"{it['fact']} is absent"
+        elif cond == "exists":
+            s = f"{it['fact']} is present ({val})"
+        elif "compared_with" in it:
+            cw = it["compared_with"]
+            s = f"{it['fact']} = {val}, {cond.split()[0]} {cw['fact']} = {format_value(cw['value'])}"
+        else:
+            s = f"{it['fact']} = {val} ({cond})"
+        if it.get("source") and not it["source"].startswith(("computed", "kb ")):
+            s += f"   [{it['source']}]"
+        out.append(f"{indent}- {s}")
+    return out
+
+
+def render_text(record: dict) -> str:
+    """The decision record for a person: outcome, then each denial with its chain of reasons."""
+    out = []
+    n = len(record["denials"])
+    head = f"{record['claim_id']}: {record['outcome'].upper()}"
+    if n:
+        head += f" ({n} denial{'s' if n != 1 else ''})"
+    out.append(head)
+    out.append(f"  payer {record.get('payer')}, evaluated as of {record['evaluated_as_of']}, kb {record['kb_version'][:19]}")
+    findings = {(f["id"], f["line"]): f for f in record["findings"]}
+    for i, d in enumerate(record["denials"], 1):
+        where = f"line {d['line']}" if d["line"] else "claim"
+        out.append("")
+        out.append(f"  {i}. {d['id']} ({where}): {d['title']}")
+        rarc = f" + {', '.join(d['rarc'])}" if d["rarc"] else ""
+        out.append(f"     {d['stage'].replace('_', ' ')}: {d['group']}-{d['carc']}{rarc}")
+        out.append(f"     Denied because {d['explanation']}")
+        out.extend(_because_lines(d["because"], "       "))
+        for fid in d["derived_from"]:
+            f = findings.get((fid, d["line"])) or findings.get((fid, None)) or next(
+                (v for k, v in findings.items() if k[0] == fid), None)
+            if f is None:
+                continue
+            for j in f["justifications"]:
+                out.append(f"       because {fid} ({j['rule']}): {j['explanation']}")
+                out.extend(_because_lines(j["because"], "         "))
+        out.append(f"     Remedy: {d['remedy']}")
+        out.append(f"     Sources: {'; '.join(d['sources'])}")
+    if record["missing_information"]:
+        out.append("")
+        out.append("  Missing information (would decide it):")
+        for m in record["missing_information"]:
+            src = f" [{m['source']}]" if m.get("source") and not m["source"].startswith(("computed", "kb ")) else ""
+            out.append(f"    - {m['fact']}{src}: needed by {', '.join(m['needed_by'])}")
+    if record["outcome"] == "clean":
+        out.append("  No denial found by the knowledge base.")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,103 @@
+"""Deciding claims: one compiled engine per KB version, ``reset()`` per claim.
+
+>>> from denialkb.engine.runtime import Decider
+>>> decider = Decider()                      # loads and compiles the shipped KB once
+>>> # record = decider.check_file("examples/pertuzumab-clean-medicare.yaml")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from denialkb.engine.claim import ClaimDocument, load_claim
+from denialkb.engine.compiler import ClaimFact, CompiledKB, LineFact, Values, compile_kb
+from denialkb.engine.conditions import explain_condition, strip_findings
+from denialkb.engine.facts import ClaimFacts, enrich
+from denialkb.engine.kb import KnowledgeBase, load_kb
+from denialkb.engine.trace import Decision, Firing, Unknown, fact_key
+
+
+class Decider:
+    """Decides claims against one knowledge base.
+
+    The KB is loaded and compiled once; one experta engine is built once and reset for
+    every claim. Not thread-safe (experta's Rule descriptor is not): use one Decider per
+    thread, or processes.
+
+    Parameters
+    ----------
+    kb : KnowledgeBase or path, optional
+        The knowledge base, or its directory. Default: the shipped KB.
+    """
+
+    def __init__(self, kb: KnowledgeBase | str | Path | None = None):
+        self.kb = kb if isinstance(kb, KnowledgeBase) else load_kb(kb)
+        self.compiled: CompiledKB = compile_kb(self.kb)
+        self.engine = self.compiled.engine_class()
+
+    # ------------------------------------------------------------------ deciding
+    def decide(self, doc: ClaimDocument, as_of: str | None = None) -> Decision:
+        """Decide one validated claim document; return the plain trace."""
+        facts = enrich(doc, self.kb, as_of)
+        return self.decide_facts(facts)
+
+    def decide_facts(self, facts: ClaimFacts) -> Decision:
+        """Run the engine on already enriched facts."""
+        eng = self.engine
+        eng.reset()
+        unknown: list = []
+        c = facts.claim
+        declared = [ClaimFact(payer=c["claim.payer"], values=Values(c, unknown))]
+        for ln in facts.lines:
+            declared.append(LineFact(n=ln["line.number"], code=ln["line.code"], drug=ln["line.drug"],
+                                     values=Values(ln, unknown)))
+        eng.declare(*declared)
+        eng.run()
+        firings = [Firing(step, rule, line, matched, key, kind, new)
+                   for (step, rule, line, matched, key, kind, new) in eng.firings]
+        decision = Decision(c["claim.id"], self.kb.version, facts.as_of or c["claim.first_service_date"],
+                            facts, firings, {k: list(v) for k, v in eng.justifications.items()})
+        decision.unknowns = self._unknowns(facts, decision, unknown)
+        return decision
+
+    def _unknowns(self, facts: ClaimFacts, decision: Decision, candidates: list) -> list:
+        """Rules left undecided by absent facts, whose finding prerequisites did hold."""
+        if not candidates:
+            return []
+        present = set(decision.justifications)
+        by_line = {ln["line.number"]: ln for ln in facts.lines}
+        out = {}
+        for idx, n in sorted(set(candidates)):
+            cr = self.compiled.rules[idx]
+            r = cr.rule
+            line = n or None
+
+            def has(fid, line=line):
+                if line is not None and fact_key("finding", fid, line) in present:
+                    return True
+                return fact_key("finding", fid, None) in present or (
+                    line is None and any(k.startswith(f"finding:{fid}@") for k in present))
+
+            if not all(has(f) for f in cr.positive_refs) or any(has(f) for f in cr.negative_refs):
+                continue
+            ln = by_line.get(n, {})
+            res, leaves = explain_condition(strip_findings(r.when), facts.claim, ln, self.kb.value_set,
+                                            r.level == "line")
+            if res is not None:
+                continue
+            missing = tuple(sorted({lf.fact for lf in leaves if lf.result is None and lf.value is None}
+                                   | {lf.required_fact for lf in leaves
+                                      if lf.result is None and lf.required_fact and lf.required is None}))
+            out[(r.id, line)] = Unknown(r.id, line, missing)
+        return [out[k] for k in sorted(out, key=lambda k: (k[1] or 0, k[0]))]
+
+    # ------------------------------------------------------------------ helpers
+    def check_document(self, doc: ClaimDocument, as_of: str | None = None) -> dict:
+        """Decide a document and return its decision record (FORMATS.md section 2)."""
+        from denialkb.engine.record import build_record
+
+        return build_record(self.decide(doc, as_of), self.kb, doc)
+
+    def check_file(self, path, as_of: str | None = None) -> dict:
+        """Load, validate and decide one claim file; return its decision record."""
+        return self.check_document(load_claim(path), as_of)

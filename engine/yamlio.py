@@ -1,0 +1,212 @@
+"""Safe, bounded loading of YAML and JSON documents, keeping source positions.
+
+Only PyYAML's safe constructors are used: no Python object tags, no code execution.
+Anchors and aliases are refused (they are how "billion laughs" documents blow up),
+and size, depth and node counts are bounded so absurd inputs fail fast with a message.
+Every mapping key and sequence item keeps its ``line:col`` so errors can point at it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from denialkb.engine.errors import Problem
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 40
+MAX_NODES = 200_000
+
+
+@dataclass
+class Loaded:
+    """A parsed document and the positions of its parts.
+
+    ``marks`` maps a path tuple (keys and indexes) to ``(line, col)``, 1-based.
+    """
+
+    data: object
+    marks: dict
+    file: str
+
+    def mark(self, path: tuple) -> tuple[int, int]:
+        """Position of ``path``, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.marks:
+                return self.marks[path]
+            path = path[:-1]
+        return self.marks.get((), (1, 1))
+
+
+class LoadError(Exception):
+    """The text is not a readable document; carries one :class:`Problem`."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(problem.format())
+
+
+def _problem(code, file, msg, line=0, col=0, expected="", hint=""):
+    return LoadError(Problem(code=code, message=msg, file=file, line=line, col=col,
+                             expected=expected, hint=hint))
+
+
+def read_text(path: str | Path, code: str, max_bytes: int = MAX_BYTES) -> str:
+    """Read a UTF-8 text file, refusing huge or binary files with a clear message."""
+    p = Path(path)
+    name = str(path)
+    try:
+        size = p.stat().st_size
+    except FileNotFoundError:
+        raise _problem(code, name, "file not found") from None
+    except OSError as e:
+        raise _problem(code, name, f"cannot read file: {e.strerror}") from None
+    if p.is_dir():
+        raise _problem(code, name, "is a directory, expected a file")
+    if size > max_bytes:
+        raise _problem(code, name, f"file is {size} bytes, larger than the {max_bytes} byte limit",
+                       expected="one claim (or one KB file) per file, well under the limit")
+    raw = p.read_bytes()
+    return decode_text(raw, name, code)
+
+
+def decode_text(raw: bytes, name: str, code: str) -> str:
+    if b"\x00" in raw[:8192]:
+        raise _problem(code, name, "file is binary (contains NUL bytes), expected YAML or JSON text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise _problem(code, name, f"file is not UTF-8 text (byte {e.start})",
+                       expected="a UTF-8 YAML or JSON text file") from None
+
+
+class _Builder:
+    def __init__(self, file: str, code: str, max_depth: int, max_nodes: int):
+        self.file = file
+        self.code = code
+        self.max_depth = max_depth
+        self.max_nodes = max_nodes
+        self.nodes = 0
+        self.marks: dict = {}
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def build(self, node, path=(), depth=0):
+        self.nodes += 1
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        if self.nodes > self.max_nodes:
+            raise _problem(self.code, self.file, f"document has more than {self.max_nodes} values",
+                           line, col)
+        if depth > self.max_depth:
+            raise _problem(self.code, self.file, f"document is nested deeper than {self.max_depth} levels",
+                           line, col)
+        self.marks.setdefault(path, (line, col))
+        if isinstance(node, yaml.MappingNode):
+            out = {}
+            for knode, vnode in node.value:
+                if knode.tag == "tag:yaml.org,2002:merge":
+                    raise _problem(self.code, self.file, "YAML merge keys ('<<') are not supported",
+                                   knode.start_mark.line + 1, knode.start_mark.column + 1)
+                key = self.build(knode, path + ("<key>",), depth + 1)
+                if isinstance(key, (list, dict)):
+                    raise _problem(self.code, self.file, "a mapping key must be a scalar",
+                                   knode.start_mark.line + 1, knode.start_mark.column + 1)
+                if key in out:
+                    raise _problem(self.code, self.file, f"duplicate key '{key}'",
+                                   knode.start_mark.line + 1, knode.start_mark.column + 1,
+                                   hint="each key may appear once in a mapping")
+                self.marks[path + (key,)] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
+                out[key] = self.build(vnode, path + (key,), depth + 1)
+            self.marks.pop(path + ("<key>",), None)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # dates stay ISO strings; validators check them with a place
+        try:
+            return self.constructor.construct_object(node)
+        except ValueError as e:  # e.g. a date like 2024-02-30
+            raise _problem(self.code, self.file, f"invalid value {node.value!r}: {e}", line, col) from None
+
+
+class _NoAliasComposer(yaml.SafeLoader):
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _problem("", "", "", event.start_mark.line + 1, event.start_mark.column + 1)
+        return super().compose_node(parent, index)
+
+
+def parse_yaml(text: str, file: str, code: str, max_depth: int = MAX_DEPTH,
+               max_nodes: int = MAX_NODES) -> Loaded:
+    """Parse one YAML document safely; raise :class:`LoadError` with a position."""
+    loader = _NoAliasComposer(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except LoadError as e:
+            p = e.problem
+            raise _problem(code, file, "YAML anchors and aliases are not allowed", p.line, p.col,
+                           hint="write the value out in full") from None
+        except yaml.composer.ComposerError as e:
+            m = e.problem_mark
+            raise _problem(code, file, "expected a single YAML document, found several",
+                           m.line + 1 if m else 0, m.column + 1 if m else 0) from None
+        except yaml.MarkedYAMLError as e:
+            m = e.problem_mark or e.context_mark
+            msg = (e.problem or e.context or "invalid YAML").strip()
+            raise _problem(code, file, f"invalid YAML: {msg}", m.line + 1 if m else 0,
+                           m.column + 1 if m else 0) from None
+        except yaml.YAMLError as e:
+            raise _problem(code, file, f"invalid YAML: {e}") from None
+        except RecursionError:
+            raise _problem(code, file, f"document is nested deeper than {max_depth} levels") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return Loaded(None, {}, file)
+    b = _Builder(file, code, max_depth, max_nodes)
+    try:
+        data = b.build(node)
+    except yaml.constructor.ConstructorError as e:
+        m = e.problem_mark
+        raise _problem(code, file, f"invalid value: {e.problem}", m.line + 1 if m else 0,
+                       m.column + 1 if m else 0) from None
+    return Loaded(data, b.marks, file)
+
+
+def _depth(obj, limit, d=0):
+    if d > limit:
+        return True
+    if isinstance(obj, dict):
+        return any(_depth(v, limit, d + 1) for v in obj.values())
+    if isinstance(obj, list):
+        return any(_depth(v, limit, d + 1) for v in obj)
+    return False
+
+
+def parse_json(text: str, file: str, code: str, max_depth: int = MAX_DEPTH) -> Loaded:
+    """Parse JSON with the standard library; positions only for syntax errors."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise _problem(code, file, f"invalid JSON: {e.msg}", e.lineno, e.colno) from None
+    except RecursionError:
+        raise _problem(code, file, f"document is nested deeper than {max_depth} levels") from None
+    if _depth(data, max_depth):
+        raise _problem(code, file, f"document is nested deeper than {max_depth} levels")
+    return Loaded(data, {}, file)
+
+
+def load_document(path: str | Path, code: str, max_bytes: int = MAX_BYTES) -> Loaded:
+    """Load a YAML or JSON file (chosen by extension; ``.json`` is JSON, else YAML)."""
+    text = read_text(path, code, max_bytes)
+    return parse_text(text, str(path), code)
+
+
+def parse_text(text: str, name: str, code: str) -> Loaded:
+    if name.lower().endswith(".json"):
+        return parse_json(text, name, code)
+    return parse_yaml(text, name, code)
