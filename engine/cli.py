@@ -121,5 +121,24 @@ def check(files, fmt, kb_dir, as_of):
     sys.exit(0 if all(r["outcome"] == "clean" for r in records) else 1)
 
 
+# Command groups live in their own modules (each adds commands to `main`); a module that is
+# not there is skipped, so features land independently.
+COMMAND_MODULES = ("cli_queries", "cli_graph", "cli_kbtools", "cli_audit", "cli_formats")
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for mod in COMMAND_MODULES:
+        name = f"denialkb.engine.{mod}"
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+
+
+_register_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
