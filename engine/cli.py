@@ -138,7 +138,10 @@ def _register_commands() -> None:
                 raise
 
 
-_register_commands()
-
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # run the registered copy of `main` (python -m imports this file a second time as __main__)
+    from denialkb.engine.cli import main as registered_main
+
+    registered_main()
+else:
+    _register_commands()
