@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from .errors import PayerMappingError
+from denialkb.engine.formats.errors import PayerMappingError
 
 
 @dataclass

@@ -38,8 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from .errors import ClinicalMergeError, Finding
+from denialkb.engine.formats.errors import ClinicalMergeError, Finding
 
 __all__ = ["SECTIONS", "ClinicalMatch", "load_clinical", "match_clinical", "merge_clinical"]
 
@@ -72,8 +71,10 @@ def load_clinical(path: str | Path) -> dict:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{mark.line + 1}:{mark.column + 1}" if mark else (
-            f"{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else "1"
+        where = (
+            f"{mark.line + 1}:{mark.column + 1}"
+            if mark
+            else (f"{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else "1")
         )
         raise ClinicalMergeError(
             f"cannot parse: {getattr(exc, 'problem', None) or exc}",
@@ -182,7 +183,9 @@ def _merge(ours: Any, theirs: Any, path: str, conflicts: list[Finding]) -> Any:
         out = dict(ours)
         for key, value in theirs.items():
             sub = f"{path}.{key}"
-            out[key] = _merge(ours[key], value, sub, conflicts) if key in ours else copy.deepcopy(value)
+            out[key] = (
+                _merge(ours[key], value, sub, conflicts) if key in ours else copy.deepcopy(value)
+            )
         return out
     if isinstance(ours, list) and isinstance(theirs, list) and path not in _EXACT_LISTS:
         out = list(ours)
@@ -238,7 +241,9 @@ def match_clinical(folder: str | Path, documents: list[dict]) -> list[ClinicalMa
         if claim_id and claim_id in by_stem:
             out.append(ClinicalMatch(doc, by_stem[claim_id], "file_name"))
             continue
-        by_claim = [p for p, d in loaded.items() if str((d.get("claim") or {}).get("id")) == claim_id]
+        by_claim = [
+            p for p, d in loaded.items() if str((d.get("claim") or {}).get("id")) == claim_id
+        ]
         if claim_id and by_claim:
             if len(by_claim) > 1:
                 raise _ambiguous(claim_id, "claim.id", by_claim)
@@ -262,8 +267,7 @@ def match_clinical(folder: str | Path, documents: list[dict]) -> list[ClinicalMa
 
 def _ambiguous(value: str, field: str, paths: list[Path]) -> ClinicalMergeError:
     return ClinicalMergeError(
-        f"{len(paths)} clinical files match {field} {value!r}: "
-        + ", ".join(p.name for p in paths),
+        f"{len(paths)} clinical files match {field} {value!r}: " + ", ".join(p.name for p in paths),
         code="clinical_ambiguous",
         file=str(paths[0].parent),
         location=field,

@@ -19,10 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
+from denialkb.engine.formats._common import (
+    ConvertedClaim,
+    PayerMap,
+    as_payer_map,
+    hyphenated_ndc,
+    number,
+)
+from denialkb.engine.formats.errors import Finding, InvalidFhirError, UnsupportedFhirError
 from fhir.resources.R4B import get_fhir_model_class
-
-from ._common import ConvertedClaim, PayerMap, as_payer_map, hyphenated_ndc, number
-from .errors import Finding, InvalidFhirError, UnsupportedFhirError
 
 __all__ = ["read_fhir", "HER2_IHC_LOINC", "HER2_ISH_LOINC", "LVEF_LOINC"]
 
@@ -172,7 +177,7 @@ def read_fhir(
     pmap = as_payer_map(payer_map)
     entries = [e["resource"] for e in bundle.get("entry") or []]
     index: dict[str, dict] = {}
-    for entry, res in zip(bundle.get("entry") or [], entries):
+    for entry, res in zip(bundle.get("entry") or [], entries, strict=True):
         if entry.get("fullUrl"):
             index[entry["fullUrl"]] = res
         if res.get("id"):
@@ -184,7 +189,9 @@ def read_fhir(
     claims = [(i, r) for i, r in enumerate(entries) if r["resourceType"] == "Claim"]
     if not claims:
         raise UnsupportedFhirError(
-            "the Bundle holds no Claim resource", file=name, location="entry",
+            "the Bundle holds no Claim resource",
+            file=name,
+            location="entry",
             expected="at least one Claim",
         )
     out = []
@@ -391,9 +398,11 @@ def _her2_ihc(obs: dict) -> str | None:
     if obs.get("valueString"):
         values.append(obs["valueString"])
     concept = obs.get("valueCodeableConcept") or {}
-    values += [concept.get("text") or ""] + [
-        c.get("code") or "" for c in concept.get("coding") or []
-    ] + [c.get("display") or "" for c in concept.get("coding") or []]
+    values += (
+        [concept.get("text") or ""]
+        + [c.get("code") or "" for c in concept.get("coding") or []]
+        + [c.get("display") or "" for c in concept.get("coding") or []]
+    )
     for value in values:
         m = re.fullmatch(r"\s*([0-3])\s*(\+)?\s*", value or "")
         if m:
@@ -430,7 +439,9 @@ def _clinical(resources: list[dict], warnings: list[str]) -> dict:
                 warnings.append(f"Observation {rid}: status {res['status']} (ignored)")
                 continue
             codes = set(_codes(res.get("code"), LOINC))
-            when = _date(res.get("effectiveDateTime") or (res.get("effectivePeriod") or {}).get("start"))
+            when = _date(
+                res.get("effectiveDateTime") or (res.get("effectivePeriod") or {}).get("start")
+            )
             if codes & HER2_IHC_LOINC:
                 value = _her2_ihc(res)
                 if value is None:
@@ -440,7 +451,9 @@ def _clinical(resources: list[dict], warnings: list[str]) -> dict:
             elif codes & HER2_ISH_LOINC:
                 value = _her2_ish(res)
                 if value is None:
-                    warnings.append(f"Observation {rid}: HER2 ISH value not amplified/not amplified")
+                    warnings.append(
+                        f"Observation {rid}: HER2 ISH value not amplified/not amplified"
+                    )
                 elif when is None or when >= her2_dates.get("ish", ""):
                     her2["ish"], her2_dates["ish"] = value, when or ""
             elif codes & LVEF_LOINC:
@@ -501,7 +514,9 @@ def _administrations(resources: list[dict], warnings: list[str]) -> list[dict]:
         drug = concept.get("text") or next(
             (c.get("display") for c in concept.get("coding") or [] if c.get("display")), None
         )
-        when = _date(res.get("effectiveDateTime") or (res.get("effectivePeriod") or {}).get("start"))
+        when = _date(
+            res.get("effectiveDateTime") or (res.get("effectivePeriod") or {}).get("start")
+        )
         entry: dict[str, Any] = {"date": when, "drug": drug.strip().lower() if drug else None}
         dose = (res.get("dosage") or {}).get("dose") or {}
         unit = (dose.get("code") or dose.get("unit") or "").lower()

@@ -26,8 +26,7 @@ import pyx12.params
 import pyx12.x12context
 import pyx12.x12file
 import pyx12.x12n_document
-
-from ._common import (
+from denialkb.engine.formats._common import (
     ConvertedClaim,
     PayerMap,
     as_payer_map,
@@ -36,7 +35,7 @@ from ._common import (
     number,
     x12_date,
 )
-from .errors import Finding, InvalidX12Error, UnsupportedX12Error
+from denialkb.engine.formats.errors import Finding, InvalidX12Error, UnsupportedX12Error
 
 __all__ = ["read_x12", "validate_x12", "SUPPORTED_VERSIONS"]
 
@@ -101,18 +100,14 @@ def _findings_from_json(doc: dict) -> list[Finding]:
             for st in gs.get("transactions", []):
                 envelope(st, "ST")
                 for seg in st.get("segments", []):
-                    where = (
-                        f"line {seg['cur_line']}, segment {seg['seg_count']} {seg['seg_id']}"
-                    )
+                    where = f"line {seg['cur_line']}, segment {seg['seg_count']} {seg['seg_id']}"
                     common = {
                         "segment_id": seg["seg_id"],
                         "segment_number": seg["seg_count"],
                         "line": seg["cur_line"],
                     }
                     for err in seg.get("errors", []):
-                        out.append(
-                            Finding(where, err["err_str"], str(err["err_cde"]), **common)
-                        )
+                        out.append(Finding(where, err["err_str"], str(err["err_cde"]), **common))
                     for ele in seg.get("elements", []):
                         ref = f"{seg['seg_id']}{int(ele['ele_pos']):02d}"
                         if ele.get("subele_pos"):
@@ -165,7 +160,7 @@ def _validate_text(text: str, name: str) -> None:
         out_json = io.StringIO()
         try:
             ok = pyx12.x12n_document.x12n_document(
-                pyx12.params.params(), io.StringIO(text), io.StringIO(), None, None, out_json
+                pyx12.params.params(), io.StringIO(text), None, None, None, out_json
             )
         except pyx12.errors.EngineError as exc:
             raise UnsupportedX12Error(
@@ -311,9 +306,7 @@ def _claim(
             claim["prior_authorization"] = ref.get_value("REF02")
     claim["diagnoses"] = _diagnoses(node, warnings)
     statement_start = _claim_statement_start(node)
-    claim["lines"] = [
-        _line(ln, form, statement_start, warnings) for ln in node.select("2400")
-    ]
+    claim["lines"] = [_line(ln, form, statement_start, warnings) for ln in node.select("2400")]
     document: dict[str, Any] = {"claim": {k: v for k, v in claim.items() if v is not None}}
     patient: dict[str, Any] = {}
     if ctx.dependent:
@@ -374,9 +367,7 @@ def _dtp_start(fmt: str | None, value: str | None, warnings: list[str], qual: st
     if fmt == "RD8":
         start, _, end = value.partition("-")
         if end and end != start:
-            warnings.append(
-                f"DTP*{qual} is a date range; service_date is its start date"
-            )
+            warnings.append(f"DTP*{qual} is a date range; service_date is its start date")
         return x12_date(start)
     return x12_date(value)
 
@@ -388,9 +379,7 @@ def _line(ln: Any, form: str, statement_start: str | None, warnings: list[str]) 
     comp = "SV101" if form == "professional" else "SV202"
     qual = ln.get_value(f"{comp}-1")
     if qual not in ("HC",):
-        warnings.append(
-            f"line {number_}: procedure qualifier {qual!r} is not HCPCS/CPT (HC)"
-        )
+        warnings.append(f"line {number_}: procedure qualifier {qual!r} is not HCPCS/CPT (HC)")
     line["code"] = ln.get_value(f"{comp}-2")
     modifiers = [ln.get_value(f"{comp}-{i}") for i in range(3, 7)]
     line["modifiers"] = [m for m in modifiers if m]
@@ -405,7 +394,9 @@ def _line(ln: Any, form: str, statement_start: str | None, warnings: list[str]) 
     service_date = None
     for dtp in ln.select("DTP"):
         if dtp.get_value("DTP01") == "472":
-            service_date = _dtp_start(dtp.get_value("DTP02"), dtp.get_value("DTP03"), warnings, "472")
+            service_date = _dtp_start(
+                dtp.get_value("DTP02"), dtp.get_value("DTP03"), warnings, "472"
+            )
     if service_date is None and statement_start is not None:
         warnings.append(
             f"line {number_}: no DTP*472; service_date is the claim statement start (DTP*434)"
