@@ -12,7 +12,7 @@ printed in the project's one error shape::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -148,13 +148,3 @@ class RemitRenderError(FormatError):
     """A decision record cannot be rendered as a remittance (835 / ClaimResponse)."""
 
     default_code = "remit_invalid"
-
-
-@dataclass
-class _Collector:
-    """Small helper to gather findings before raising one error."""
-
-    findings: list[Finding] = field(default_factory=list)
-
-    def add(self, location: str, message: str, **kw) -> None:
-        self.findings.append(Finding(location=location, message=message, **kw))

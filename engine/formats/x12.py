@@ -70,10 +70,18 @@ def _read_source(path_or_text: str | Path) -> tuple[str, str]:
     """Return (text, display name). A str that starts with ``ISA`` is X12 text."""
     if isinstance(path_or_text, Path):
         return path_or_text.read_text(encoding="utf-8", errors="replace"), path_or_text.name
-    if path_or_text.lstrip().startswith("ISA"):
+    if path_or_text.lstrip().startswith("ISA") or any(c in path_or_text for c in "*~\n"):
         return path_or_text, "<text>"
     path = Path(path_or_text)
-    return path.read_text(encoding="utf-8", errors="replace"), path.name
+    try:
+        return path.read_text(encoding="utf-8", errors="replace"), path.name
+    except OSError as exc:
+        raise InvalidX12Error(
+            f"cannot read the file: {exc.strerror}",
+            code="file_unreadable",
+            file=str(path_or_text),
+            location="-",
+        ) from None
 
 
 def _findings_from_json(doc: dict) -> list[Finding]:
@@ -224,7 +232,10 @@ def read_x12(
     _validate_text(text, name)
     pmap = as_payer_map(payer_map)
     with _quiet_pyx12():
-        return list(_convert(text, name, payer, pmap))
+        try:
+            return list(_convert(text, name, payer, pmap))
+        except ValueError as exc:  # a value pyx12 let through but we cannot read
+            raise InvalidX12Error(f"unreadable value: {exc}", file=name, location="-") from None
 
 
 class _Context:
