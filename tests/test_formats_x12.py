@@ -342,3 +342,12 @@ def test_match_clinical_rules(tmp_path):
     with pytest.raises(ClinicalMergeError) as info:
         match_clinical(tmp_path, docs)
     assert info.value.code == "clinical_ambiguous"
+
+
+def test_clinical_docstring_example_runs():
+    import doctest
+
+    import denialkb.engine.formats.clinical as clinical
+
+    result = doctest.testmod(clinical)
+    assert result.attempted >= 2 and result.failed == 0
