@@ -1,0 +1,64 @@
+"""Converters between external claim formats and the denialkb claim document / decision record.
+
+- :func:`read_x12` — X12 837P / 837I (005010) -> claim documents (validated with pyx12).
+- :func:`read_fhir` — FHIR R4 Bundle (Claim, Patient, Coverage, Condition, Observation,
+  MedicationAdministration) -> claim documents (parsed with fhir.resources).
+- :func:`merge_clinical`, :func:`match_clinical` — add the non-claim sections from a
+  YAML/JSON clinical file.
+- :func:`render_835`, :func:`render_fhir` — decision records -> a predicted X12 835 and
+  a FHIR R4 ClaimResponse.
+
+Every error is a :class:`FormatError` (see :mod:`.errors`). See docs/formats.md.
+"""
+
+from __future__ import annotations
+
+from denialkb.engine.formats._common import ConvertedClaim, PayerMap
+from denialkb.engine.formats.clinical import match_clinical, merge_clinical
+from denialkb.engine.formats.errors import (
+    ClinicalMergeError,
+    Finding,
+    FormatError,
+    InvalidFhirError,
+    InvalidX12Error,
+    PayerMappingError,
+    RemitRenderError,
+    UnsupportedFhirError,
+    UnsupportedX12Error,
+)
+from denialkb.engine.formats.fhir import read_fhir
+from denialkb.engine.formats.remit import render_835, render_fhir
+
+try:
+    from denialkb.engine.formats.x12 import read_x12, validate_x12
+except ImportError as _exc:  # pyx12 4.x needs Python 3.11+
+    _reason = str(_exc)
+
+    def read_x12(*args, **kwargs):  # noqa: D103 - stand-in with the same name
+        raise UnsupportedX12Error(
+            f"X12 support is not installed ({_reason}); pyx12 4.x needs Python 3.11+",
+            location="-",
+        )
+
+    validate_x12 = read_x12
+
+__all__ = [
+    "ClinicalMergeError",
+    "ConvertedClaim",
+    "Finding",
+    "FormatError",
+    "InvalidFhirError",
+    "InvalidX12Error",
+    "PayerMap",
+    "PayerMappingError",
+    "RemitRenderError",
+    "UnsupportedFhirError",
+    "UnsupportedX12Error",
+    "match_clinical",
+    "merge_clinical",
+    "read_fhir",
+    "read_x12",
+    "render_835",
+    "render_fhir",
+    "validate_x12",
+]
