@@ -175,7 +175,7 @@ def test_payer_argument_overrides_and_default_is_warned():
 
 
 def test_packaged_payer_map_maps_medicare_filing_indicator():
-    (claim,) = read_x12(DATA / "pertuzumab_837p.txt")  # kb/payer_ids.yaml: MB -> medicare
+    (claim,) = read_x12(DATA / "pertuzumab_837p.txt")  # kb/mappings/payer_ids.yaml: MB -> medicare
     assert claim.document["claim"]["payer"] == "medicare"
 
 

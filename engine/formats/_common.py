@@ -35,7 +35,7 @@ class ConvertedClaim:
 
 @dataclass(frozen=True)
 class PayerMap:
-    """Payer identifier -> payer profile id mapping (see ``kb/payer_ids.yaml``)."""
+    """Payer identifier -> payer profile id mapping (see ``kb/mappings/payer_ids.yaml``)."""
 
     payer_ids: dict[str, str]
     filing_indicators: dict[str, str]
@@ -74,8 +74,8 @@ class PayerMap:
     def load(cls, path: str | Path | None = None) -> PayerMap:
         """Load a payer map file (YAML, safe loader); the packaged one when ``path`` is None."""
         if path is None:
-            text = resources.files("denialkb.kb").joinpath("payer_ids.yaml").read_text("utf-8")
-            name = "kb/payer_ids.yaml"
+            text = resources.files("denialkb.kb").joinpath("mappings/payer_ids.yaml").read_text("utf-8")
+            name = "kb/mappings/payer_ids.yaml"
         else:
             text = Path(path).read_text(encoding="utf-8")
             name = str(path)

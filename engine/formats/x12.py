@@ -211,7 +211,7 @@ def read_x12(
     payer : str, optional
         Payer profile id for every claim; overrides the payer map.
     payer_map : PayerMap, dict, path, optional
-        Payer identifier mapping; defaults to the packaged ``kb/payer_ids.yaml``.
+        Payer identifier mapping; defaults to the packaged ``kb/mappings/payer_ids.yaml``.
 
     Returns
     -------
