@@ -18,6 +18,7 @@ import click
 from denialkb.engine.errors import ClaimInvalidError, DenialKBError, UsageError
 
 FORMATS = click.Choice(["text", "json"])
+CHECK_FORMATS = click.Choice(["text", "json", "x12-835", "fhir"])
 
 
 def _emit_error(err: DenialKBError, fmt: str) -> None:
@@ -45,30 +46,11 @@ def get_decider(kb_dir):
     return Decider(kb_dir)
 
 
-def load_claims(files) -> list:
-    """Load and validate every file first: one bad file means nothing is decided."""
-    from denialkb.engine.claim import load_claim
+def load_claims(files, payer=None, clinical=None) -> list:
+    """Load and validate every input first: one bad input means nothing is decided."""
+    from denialkb.engine.inputs import read_inputs
 
-    docs, problems = [], []
-    for f in files:
-        try:
-            docs.append(load_claim(f))
-        except ClaimInvalidError as e:
-            problems.extend(e.problems)
-    if problems:
-        raise ClaimInvalidError(problems)
-    seen = {}
-    dup = []
-    for d in docs:
-        if d.claim_id in seen:
-            from denialkb.engine.errors import Problem
-
-            dup.append(Problem("claim_invalid", f"claim id '{d.claim_id}' is also used by {seen[d.claim_id]}",
-                               d.file, place="claim.id", expected="claim ids unique within a batch"))
-        seen[d.claim_id] = d.file
-    if dup:
-        raise ClaimInvalidError(dup)
-    return docs
+    return read_inputs(files, payer=payer, clinical=clinical)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -102,20 +84,31 @@ def _check_date(as_of):
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@format_option
+@click.option("--format", "fmt", type=CHECK_FORMATS, default="text", show_default=True,
+              help="text or json decision records; x12-835 (predicted remittance) or fhir (ClaimResponse).")
 @kb_option
 @as_of_option
+@click.option("--payer", default=None, help="Payer profile id for X12/FHIR inputs (overrides the payer id map).")
+@click.option("--clinical", type=click.Path(exists=True), default=None,
+              help="Clinical facts (YAML/JSON) to merge into X12/FHIR inputs: a file, or a folder matched by claim or patient id.")
 @handle_errors
-def check(files, fmt, kb_dir, as_of):
-    """Decide claim documents (YAML or JSON) and print their decision records."""
+def check(files, fmt, kb_dir, as_of, payer, clinical):
+    """Decide claims and print their decision records.
+
+    FILES are claim documents (YAML/JSON, FORMATS.md), X12 837P/837I files or FHIR R4 Bundles.
+    """
     from denialkb.engine.record import render_text, to_json
 
     as_of = _check_date(as_of)
-    docs = load_claims(files)
+    docs = load_claims(files, payer=payer, clinical=clinical)
     decider = get_decider(kb_dir)
     records = [decider.check_document(d, as_of) for d in docs]
     if fmt == "json":
         click.echo(to_json(records[0] if len(records) == 1 else records), nl=False)
+    elif fmt in ("x12-835", "fhir"):
+        from denialkb.engine.cli_formats import emit_remittance
+
+        emit_remittance(fmt, records, docs)
     else:
         click.echo("\n".join(render_text(r) for r in records), nl=False)
     sys.exit(0 if all(r["outcome"] == "clean" for r in records) else 1)

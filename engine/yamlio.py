@@ -83,6 +83,9 @@ def decode_text(raw: bytes, name: str, code: str) -> str:
                        expected="a UTF-8 YAML or JSON text file") from None
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 class _Builder:
     def __init__(self, file: str, code: str, max_depth: int, max_nodes: int):
         self.file = file
@@ -103,6 +106,9 @@ class _Builder:
             raise _problem(self.code, self.file, f"document is nested deeper than {self.max_depth} levels",
                            line, col)
         self.marks.setdefault(path, (line, col))
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            raise _problem(self.code, self.file, f"unsupported YAML tag '{node.tag}'", line, col,
+                           hint="plain YAML data only; tags that construct objects are refused")
         if isinstance(node, yaml.MappingNode):
             out = {}
             for knode, vnode in node.value:

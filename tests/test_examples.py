@@ -1,0 +1,73 @@
+"""Every bundled example: the exact outcome and denials, and its full decision record (golden JSON).
+
+Regenerate the golden records after a reviewed change with:
+    python -m tests.test_examples
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import EXAMPLES, KB
+
+GOLDEN = Path(__file__).parent / "golden"
+
+EXPECTED = {
+    "pertuzumab-clean-medicare": ("clean", []),
+    "pertuzumab-clean-commercial": ("clean", []),
+    "ramucirumab-clean-medicare": ("clean", []),
+    "pertuzumab-no-jz-before-july-2023": ("clean", []),
+    "pertuzumab-billed-as-j9308": ("denied", ["CODE-DRUG-NDC-MISMATCH@1", "CODE-DRUG-DOCUMENTATION-MISMATCH@1"]),
+    "pertuzumab-her2-missing": ("denied", ["PERTUZUMAB-HER2-NOT-DOCUMENTED@1"]),
+    "pertuzumab-her2-equivocal": ("denied", ["PERTUZUMAB-HER2-EQUIVOCAL@1"]),
+    "pertuzumab-her2-low": ("denied", ["PERTUZUMAB-HER2-NEGATIVE@1"]),
+    "pertuzumab-jw-and-jz": ("denied", ["JW-JZ-SAME-LINE@1", "JW-WITHOUT-POSSIBLE-WASTE@1", "UNITS-EXCEED-DOCUMENTED-DOSE@1"]),
+    "pertuzumab-jz-missing-medicare": ("denied", ["JZ-MISSING-NO-WASTE@1"]),
+    "pertuzumab-commercial-no-prior-auth": ("denied", ["PRIOR-AUTH-ABSENT@1"]),
+    "pertuzumab-commercial-auth-expired": ("denied", ["PRIOR-AUTH-NOT-IN-FORCE@1"]),
+    "pertuzumab-commercial-auth-units-used": ("denied", ["PRIOR-AUTH-UNITS-EXCEEDED@1"]),
+    "pertuzumab-timely-filing-medicare": ("denied", ["TIMELY-FILING-EXPIRED@1", "TIMELY-FILING-EXPIRED@2"]),
+    "pertuzumab-units-exceed-dose": ("denied", ["UNITS-EXCEED-DOCUMENTED-DOSE@1"]),
+    "pertuzumab-lot-number-missing": ("denied", ["DOC-LOT-NUMBER-MISSING@1"]),
+    "pertuzumab-jw-whole-vial": ("denied", ["JW-WITHOUT-POSSIBLE-WASTE@3"]),
+    "pertuzumab-record-documents-other-drug": ("denied", ["CODE-DRUG-DOCUMENTATION-MISMATCH@1"]),
+    "phesgo-j9316-before-2021": ("denied", ["CODE-INVALID-ON-DOS@1"]),
+}
+
+FILES = sorted(EXAMPLES.glob("*.yaml"))
+
+
+def decide(path):
+    from denialkb.engine.runtime import Decider
+
+    if not hasattr(decide, "d"):
+        decide.d = Decider(KB)
+    return decide.d.check_file(path)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_example_outcome_and_denials(path):
+    assert path.stem in EXPECTED, f"{path.name}: add its expected outcome to EXPECTED"
+    rec = decide(path)
+    outcome, denials = EXPECTED[path.stem]
+    assert rec["outcome"] == outcome
+    assert [f"{d['id']}@{d['line']}" for d in rec["denials"]] == denials
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_example_matches_golden_record(path):
+    golden = GOLDEN / f"{path.stem}.json"
+    assert golden.exists(), f"no golden record {golden.name}: run python -m tests.test_examples after review"
+    rec = decide(path)
+    rec["kb_version"] = "sha256:(kb)"  # the KB content changes with every edit; the decision must not
+    assert json.dumps(rec, indent=2, ensure_ascii=False) + "\n" == golden.read_text()
+
+
+if __name__ == "__main__":
+    GOLDEN.mkdir(exist_ok=True)
+    for p in FILES:
+        rec = decide(p)
+        rec["kb_version"] = "sha256:(kb)"
+        (GOLDEN / f"{p.stem}.json").write_text(json.dumps(rec, indent=2, ensure_ascii=False) + "\n")
+        print("wrote", p.stem)
