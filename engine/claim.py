@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 
 import jsonschema
+
 from denialkb.engine.errors import ClaimInvalidError, Problem
 from denialkb.engine.validation import _found, place_of, schema_problem
 from denialkb.engine.yamlio import Loaded, LoadError, load_document, parse_text

@@ -15,7 +15,8 @@ import json
 import sys
 
 import click
-from denialkb.engine.errors import ClaimInvalidError, DenialKBError, UsageError
+
+from denialkb.engine.errors import DenialKBError, UsageError
 
 FORMATS = click.Choice(["text", "json"])
 CHECK_FORMATS = click.Choice(["text", "json", "x12-835", "fhir"])

@@ -19,10 +19,10 @@ def emit_remittance(fmt: str, records: list, docs: list) -> None:
         if fmt == "x12-835":
             # deterministic: the interchange date is the latest date any claim was evaluated as of
             created = dt.datetime.fromisoformat(max(r["evaluated_as_of"] for r in records))
-            click.echo(formats.render_835([(r, d.data) for r, d in zip(records, docs)], on_undetermined="skip",
+            click.echo(formats.render_835([(r, d.data) for r, d in zip(records, docs, strict=True)], on_undetermined="skip",
                                           created=created), nl=False)
         else:
-            out = [formats.render_fhir(r, d.data) for r, d in zip(records, docs)]
+            out = [formats.render_fhir(r, d.data) for r, d in zip(records, docs, strict=True)]
             click.echo(json.dumps(out[0] if len(out) == 1 else out, indent=2))
     except formats.FormatError as e:
         raise UsageError([Problem(e.code, e.message, e.file or "", place=e.location or "")]) from None

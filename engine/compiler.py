@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
+
 from denialkb.engine._experta import AS, MATCH, NOT, TEST, Fact, KnowledgeEngine, P, Rule
 from denialkb.engine._experta import EXISTS as _EXISTS
 from denialkb.engine.conditions import compile_condition, finding_refs, strip_findings

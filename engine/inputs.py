@@ -75,7 +75,7 @@ def read_inputs(files, payer: str | None = None, clinical: str | None = None) ->
         except formats.FormatError as e:
             problems.append(_format_problem(e))
             continue
-        for doc, label in zip(documents, labels):
+        for doc, label in zip(documents, labels, strict=True):
             try:
                 docs.append(validate_claim(doc, label))
             except ClaimInvalidError as e:

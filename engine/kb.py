@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
+
 from denialkb.engine.conditions import (
     LIST_OPS,
     PRESENCE_OPS,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import jsonschema
+
 from denialkb.engine.errors import Problem, did_you_mean
 from denialkb.engine.yamlio import Loaded
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
 from denialkb.engine.errors import Problem
 
 MAX_BYTES = 5 * 1024 * 1024

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from denialkb.engine.formats import InvalidFhirError, UnsupportedFhirError, read_fhir
 
 BUNDLE = Path(__file__).parent / "data" / "formats" / "pertuzumab_bundle.json"

@@ -8,12 +8,14 @@ import io
 from pathlib import Path
 
 import pytest
+
 from denialkb.engine.formats import RemitRenderError, render_835, render_fhir
 
 pytest.importorskip("pyx12", reason="835 validation needs pyx12 4.x (Python 3.11+)")
 import pyx12.error_handler  # noqa: E402
 import pyx12.params  # noqa: E402
 import pyx12.x12context  # noqa: E402
+
 from denialkb.engine.formats import read_x12, validate_x12  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "formats"

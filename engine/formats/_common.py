@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from denialkb.engine.formats.errors import PayerMappingError
 
 

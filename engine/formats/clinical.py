@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from denialkb.engine.formats.errors import ClinicalMergeError, Finding
 
 __all__ = ["SECTIONS", "ClinicalMatch", "load_clinical", "match_clinical", "merge_clinical"]

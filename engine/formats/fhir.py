@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
+from fhir.resources.R4B import get_fhir_model_class
+
 from denialkb.engine.formats._common import (
     ConvertedClaim,
     PayerMap,
@@ -27,7 +29,6 @@ from denialkb.engine.formats._common import (
     number,
 )
 from denialkb.engine.formats.errors import Finding, InvalidFhirError, UnsupportedFhirError
-from fhir.resources.R4B import get_fhir_model_class
 
 __all__ = ["read_fhir", "HER2_IHC_LOINC", "HER2_ISH_LOINC", "LVEF_LOINC"]
 

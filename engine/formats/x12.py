@@ -26,6 +26,7 @@ import pyx12.params
 import pyx12.x12context
 import pyx12.x12file
 import pyx12.x12n_document
+
 from denialkb.engine.formats._common import (
     ConvertedClaim,
     PayerMap,
