@@ -288,7 +288,18 @@ def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list
             col.problems.append(Problem(p.code, f"{p.place}: {p.message}" if p.place else p.message,
                                         name, p.line, p.col, "", rule, p.expected, p.hint))
         if errs:
-            continue
+            # keep what is still usable (tables, payers) so one mistake does not cascade into
+            # "unknown payer/code" errors everywhere; rules and cases of a broken file are skipped
+            data = {k: v for k, v in data.items() if k in tables or k == "payer"}
+            data = {k: v for k, v in data.items()
+                    if (k == "payer" and isinstance(v, dict) and isinstance(v.get("id"), str))
+                    or (k in tables and isinstance(v, dict))}
+            if "payer" in data:
+                data["payer"] = {"name": "", "settings": {}, **data["payer"]}
+                if not isinstance(data["payer"]["settings"], dict):
+                    data["payer"]["settings"] = {}
+            for sec in [k for k in data if k in tables]:
+                data[sec] = {k: v for k, v in data[sec].items() if isinstance(v, dict)}
         for section, value in data.items():
             if section in tables:
                 for key, row in value.items():

@@ -33,6 +33,8 @@ EXPECTED = {
     "pertuzumab-jw-whole-vial": ("denied", ["JW-WITHOUT-POSSIBLE-WASTE@3"]),
     "pertuzumab-record-documents-other-drug": ("denied", ["CODE-DRUG-DOCUMENTATION-MISMATCH@1"]),
     "phesgo-j9316-before-2021": ("denied", ["CODE-INVALID-ON-DOS@1"]),
+    "trazimera-jw-on-multi-dose-vial": ("denied", ["JW-ON-MULTI-DOSE-VIAL@4", "DOC-WASTE-NOT-DOCUMENTED@4"]),
+    "ramucirumab-waste-not-documented": ("denied", ["DOC-WASTE-NOT-DOCUMENTED@2"]),
 }
 
 FILES = sorted(EXAMPLES.glob("*.yaml"))
