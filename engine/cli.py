@@ -115,6 +115,17 @@ def check(files, fmt, kb_dir, as_of, payer, clinical):
     sys.exit(0 if all(r["outcome"] == "clean" for r in records) else 1)
 
 
+@main.command()
+@kb_option
+@handle_errors
+def facts(kb_dir):
+    """Print the fact names rules can use (Markdown), with types and where each comes from."""
+    from denialkb.engine.facts import catalog_markdown
+    from denialkb.engine.kb import load_kb
+
+    click.echo(catalog_markdown(load_kb(kb_dir)), nl=False)
+
+
 # Command groups live in their own modules (each adds commands to `main`); a module that is
 # not there is skipped, so features land independently.
 COMMAND_MODULES = ("cli_queries", "cli_graph", "cli_kbtools", "cli_audit", "cli_formats")

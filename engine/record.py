@@ -52,21 +52,38 @@ def rule_applies(rule, facts) -> bool:
     return False
 
 
+def _finding_dependencies(kb: KnowledgeBase) -> dict:
+    """For each denial rule, every finding it depends on (directly or through other findings).
+    Computed once per KB."""
+    cached = getattr(kb, "_denial_deps", None)
+    if cached is not None:
+        return cached
+    direct = {}
+    for r in kb.rules:
+        direct.setdefault(r.concludes, set()).update(ref.finding for ref in finding_refs(r.when))
+    deps = {}
+    for r in kb.rules:
+        if r.conclusion != "denial":
+            continue
+        seen, todo = set(), [ref.finding for ref in finding_refs(r.when)]
+        while todo:
+            f = todo.pop()
+            if f not in seen:
+                seen.add(f)
+                todo.extend(direct.get(f, ()))
+        deps[r.id] = seen
+    kb._denial_deps = deps
+    return deps
+
+
 def denial_relevant_findings(kb: KnowledgeBase, facts=None) -> set:
     """Findings that can change a denial (used, directly or through other findings) that
     can apply to this claim (all denials when ``facts`` is None)."""
-    relevant: set = set()
-    denials = {r.id for r in kb.rules if r.conclusion == "denial" and (facts is None or rule_applies(r, facts))}
-    changed = True
-    while changed:
-        changed = False
-        for r in kb.rules:
-            if r.id in denials or r.finding in relevant:
-                for ref in finding_refs(r.when):
-                    if ref.finding not in relevant:
-                        relevant.add(ref.finding)
-                        changed = True
-    return relevant
+    out: set = set()
+    for rid, fs in _finding_dependencies(kb).items():
+        if facts is None or rule_applies(kb.rules_by_id[rid], facts):
+            out |= fs
+    return out
 
 
 class _Builder:
@@ -161,7 +178,7 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
                          "because": b.because(r, f.line), "derived_from": b.derived_from(r, f.line)})
         findings.append({"id": fid, "line": line, "because": just[0]["because"], "justifications": just})
     findings.sort(key=lambda x: (x["line"] or 0, x["id"]))
-    relevant = denial_relevant_findings(kb, decision.facts)
+    relevant = denial_relevant_findings(kb, decision.facts) if decision.unknowns else set()
     missing: dict = {}
     for u in decision.unknowns:
         r = kb.rules_by_id[u.rule]

@@ -46,3 +46,12 @@ def test_absent_sections_stay_absent(decider):
     assert facts.claim["clinical.concurrent_drugs"] is None
     assert facts.lines[0]["line.coverage_active"] is None
     assert facts.lines[0]["line.dose_mg"] is None
+
+
+def test_docs_facts_md_is_generated_from_the_catalog(decider):
+    from pathlib import Path
+
+    from denialkb.engine.facts import catalog_markdown
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "facts.md"
+    assert doc.read_text() == catalog_markdown(decider.kb), "regenerate: denialkb facts --kb kb > docs/facts.md"
