@@ -121,3 +121,14 @@ def test_report_renders_in_headless_chromium(report_file, records, tmp_path):
             assert d["id"] in dom
             assert f"<td>{d['carc']}</td>" in dom
     assert "<svg" in dom
+
+
+def test_report_without_graphviz_shows_dot_source(decider, monkeypatch, tmp_path):
+    from denialkb.visualize.report import build_report
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    text = build_report(decider, [load_claim(CLAIMS[0])])
+    assert "<svg" not in text
+    assert "Graphviz is not installed" in text and "apt-get install graphviz" in text
+    assert "denial__PERTUZUMAB-HER2-NOT-DOCUMENTED" in text  # the DOT source, escaped in <pre>
+    assert "<section id=summary>" not in text  # one claim: no summary table
