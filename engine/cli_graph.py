@@ -37,12 +37,14 @@ def _usage(msg, expected="", hint=""):
 @click.option("--payer", default=None, help="KB graph: only rules that can apply to this payer.")
 @click.option("--stage", default=None, type=click.Choice(["front_end", "adjudication", "post_payment_review"]),
               help="KB graph: only denials of this stage (and the findings they need).")
+@click.option("--cluster", default="stage", show_default=True, type=click.Choice(["stage", "drug", "none"]),
+              help="Group rules and denials in the picture by denial stage or by drug.")
 @as_of_option
 @kb_option
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
               help="Output file; the extension picks the format: .svg .png .pdf .dot/.gv .graphml .json")
 @handle_errors
-def graph(claim_file, denial, fact, drug, payer, stage, as_of, kb_dir, out):
+def graph(claim_file, denial, fact, drug, payer, stage, cluster, as_of, kb_dir, out):
     """Draw the knowledge-base graph or one claim's decision graph."""
     from denialkb.visualize.graph import decision_graph, focus_graph, kb_graph
     from denialkb.visualize.render import format_for, render
@@ -77,7 +79,7 @@ def graph(claim_file, denial, fact, drug, payer, stage, as_of, kb_dir, out):
         if fact not in names:
             raise _usage(f"--fact: no fact '{fact}' in this graph", hint=did_you_mean(fact, names))
         g = focus_graph(g, fact=fact)
-    for p in render(g, out):
+    for p in render(g, out, cluster):
         click.echo(f"wrote {p} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
 
 

@@ -194,3 +194,30 @@ def test_cli_graph_focus_and_errors(cli, tmp_path):
     assert "no denial 'PERTUZUMAB-HER2-NOT-DOCUMENTE'" in r.stderr and DENIAL in r.stderr
     r = cli("graph", "--out", tmp_path / "f.txt")
     assert r.returncode == 2 and "unknown extension '.txt'" in r.stderr
+
+
+def test_scope_filters_on_rule_data(decider):
+    import dataclasses
+
+    from denialkb.visualize.graph import _in_scope
+
+    kb = decider.kb
+    r = kb.rules_by_id["PRIOR-AUTH-ABSENT"]
+    dated = dataclasses.replace(r, scope={"effective_from": "2023-07-01", "effective_to": "2024-12-31",
+                                          "payers": ["commercial"]})
+    assert _in_scope(dated, kb, as_of="2024-03-15")
+    assert not _in_scope(dated, kb, as_of="2023-06-30")
+    assert not _in_scope(dated, kb, as_of="2025-01-01")
+    assert _in_scope(dated, kb, payer="commercial") and not _in_scope(dated, kb, payer="medicare")
+    her2 = kb.rules_by_id[DENIAL]
+    assert _in_scope(her2, kb, drug="Perjeta") and not _in_scope(her2, kb, drug="ramucirumab")
+    assert not _in_scope(her2, kb, stage="front_end") and _in_scope(her2, kb, stage="adjudication")
+
+
+def test_clusters_by_stage_or_drug(her2_graph):
+    by_stage = to_dot(her2_graph)
+    assert "subgraph cluster_front_end" in by_stage and "subgraph cluster_findings" in by_stage
+    by_drug = to_dot(her2_graph, cluster="drug")
+    assert "subgraph cluster_pertuzumab_pertuzumab_trastuzumab_hyaluronidase" in by_drug
+    assert "cluster_front_end" not in by_drug
+    assert "subgraph cluster" not in to_dot(her2_graph, cluster="none")

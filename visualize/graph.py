@@ -159,7 +159,8 @@ def kb_graph(kb: KnowledgeBase, *, drug: str | None = None, payer: str | None = 
             nodes[did] = dict(kind="denial", label=f"{r.id}\n{d['group']}-{d['carc']}"
                               + (f" {' '.join(d['rarc'])}" if d.get("rarc") else ""),
                               rule=r.id, stage=d["stage"], group=d["group"], carc=str(d["carc"]),
-                              rarc=" ".join(d.get("rarc", [])), cluster=d["stage"])
+                              rarc=" ".join(d.get("rarc", [])), cluster=d["stage"],
+                              drugs=",".join(r.scope.get("drugs", [])))
             edges[(rid, did)] = dict(label="concludes")
             kid = node_id("carc", d["carc"])
             desc = kb.carc.get(str(d["carc"]), {})

@@ -7,6 +7,7 @@ DOT, GraphML and node-link JSON never need the Graphviz binary; SVG, PNG and PDF
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -76,9 +77,19 @@ def _attrs(a: dict) -> dict:
     return out
 
 
-def to_graphviz(g: nx.DiGraph, cluster: bool = True):
-    """A ``graphviz.Digraph`` of ``g``: left to right, colours by kind, line style by status,
-    rules and denials grouped in clusters by ``cluster`` (stage, or ``findings``)."""
+def _cluster_key(a: dict, cluster: str):
+    if cluster == "none" or a.get("kind") not in ("rule", "denial"):
+        return None
+    if cluster == "drug":
+        return a.get("drugs") or "any drug"
+    return a.get("cluster")
+
+
+def to_graphviz(g: nx.DiGraph, cluster: str = "stage"):
+    """A ``graphviz.Digraph`` of ``g``: left to right, colours by kind, line style by status.
+
+    ``cluster``: ``stage`` groups rules and denials by denial stage (finding rules in
+    ``findings``), ``drug`` by the drugs their scope names, ``none`` draws no clusters."""
     import graphviz
 
     dot = graphviz.Digraph(name=str(g.graph.get("name", "denialkb")),
@@ -91,15 +102,15 @@ def to_graphviz(g: nx.DiGraph, cluster: bool = True):
     groups: dict = {}
     for n in sorted(g.nodes):
         a = g.nodes[n]
-        key = a.get("cluster") if cluster and a.get("kind") in ("rule", "denial") else None
+        key = _cluster_key(a, cluster)
         groups.setdefault(key, []).append(n)
     for key in sorted(groups, key=lambda k: (k is not None, k or "")):
         if key is None:
             for n in groups[key]:
                 dot.node(n, **_attrs(g.nodes[n]))
             continue
-        with dot.subgraph(name=f"cluster_{key}") as sub:
-            sub.attr(label=key.replace("_", " "), style="rounded", color="#999999")
+        with dot.subgraph(name="cluster_" + re.sub(r"[^A-Za-z0-9_]", "_", key)) as sub:
+            sub.attr(label=key.replace("_", " ").replace(",", ", "), style="rounded", color="#999999")
             for n in groups[key]:
                 sub.node(n, **_attrs(g.nodes[n]))
     for u, v in sorted(g.edges):
@@ -111,9 +122,9 @@ def to_graphviz(g: nx.DiGraph, cluster: bool = True):
     return dot
 
 
-def to_dot(g: nx.DiGraph) -> str:
+def to_dot(g: nx.DiGraph, cluster: str = "stage") -> str:
     """DOT source of ``g`` (no Graphviz binary needed)."""
-    return to_graphviz(g).source
+    return to_graphviz(g, cluster).source
 
 
 def _plain_graph(g: nx.DiGraph) -> nx.DiGraph:
@@ -155,7 +166,7 @@ def render_svg_text(g: nx.DiGraph) -> str:
     return svg[start:] if start >= 0 else svg
 
 
-def render(g: nx.DiGraph, out) -> list[Path]:
+def render(g: nx.DiGraph, out, cluster: str = "stage") -> list[Path]:
     """Write ``g`` to ``out`` in the format its extension names; return the files written.
 
     When the format needs the Graphviz binary and it is missing, the DOT, GraphML and JSON
@@ -166,7 +177,7 @@ def render(g: nx.DiGraph, out) -> list[Path]:
     fmt = format_for(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "dot":
-        out.write_text(to_dot(g), encoding="utf-8")
+        out.write_text(to_dot(g, cluster), encoding="utf-8")
         return [out]
     if fmt == "graphml":
         return [write_graphml(g, out)]
@@ -175,13 +186,13 @@ def render(g: nx.DiGraph, out) -> list[Path]:
     import graphviz
 
     try:
-        data = to_graphviz(g).pipe(format=fmt)
+        data = to_graphviz(g, cluster).pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         written = []
         for ext, fn in (("dot", None), ("graphml", write_graphml), ("json", write_json)):
             p = out.with_suffix(f".{ext}")
             if fn is None:
-                p.write_text(to_dot(g), encoding="utf-8")
+                p.write_text(to_dot(g, cluster), encoding="utf-8")
             else:
                 fn(g, p)
             written.append(p)
