@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+
 from denialkb.engine.cli import (
     _check_date,
     as_of_option,

@@ -4,10 +4,10 @@ import json
 
 import networkx as nx
 import pytest
+
 from denialkb.engine.claim import load_claim
 from denialkb.visualize.graph import decision_graph, focus_graph, kb_graph, node_id
 from denialkb.visualize.render import GraphvizMissingError, render, to_dot
-
 from tests.conftest import EXAMPLES
 
 HER2_MISSING = EXAMPLES / "pertuzumab-her2-missing.yaml"

@@ -7,8 +7,8 @@ import subprocess
 import zlib
 
 import pytest
-from denialkb.engine.claim import load_claim
 
+from denialkb.engine.claim import load_claim
 from tests.conftest import EXAMPLES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

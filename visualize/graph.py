@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 import networkx as nx
+
 from denialkb.engine.conditions import (
     Leaf,
     Node,

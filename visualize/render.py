@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import networkx as nx
+
 from denialkb.engine.errors import DenialKBError, Problem
 
 BINARY_FORMATS = ("svg", "png", "pdf")

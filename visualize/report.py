@@ -14,6 +14,7 @@ import html
 from collections import Counter
 
 import networkx as nx
+
 from denialkb.engine.conditions import format_value
 from denialkb.engine.record import build_record
 from denialkb.visualize.graph import decision_graph, node_id
