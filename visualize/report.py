@@ -100,7 +100,7 @@ def claim_section(record: dict, g: nx.DiGraph) -> str:
             if d["derived_from"]:
                 chain = " through findings " + ", ".join(f"<code>{_e(f)}</code>" for f in d["derived_from"])
             parts.append(f"<li><b>{_e(d['id'])}</b>{' on line ' + _e(d['line']) if d['line'] else ''}: "
-                         f"{_e(d['explanation'])}{chain}. Because:{_because_html(d['because'])}"
+                         f"{_e(d['explanation'].rstrip('.'))}{chain}. Because:{_because_html(d['because'])}"
                          f"<span class=meta>Sources: {_e('; '.join(d['sources']))}</span></li>")
         parts.append("</ol>")
     else:
