@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -130,6 +131,37 @@ def rows_to_document(rows: list[dict]) -> dict:
     return doc
 
 
+def document_to_rows(doc: dict) -> list[dict]:
+    """The flat rows (one per line item) of a claim document; the inverse of
+    :func:`rows_to_document` for documents whose claim/patient/coverage keys are all columns."""
+    def cell(v):
+        if v is None:
+            return ""
+        if isinstance(v, list):
+            return ";".join(str(x) for x in v)
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return v if isinstance(v, str) else str(v)
+
+    head = {}
+    for col, (section, key, _kind) in CLAIM_COLUMNS.items():
+        head[col] = cell((doc.get(section) or {}).get(key))
+    rest = {k: v for k, v in doc.items() if k not in ("claim", "patient", "coverage")}
+    for section in ("patient", "coverage"):
+        extra = {k: v for k, v in (doc.get(section) or {}).items()
+                 if (section, k) not in {(s, k2) for s, k2, _ in CLAIM_COLUMNS.values()}}
+        if extra:
+            rest[section] = extra
+    rows = []
+    for i, ln in enumerate(doc["claim"]["lines"]):
+        row = dict(head) if i == 0 else {c: head[c] for c in head}
+        for col, (key, _kind) in LINE_COLUMNS.items():
+            row[col] = cell(ln.get(key))
+        row[EXTRA_COLUMN] = json.dumps(rest, sort_keys=True) if i == 0 and rest else ""
+        rows.append(row)
+    return rows
+
+
 def _flat_groups(rows: Iterable[dict], source: str) -> Iterator[tuple[str, dict | None, list | None]]:
     for n, (cid, grp) in enumerate(groupby(rows, key=lambda r: r.get("claim_id")), 1):
         rs = list(grp)
@@ -209,7 +241,7 @@ _DECIDERS: dict = {}
 
 def _decider(kb_dir):
     """The per-process Decider (compiled once per process and KB directory)."""
-    key = str(kb_dir) if kb_dir else None
+    key = (str(kb_dir) if kb_dir else None, threading.get_ident())  # one engine per thread
     d = _DECIDERS.get(key)
     if d is None:
         from denialkb.engine.runtime import Decider
@@ -442,9 +474,12 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
         progress = sys.stderr.isatty()
     bar = None
     if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(unit="claim", desc="audit", file=sys.stderr)
+        try:
+            from tqdm import tqdm
+        except ImportError:  # tqdm comes with the [scale] extra; no bar without it
+            tqdm = None
+        if tqdm is not None:
+            bar = tqdm(unit="claim", desc="audit", file=sys.stderr, smoothing=0.1)
 
     def numbered():
         for seq, (source, data, problems) in enumerate(iter_documents(inputs)):
