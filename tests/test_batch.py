@@ -197,3 +197,48 @@ def test_parquet_input(tmp_path, decider):
     assert (s.read, s.decided, s.rejected) == (2, 2, 0)
     assert (tmp_path / "o" / "decisions.jsonl").read_text().splitlines() == [
         record_line(decider.check_document(load_claim_data(d))) for d in docs]
+
+
+def test_fast_validation_agrees_with_jsonschema():
+    """The batch fast path accepts exactly what validate_claim accepts (examples + mutants)."""
+    import copy
+    import random
+
+    from denialkb.engine.batch import _fast_validator, validate_fast
+    from denialkb.engine.claim import validate_claim
+    from denialkb.engine.errors import ClaimInvalidError
+
+    if _fast_validator() is None:
+        pytest.skip("fastjsonschema not installed")
+    rnd = random.Random(3)
+    base = [load_claim(p).data for p in sorted(EXAMPLES.glob("*.yaml"))]
+    values = ["", "x", -1, 0, 3.5, None, [], {}, "2024-02-30", "2024-13-01", True, "J9306", {"zz": 1}, ["a"]]
+
+    def mutate(d):
+        d = copy.deepcopy(d)
+        slots = []
+
+        def walk(n):
+            items = n.items() if isinstance(n, dict) else enumerate(n) if isinstance(n, list) else ()
+            for k, v in items:
+                slots.append((n, k))
+                walk(v)
+        walk(d)
+        n, k = rnd.choice(slots)
+        n[k] = rnd.choice(values)
+        return d
+
+    docs = base + [mutate(rnd.choice(base)) for _ in range(1500)]
+    invalid = 0
+    for d in docs:
+        try:
+            want = validate_claim(d, "x").data
+        except ClaimInvalidError as e:
+            want = [p.to_dict() for p in e.problems]
+            invalid += 1
+        try:
+            got = validate_fast(d, "x").data
+        except ClaimInvalidError as e:
+            got = [p.to_dict() for p in e.problems]
+        assert got == want
+    assert invalid > 1000  # the mutants really exercise the refusals
