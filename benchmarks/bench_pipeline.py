@@ -66,6 +66,13 @@ def main():
             doc = validate_claim(x)
             build_record(d.decide(doc), d.kb, doc)
 
+    from denialkb.engine.batch import _fast_validator, validate_fast
+
+    def full_fast():  # what `denialkb audit` runs per claim (batch._decide_one)
+        for x in docs:
+            doc = validate_fast(x, "<input>")
+            build_record(d.decide(doc), d.kb, doc)
+
     stages = {
         "validate_claim": lambda: [validate_claim(x) for x in docs],
         "enrich": lambda: [enrich(v, d.kb) for v in vdocs],
@@ -83,6 +90,11 @@ def main():
         print(f"| stage: {name} | {timed(fn):.2f} |")
     print(f"| full pipeline | {fu:.2f} |")
     print(f"full / floor = {fu / fl:.2f}x (target <= 1.3x)")
+    if _fast_validator() is not None:
+        print(f"| stage: validate_fast (batch path) | {timed(lambda: [validate_fast(x, 'x') for x in docs]):.2f} |")
+        ff = timed(full_fast)
+        print(f"| full pipeline, batch fast validation | {ff:.2f} |")
+        print(f"batch full / floor = {ff / fl:.2f}x (target <= 1.3x)")
     if a.profile:
         pr = cProfile.Profile()
         pr.enable()
