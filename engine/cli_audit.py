@@ -10,6 +10,7 @@ import os
 import sys
 
 import click
+
 from denialkb.engine.cli import _check_date, as_of_option, handle_errors, kb_option, main
 from denialkb.engine.decision_log import DEFAULT_LOG
 

@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
+
 from denialkb.engine.batch import (
     FLAT_COLUMNS,
     canonical_sha256,
@@ -17,7 +18,6 @@ from denialkb.engine.batch import (
 )
 from denialkb.engine.claim import load_claim
 from denialkb.engine.cli import main
-
 from tests.conftest import EXAMPLES, KB
 
 YAMLS = ["pertuzumab-clean-medicare.yaml", "pertuzumab-her2-missing.yaml", "pertuzumab-lot-number-missing.yaml"]
