@@ -234,6 +234,30 @@ def iter_documents(paths: Iterable[str | Path]) -> Iterator[tuple[str, dict | No
             yield str(p), None, [Problem("claim_invalid", f"cannot read: {e}", str(p))]
 
 
+def count_claims(paths: Iterable[str | Path]) -> int | None:
+    """How many claims ``iter_documents`` will yield (for the progress bar's ETA): one cheap
+    pass (JSONL lines, CSV claim groups, Parquet claim_id column). None when it cannot tell."""
+    n = 0
+    try:
+        for p in _expand(paths):
+            suf = p.suffix.lower()
+            if suf == ".jsonl":
+                with open(p, encoding="utf-8") as f:
+                    n += sum(1 for t in f if t.strip())
+            elif suf == ".csv":
+                n += sum(1 for _ in groupby(r.get("claim_id") for r in _csv_rows(p)))
+            elif suf == ".parquet":
+                import pyarrow.parquet as pq
+
+                col = pq.read_table(p, columns=["claim_id"]).column("claim_id").to_pylist()
+                n += sum(1 for _ in groupby(col))
+            else:
+                n += 1
+    except Exception:
+        return None
+    return n
+
+
 # --------------------------------------------------------------------------- worker side
 
 _DECIDERS: dict = {}
@@ -531,7 +555,8 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
         except ImportError:  # tqdm comes with the [scale] extra; no bar without it
             tqdm = None
         if tqdm is not None:
-            bar = tqdm(unit="claim", desc="audit", file=sys.stderr, smoothing=0.1)
+            bar = tqdm(total=count_claims(inputs), unit="claim", desc="audit", file=sys.stderr,
+                       smoothing=0.1)
 
     def numbered():
         for seq, (source, data, problems) in enumerate(iter_documents(inputs)):

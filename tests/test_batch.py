@@ -242,3 +242,10 @@ def test_fast_validation_agrees_with_jsonschema():
             got = [p.to_dict() for p in e.problems]
         assert got == want
     assert invalid > 1000  # the mutants really exercise the refusals
+
+
+def test_count_claims_matches_read(mixed):
+    from denialkb.engine.batch import count_claims
+
+    _d, inputs, _ = mixed
+    assert count_claims(inputs) == 12
