@@ -1,0 +1,251 @@
+"""Batch audit (issue 7): mixed inputs, counts, records, Dask, decision log."""
+
+import csv
+import json
+import shutil
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from denialkb.engine.batch import (
+    FLAT_COLUMNS,
+    canonical_sha256,
+    document_to_rows,
+    record_line,
+    rows_to_document,
+    run_audit,
+)
+from denialkb.engine.claim import load_claim
+from denialkb.engine.cli import main
+from tests.conftest import EXAMPLES, KB
+
+YAMLS = ["pertuzumab-clean-medicare.yaml", "pertuzumab-her2-missing.yaml", "pertuzumab-lot-number-missing.yaml"]
+JSONL = ["ramucirumab-clean-medicare.yaml", "pertuzumab-jw-whole-vial.yaml"]
+CSVS = ["pertuzumab-clean-commercial.yaml", "pertuzumab-units-exceed-dose.yaml"]
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    """A YAML folder, a JSONL file and a CSV file, with malformed claims among them.
+
+    Expected order (folder sorted, then the files as given):
+      yaml/a..c (3 good), yaml/d-bad.yaml (invalid), jsonl: good, non-JSON, good, invalid, duplicate id,
+      csv: good, bad units, good.  -> read 12 = decided 7 + rejected 5
+    """
+    d = tmp_path_factory.mktemp("mixed")
+    ydir = d / "yaml"
+    ydir.mkdir()
+    for i, name in enumerate(YAMLS):
+        shutil.copy(EXAMPLES / name, ydir / f"{'abc'[i]}-{name}")
+    (ydir / "d-bad.yaml").write_text("claim:\n  id: BAD-YAML\n  payer: medicare\n  unts: 3\n")
+    docs = {n: load_claim(EXAMPLES / n).data for n in YAMLS + JSONL + CSVS}
+    jl = d / "claims.jsonl"
+    jl.write_text("\n".join([
+        json.dumps(docs[JSONL[0]]),
+        "{not json",
+        json.dumps(docs[JSONL[1]]),
+        json.dumps({"claim": {"id": "BAD-JSONL", "payer": "medicare", "diagnoses": [], "lines": []}}),
+        json.dumps(docs[YAMLS[0]]),  # same claim id as the first YAML: rejected as duplicate
+    ]) + "\n")
+    rows = document_to_rows(docs[CSVS[0]])
+    bad = document_to_rows({**docs[CSVS[1]], "claim": {**docs[CSVS[1]]["claim"], "id": "BAD-CSV"}})
+    bad[0]["units"] = "lots"
+    rows += bad + document_to_rows(docs[CSVS[1]])
+    cf = d / "claims.csv"
+    with open(cf, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FLAT_COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    expected_ok = [docs[n] for n in YAMLS] + [docs[n] for n in JSONL] + [docs[n] for n in CSVS]
+    return d, [ydir, jl, cf], expected_ok
+
+
+def test_flat_rows_round_trip():
+    for p in sorted(EXAMPLES.glob("*.yaml")):
+        data = load_claim(p).data
+        back = rows_to_document(document_to_rows(data))
+        # an empty cell means "absent": an empty list (modifiers: []) comes back as no key
+        for ln in data["claim"]["lines"]:
+            for k in [k for k, v in ln.items() if v == []]:
+                del ln[k]
+        assert canonical_sha256(back) == canonical_sha256(data), p.name
+
+
+def test_mixed_input_counts_and_records(mixed, decider, tmp_path):
+    d, inputs, expected_ok = mixed
+    out = tmp_path / "out"
+    s = run_audit(inputs, out, workers=2, kb_dir=KB, progress=False, chunk_size=3)
+    assert (s.read, s.decided, s.rejected) == (12, 7, 5)
+    got = (out / "decisions.jsonl").read_text().splitlines()
+    want = [record_line(decider.check_document(load_claim_data(x))) for x in expected_ok]
+    assert got == want
+    rej = [json.loads(x) for x in (out / "rejected.jsonl").read_text().splitlines()]
+    assert [(r["source"].replace(str(d), ""), r["claim_id"]) for r in rej] == [
+        ("/yaml/d-bad.yaml", "BAD-YAML"),
+        ("/claims.jsonl:2", None),
+        ("/claims.jsonl:4", "BAD-JSONL"),
+        ("/claims.jsonl:5", "CLM-P-CLEAN-MCR"),
+        ("/claims.csv#claim:BAD-CSV", "BAD-CSV"),
+    ]
+    assert rej[1]["problems"][0]["message"].startswith("not JSON")
+    assert "also used by" in rej[3]["problems"][0]["message"]
+    assert any(p.get("place") == "claim.lines[0].units" for p in rej[4]["problems"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["read"], summary["decided"], summary["rejected"]) == (12, 7, 5)
+    outcomes = {k: v["count"] for k, v in summary["by"]["outcome"].items()}
+    assert sum(outcomes.values()) == 7
+    assert summary["by"]["denial"]["PERTUZUMAB-HER2-NOT-DOCUMENTED"] == {"count": 1, "amount": 4800.0}
+    assert {"path": "HER2-STATUS-NOT-ESTABLISHED > PERTUZUMAB-HER2-NOT-DOCUMENTED", "count": 1} \
+        in summary["top_why_paths"]
+    # the serial run gives the same bytes
+    s1 = run_audit(inputs, tmp_path / "serial", workers=1, kb_dir=KB, progress=False)
+    assert (s1.read, s1.decided, s1.rejected) == (12, 7, 5)
+    for f in ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv"):
+        assert (tmp_path / "serial" / f).read_bytes() == (out / f).read_bytes(), f
+
+
+def load_claim_data(data):
+    from denialkb.engine.claim import validate_claim
+
+    return validate_claim(data)
+
+
+def test_dask_local_cluster_byte_identical(mixed, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    d, inputs, _ = mixed
+    run_audit(inputs, tmp_path / "local", workers=2, kb_dir=KB, progress=False, chunk_size=4)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        s = run_audit(inputs, tmp_path / "dask", scheduler=cluster.scheduler_address, kb_dir=KB,
+                      progress=False, chunk_size=4)
+    assert (s.read, s.decided, s.rejected) == (12, 7, 5)
+    for f in ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv"):
+        assert (tmp_path / "dask" / f).read_bytes() == (tmp_path / "local" / f).read_bytes(), f
+
+
+def test_cli_audit_log_show_and_replay(tmp_path):
+    runner = CliRunner()
+    log = tmp_path / "log.sqlite"
+    lot = EXAMPLES / "pertuzumab-lot-number-missing.yaml"
+    res = runner.invoke(main, ["audit", str(lot), str(EXAMPLES / "pertuzumab-clean-medicare.yaml"),
+                               "--out", str(tmp_path / "o"), "--workers", "1", "--log", str(log),
+                               "--store-input", "--kb", str(KB)])
+    assert res.exit_code == 0, res.output
+    assert "read 2 = decided 2 + rejected 0" in res.output
+    cid = load_claim(lot).claim_id
+    with sqlite3.connect(log) as db:
+        rows = db.execute("SELECT claim_id, outcome, input_sha256, input IS NOT NULL FROM decisions"
+                          " ORDER BY id").fetchall()
+    assert rows == [(cid, "denied", canonical_sha256(load_claim(lot).data), 1),
+                    ("CLM-P-CLEAN-MCR", "clean", canonical_sha256(
+                        load_claim(EXAMPLES / "pertuzumab-clean-medicare.yaml").data), 1)]
+
+    res = runner.invoke(main, ["log", "show", cid, "--log", str(log)])
+    assert res.exit_code == 0, res.output
+    shown = json.loads(res.output)
+    assert shown["claim_id"] == cid and shown["outcome"] == "denied"
+    assert [d["id"] for d in shown["record"]["denials"]] == ["DOC-LOT-NUMBER-MISSING"]
+
+    res = runner.invoke(main, ["log", "replay", cid, "--log", str(log), "--kb", str(KB)])
+    assert res.exit_code == 0, res.output
+    assert "kb_version: same as logged" in res.output and "record: same" in res.output
+
+    # a changed KB: the lot-number rule no longer applies
+    kb2 = tmp_path / "kb2"
+    shutil.copytree(KB, kb2, ignore=shutil.ignore_patterns("__pycache__"))
+    rules = kb2 / "rules" / "documentation.yaml"
+    text = rules.read_text()
+    rules.write_text(text.replace("        - {fact: documentation.lot_number, missing: true}",
+                                  "        - {fact: documentation.lot_number, missing: true}\n"
+                                  "        - {fact: documentation.on_file, eq: false}", 1))
+    res = runner.invoke(main, ["log", "replay", cid, "--log", str(log), "--kb", str(kb2), "--json"])
+    assert res.exit_code == 1, res.output
+    cmp = json.loads(res.output)
+    assert cmp["same_kb_version"] is False and cmp["same"] is False
+    assert cmp["denials_removed"] == [{"id": "DOC-LOT-NUMBER-MISSING", "line": 1}]
+    assert cmp["denials_added"] == []
+    assert cmp["outcome"] == ["denied", "clean"]
+
+
+def test_replay_needs_input_or_matching_claim_file(tmp_path):
+    runner = CliRunner()
+    log = tmp_path / "log.sqlite"
+    clean = EXAMPLES / "pertuzumab-clean-medicare.yaml"
+    res = runner.invoke(main, ["audit", str(clean), "--out", str(tmp_path / "o"), "--workers", "1",
+                               "--log", str(log)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["log", "replay", "CLM-P-CLEAN-MCR", "--log", str(log)])
+    assert res.exit_code == 2 and "holds no input" in res.output
+    res = runner.invoke(main, ["log", "replay", "CLM-P-CLEAN-MCR", "--log", str(log), "--claim", str(clean)])
+    assert res.exit_code == 0 and "record: same" in res.output
+    other = EXAMPLES / "pertuzumab-her2-missing.yaml"
+    res = runner.invoke(main, ["log", "replay", "CLM-P-CLEAN-MCR", "--log", str(log), "--claim", str(other)])
+    assert res.exit_code == 2 and "is not the logged input" in res.output
+    res = runner.invoke(main, ["log", "show", "NOPE", "--log", str(log)])
+    assert res.exit_code == 2 and "not in the log" in res.output
+
+
+def test_parquet_input(tmp_path, decider):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    names = ["pertuzumab-her2-missing.yaml", "ramucirumab-clean-medicare.yaml"]
+    docs = [load_claim(EXAMPLES / n).data for n in names]
+    rows = [r for d in docs for r in document_to_rows(d)]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "claims.parquet")
+    s = run_audit([tmp_path / "claims.parquet"], tmp_path / "o", workers=1, kb_dir=KB, progress=False)
+    assert (s.read, s.decided, s.rejected) == (2, 2, 0)
+    assert (tmp_path / "o" / "decisions.jsonl").read_text().splitlines() == [
+        record_line(decider.check_document(load_claim_data(d))) for d in docs]
+
+
+def test_fast_validation_agrees_with_jsonschema():
+    """The batch fast path accepts exactly what validate_claim accepts (examples + mutants)."""
+    import copy
+    import random
+
+    from denialkb.engine.batch import _fast_validator, validate_fast
+    from denialkb.engine.claim import validate_claim
+    from denialkb.engine.errors import ClaimInvalidError
+
+    if _fast_validator() is None:
+        pytest.skip("fastjsonschema not installed")
+    rnd = random.Random(3)
+    base = [load_claim(p).data for p in sorted(EXAMPLES.glob("*.yaml"))]
+    values = ["", "x", -1, 0, 3.5, None, [], {}, "2024-02-30", "2024-13-01", True, "J9306", {"zz": 1}, ["a"]]
+
+    def mutate(d):
+        d = copy.deepcopy(d)
+        slots = []
+
+        def walk(n):
+            items = n.items() if isinstance(n, dict) else enumerate(n) if isinstance(n, list) else ()
+            for k, v in items:
+                slots.append((n, k))
+                walk(v)
+        walk(d)
+        n, k = rnd.choice(slots)
+        n[k] = rnd.choice(values)
+        return d
+
+    docs = base + [mutate(rnd.choice(base)) for _ in range(1500)]
+    invalid = 0
+    for d in docs:
+        try:
+            want = validate_claim(d, "x").data
+        except ClaimInvalidError as e:
+            want = [p.to_dict() for p in e.problems]
+            invalid += 1
+        try:
+            got = validate_fast(d, "x").data
+        except ClaimInvalidError as e:
+            got = [p.to_dict() for p in e.problems]
+        assert got == want
+    assert invalid > 1000  # the mutants really exercise the refusals
+
+
+def test_count_claims_matches_read(mixed):
+    from denialkb.engine.batch import count_claims
+
+    _d, inputs, _ = mixed
+    assert count_claims(inputs) == 12
