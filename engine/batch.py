@@ -313,56 +313,10 @@ def why_paths(record: dict) -> list[str]:
     return out
 
 
-_FAST = {}
-
-
-def _fast_validator():
-    """A compiled (fastjsonschema) validator of the claim schema, or None when fastjsonschema
-    is not installed. The schema is draft 2020-12; the keywords it uses compile unchanged once
-    ``$defs`` are renamed ``definitions`` (agreement with jsonschema is tested)."""
-    if "v" not in _FAST:
-        try:
-            import fastjsonschema
-        except ImportError:
-            _FAST["v"] = None
-            return None
-        import datetime as _dt
-
-        from denialkb.engine.claim import claim_schema
-
-        def date_ok(s):
-            try:
-                _dt.date.fromisoformat(s)
-            except ValueError:
-                return False
-            return True
-
-        text = json.dumps(claim_schema()).replace('"$defs"', '"definitions"').replace("#/$defs/", "#/definitions/")
-        sch = json.loads(text)
-        sch["$schema"] = "http://json-schema.org/draft-07/schema#"
-        _FAST["v"] = fastjsonschema.compile(sch, formats={"date": date_ok})
-        _FAST["error"] = fastjsonschema.JsonSchemaException
-    return _FAST["v"]
-
-
 def validate_fast(data, source: str):
-    """Same result as ``validate_claim(data, source)``; a valid document is checked with the
-    compiled validator (~6x faster), anything it refuses goes through ``validate_claim`` so the
-    problems reported are exactly the usual ones."""
-    from denialkb.engine.claim import ClaimDocument, _jsonable, _semantic_problems, validate_claim
+    """Kept for callers of the batch module: validation is fast in ``validate_claim`` itself."""
+    from denialkb.engine.claim import validate_claim
 
-    v = _fast_validator()
-    if v is not None and isinstance(data, dict):
-        problems: list = []
-        doc = _jsonable(data, (), problems, source, {})
-        if not problems:
-            try:
-                v(doc)
-            except _FAST["error"]:
-                pass
-            else:
-                if not _semantic_problems(doc, source, {}):
-                    return ClaimDocument(doc, source, {})
     return validate_claim(data, source)
 
 

@@ -92,8 +92,11 @@ def _check_date(as_of):
 @click.option("--payer", default=None, help="Payer profile id for X12/FHIR inputs (overrides the payer id map).")
 @click.option("--clinical", type=click.Path(exists=True), default=None,
               help="Clinical facts (YAML/JSON) to merge into X12/FHIR inputs: a file, or a folder matched by claim or patient id.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False), default=None,
+              help="Append the decision records to this SQLite decision log (see docs/audit.md).")
+@click.option("--store-input", is_flag=True, help="With --log: also store the claim document (patient data).")
 @handle_errors
-def check(files, fmt, kb_dir, as_of, payer, clinical):
+def check(files, fmt, kb_dir, as_of, payer, clinical, log_path, store_input):
     """Decide claims and print their decision records.
 
     FILES are claim documents (YAML/JSON, FORMATS.md), X12 837P/837I files or FHIR R4 Bundles.
@@ -104,6 +107,10 @@ def check(files, fmt, kb_dir, as_of, payer, clinical):
     docs = load_claims(files, payer=payer, clinical=clinical)
     decider = get_decider(kb_dir)
     records = [decider.check_document(d, as_of) for d in docs]
+    if log_path:
+        from denialkb.engine.decision_log import log_check_records
+
+        log_check_records(log_path, zip(records, docs, strict=True), as_of=as_of, store_input=store_input)
     if fmt == "json":
         click.echo(to_json(records[0] if len(records) == 1 else records), nl=False)
     elif fmt in ("x12-835", "fhir"):

@@ -161,3 +161,14 @@ def test_x12_with_clinical_facts_and_835_output(cli):
     assert r.stdout.startswith("ISA*")
     assert "CLP*PTZ-2025-0001*4*" in r.stdout  # predicted: denied (no HER2 result without clinical facts)
     assert "CAS*CO*16*" in r.stdout and "LQ*HE*M127" in r.stdout
+
+
+def test_check_log_then_show_and_replay(cli, tmp_path):
+    log = tmp_path / "decisions.sqlite"
+    src = EXAMPLES / "pertuzumab-her2-missing.yaml"
+    r = cli("check", "--log", log, "--store-input", src)
+    assert r.returncode == 1
+    show = cli("log", "show", "CLM-P-HER2-MISSING", "--log", log)
+    assert show.returncode == 0 and "PERTUZUMAB-HER2-NOT-DOCUMENTED" in show.stdout
+    replay = cli("log", "replay", "CLM-P-HER2-MISSING", "--log", log)
+    assert replay.returncode == 0, replay.stdout + replay.stderr
