@@ -6,8 +6,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from denialkb.engine.authoring import (diff_kbs, format_problem, lint_kb, render_test_run, replay_claims,
-                                       run_kb_tests, summarize)
+from denialkb.engine.authoring import (
+    diff_kbs,
+    format_problem,
+    lint_kb,
+    render_test_run,
+    replay_claims,
+    run_kb_tests,
+    summarize,
+)
 from denialkb.engine.claim import validate_claim
 from denialkb.engine.kb import load_kb
 from denialkb.engine.runtime import Decider
