@@ -1,8 +1,8 @@
 """``denialkb kb lint|test|diff``: the policy-author toolchain (thin layer over engine.authoring).
 
-Exit codes: 0 clean; 1 lint errors or warnings (info does not count), failing cases,
-coverage below ``--coverage-min`` or changed decisions are *not* failures for diff;
-2 a KB that cannot be loaded or a bad argument.
+Exit codes: 0 clean; 1 lint errors or warnings (info lines do not count), a failing
+case, or coverage below ``--coverage-min``; 2 a KB that cannot be loaded (``test``,
+``diff``) or a bad argument. ``diff`` exits 0 whatever changed: it reports, it does not judge.
 """
 
 from __future__ import annotations
