@@ -146,7 +146,7 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
         if r.conclusion != "denial":
             continue
         d = r.denial
-        key = (d["carc"], d["group"], d["stage"], _canon(r.raw.get("when")), _canon(r.scope), r.level)
+        key = (d["carc"], d["group"], d["stage"], _canon_cond(r.raw.get("when")), _canon(r.scope), r.level)
         if key in seen:
             o = seen[key]
             at(r, (), "kb_duplicate_conclusion",
@@ -211,6 +211,27 @@ def _case_path(kb, case, pos: _Positions):
 
 def _canon(obj) -> str:
     return json.dumps(obj, sort_keys=True, default=str)
+
+
+def _canon_cond(data) -> str:
+    """A condition's YAML as a string that ignores the order of ``all`` / ``any`` parts."""
+    if isinstance(data, list):
+        data = {"all": data}
+    if isinstance(data, dict) and len(data) == 1 and next(iter(data)) in ("all", "any") \
+            and isinstance(next(iter(data.values())), list):
+        kind, parts = next(iter(data.items()))
+        if kind == "all":  # nested all flattens into its parent
+            flat = []
+            for p in parts:
+                if isinstance(p, dict) and list(p) == ["all"] and isinstance(p["all"], list):
+                    flat.extend(p["all"])
+                else:
+                    flat.append(p)
+            parts = flat
+        return kind + "[" + ",".join(sorted(_canon_cond(p) for p in parts)) + "]"
+    if isinstance(data, dict) and list(data) == ["not"]:
+        return "not(" + _canon_cond(data["not"]) + ")"
+    return _canon(data)
 
 
 def _conjuncts(cond) -> list:
@@ -457,7 +478,7 @@ def run_kb_tests(root: str | Path | None = None, coverage: bool = False) -> Test
         for r in kb.rules:
             contexts = facts.lines if r.level == "line" else [{}]
             for ln in contexts:
-                if r.level == "line" and not _line_in_scope(r, ln):
+                if not _line_in_scope(r, {**ln, "payer": facts.claim.get("claim.payer")}):
                     continue
                 for i, leaf in enumerate(leaves(r.when)):
                     val, _ = explain_condition(leaf, facts.claim, ln, kb.value_set, r.level == "line")
@@ -482,6 +503,8 @@ def run_kb_tests(root: str | Path | None = None, coverage: bool = False) -> Test
 
 def _line_in_scope(rule, ln: dict) -> bool:
     sc = rule.scope or {}
+    if sc.get("payers") and ln.get("payer") not in sc["payers"]:
+        return False
     if sc.get("codes") and ln.get("line.code") not in sc["codes"]:
         return False
     if sc.get("drugs") and ln.get("line.drug") not in sc["drugs"]:

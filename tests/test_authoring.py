@@ -523,3 +523,12 @@ def test_conditions_under_any_are_not_flagged(tmp_path):
     kb = copy_kb(tmp_path)
     add_rules(kb, rule("TEST-ANY", ["{any: [{fact: line.code, eq: J9306}, {fact: line.code, eq: J9308}]}"]))
     assert lint_lines(kb, "kb_unreachable_rule") == []
+
+
+def test_duplicate_conclusion_ignores_condition_order(tmp_path):
+    kb = copy_kb(tmp_path)
+    a, b = "{fact: line.units, gt: 999}", "{fact: line.code, eq: J9306}"
+    add_rules(kb, rule("TEST-ORDER-A", [a, b]), rule("TEST-ORDER-B", [b, a]),
+              rule("TEST-ORDER-C", [a, b], carc="29"))
+    lines = lint_lines(kb, "kb_duplicate_conclusion")
+    assert [x.split(": ")[1] for x in lines] == ["TEST-ORDER-B"]
