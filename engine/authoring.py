@@ -273,6 +273,12 @@ def _never_fires(kb: KnowledgeBase, r) -> tuple | None:
                 if not any(p.settings.get(key) is not None for p in payers):
                     names = ", ".join(sorted(p.id for p in payers))
                     return (_sub(leaf), f"no payer in scope ({names}) sets '{key}', so {fact} is always absent")
+            if fact.startswith("line.dosing.") and sc.get("drugs"):
+                key = fact[len("line.dosing."):]
+                drugs = [x for x in sc["drugs"] if x in kb.drugs]
+                if drugs and not any(key in kb.drugs[x].get("dosing", {}) for x in drugs):
+                    return (_sub(leaf), f"no drug in scope ({', '.join(drugs)}) has dosing '{key}', "
+                                        f"so {fact} is always absent")
             table = {"line.step_preferred_drugs": "step_therapy", "line.payer_unit_limit": "unit_limits"}.get(fact)
             if table and not any(getattr(p, table) for p in payers):
                 return (_sub(leaf), f"no payer in scope has {table} rows, so {fact} is always absent")

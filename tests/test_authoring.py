@@ -532,3 +532,19 @@ def test_duplicate_conclusion_ignores_condition_order(tmp_path):
               rule("TEST-ORDER-C", [a, b], carc="29"))
     lines = lint_lines(kb, "kb_duplicate_conclusion")
     assert [x.split(": ")[1] for x in lines] == ["TEST-ORDER-B"]
+
+
+def test_unreachable_dosing_key_no_scoped_drug_has(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-DOSING", ["{fact: line.dose_mg, gt: {fact: line.dosing.maintenance_dose_mg}}"],
+                       scope="scope: {drugs: [ramucirumab]}\n    "))
+    assert lint_lines(kb, "kb_unreachable_rule") == [
+        "kb/rules/extra.yaml:8:32: TEST-DOSING: kb_unreachable_rule: rule can never fire: no drug in scope "
+        "(ramucirumab) has dosing 'maintenance_dose_mg', so line.dosing.maintenance_dose_mg is always absent"]
+
+
+def test_lint_missing_directory(tmp_path):
+    kb, problems = lint_kb(tmp_path / "nope")
+    assert kb is None
+    assert [p.code for p in problems] == ["kb_parse_error"]
+    assert problems[0].message.startswith("knowledge-base directory not found: ")
