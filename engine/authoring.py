@@ -8,7 +8,8 @@ stable code:
 code                      severity  meaning
 ========================  ========  ====================================================
 kb_unreachable_rule       error     the rule can never fire (contradictory conditions,
-                                    a fact no in-scope payer supplies, empty date range)
+                                    a fact nothing in scope supplies, empty date range,
+                                    a finding only unreachable rules conclude)
 kb_duplicate_conclusion   error     two rules conclude the same denial (CARC+group+stage)
                                     on the same conditions
 kb_no_source              error     a rule cites no source
