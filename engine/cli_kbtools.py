@@ -11,6 +11,7 @@ import json
 import sys
 
 import click
+
 from denialkb.engine.cli import format_option, handle_errors, main
 
 

@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from denialkb.engine.authoring import (
     diff_kbs,
     format_problem,

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import yaml
+
 from denialkb.engine.yamlio import load_document
 
 from .conftest import KB, run_cli
