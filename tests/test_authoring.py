@@ -1,0 +1,551 @@
+"""Tests of engine.authoring: lint codes, kb tests with coverage, diff and replay, effective dating,
+extending the KB without Python."""
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from denialkb.engine.authoring import (
+    diff_kbs,
+    format_problem,
+    lint_kb,
+    render_test_run,
+    replay_claims,
+    run_kb_tests,
+    summarize,
+)
+from denialkb.engine.claim import validate_claim
+from denialkb.engine.kb import load_kb
+from denialkb.engine.runtime import Decider
+from denialkb.engine.yamlio import load_document
+
+ROOT = Path(__file__).resolve().parent.parent
+KB = ROOT / "kb"
+BASE = KB / "cases" / "base" / "pertuzumab-medicare.yaml"
+
+RULE = """\
+  - id: {id}
+    title: Test rule {id}
+    level: line
+    {scope}when:
+      all:
+{conds}
+    conclude:
+      denial: {{stage: front_end, group: CO, carc: "{carc}", rarc: []}}
+    explanation: "line {{line.number}} is wrong."
+    remedy: {remedy}
+    sources: {sources}
+    confidence: low
+"""
+
+
+def copy_kb(tmp_path, name="kb") -> Path:
+    dst = tmp_path / name
+    shutil.copytree(KB, dst, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    return dst
+
+
+def rule(id, conds, scope="", carc="16", remedy="Fix it.", sources='["https://example.org/policy"]'):
+    body = "\n".join(f"        - {c}" for c in conds)
+    return RULE.format(id=id, conds=body, scope=scope, carc=carc, remedy=remedy, sources=sources)
+
+
+def add_rules(kb: Path, *rules, name="extra.yaml") -> Path:
+    p = kb / "rules" / name
+    p.write_text("rules:\n" + "".join(rules))
+    return p
+
+
+def lint_lines(kb: Path, code: str) -> list[str]:
+    _, problems = lint_kb(kb)
+    return [format_problem(p) for p in problems if p.code == code]
+
+
+def claim(unset=(), **sets):
+    """The pertuzumab Medicare base claim with dotted-path edits."""
+    from denialkb.engine.cases import set_path, unset_path
+
+    doc = load_document(BASE, "claim_invalid").data
+    for path, value in sets.items():
+        set_path(doc, path, value)
+    for path in unset:
+        unset_path(doc, path)
+    return validate_claim(doc, "test")
+
+
+def denial_ids(record):
+    return sorted(d["id"] for d in record["denials"])
+
+
+# --------------------------------------------------------------------------- lint
+
+def test_shipped_kb_lints_clean_except_info():
+    kb, problems = lint_kb(KB)
+    assert kb is not None
+    assert [p for p in problems if p.severity != "info"] == []
+    assert summarize(problems) == "0 errors, 0 warnings, 8 info"
+    assert {p.code for p in problems} == {"kb_unknown_date"}
+
+
+def test_unknown_dates_listed_as_info():
+    _, problems = lint_kb(KB)
+    first = format_problem(problems[0])
+    assert first == ("kb/tables/hcpcs.yaml:7:5: kb_unknown_date: code J9306: effective_from is unknown (info)\n"
+                     "    hint: treated as always in force; add the date when a source states it")
+    codes = [p.message.split(":")[0] for p in problems]
+    assert "code J9316" not in codes  # J9316 has a real date (2021-01-01)
+
+
+def test_unreachable_contradictory_eq(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-EQ-EQ", ["{fact: line.code, eq: J9306}", "{fact: line.code, eq: J9308}"]))
+    assert lint_lines(kb, "kb_unreachable_rule") == [
+        "kb/rules/extra.yaml:8:29: TEST-EQ-EQ: kb_unreachable_rule: rule can never fire: "
+        'line.code: must equal both "J9306" and "J9308"']
+
+
+def test_unreachable_ranges_cannot_overlap(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-RANGE", ["{fact: line.units, gt: 10}", "{fact: line.units, le: 10}"]))
+    assert lint_lines(kb, "kb_unreachable_rule") == [
+        "kb/rules/extra.yaml:8:30: TEST-RANGE: kb_unreachable_rule: rule can never fire: "
+        "line.units: ranges cannot overlap (needs > 10 and <= 10)"]
+
+
+def test_overlapping_ranges_are_reachable(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-RANGE-OK", ["{fact: line.units, gt: 10}", "{fact: line.units, le: 11}"]))
+    assert lint_lines(kb, "kb_unreachable_rule") == []
+
+
+def test_unreachable_payer_setting_no_payer_defines(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-NO-SETTING", ["{fact: payer.jz_required_from, exists: true}"],
+                       scope="scope: {payers: [commercial]}\n    "))
+    assert lint_lines(kb, "kb_unreachable_rule") == [
+        "kb/rules/extra.yaml:8:42: TEST-NO-SETTING: kb_unreachable_rule: rule can never fire: no payer in scope "
+        "(commercial) sets 'jz_required_from', so payer.jz_required_from is always absent"]
+
+
+def test_unreachable_dates_reversed(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-DATES", ["{fact: line.units, gt: 1}"],
+                       scope='scope:\n      effective_from: "2024-01-01"\n      effective_to: "2023-01-01"\n    '))
+    assert lint_lines(kb, "kb_unreachable_rule") == [
+        "kb/rules/extra.yaml:7:7: TEST-DATES: kb_unreachable_rule: rule can never fire: "
+        "scope effective_to 2023-01-01 is before effective_from 2024-01-01"]
+
+
+def test_unreachable_scope_outside_code_dates(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-PHESGO-2019", ["{fact: line.units, gt: 1}"],
+                       scope='scope:\n      codes: [J9316]\n      effective_to: "2020-06-30"\n    '))
+    assert lint_lines(kb, "kb_unreachable_rule") == [
+        "kb/rules/extra.yaml:5:5: TEST-PHESGO-2019: kb_unreachable_rule: rule can never fire: "
+        "no code in scope (J9316) is valid between the beginning and 2020-06-30"]
+
+
+def test_duplicate_conclusion(tmp_path):
+    kb = copy_kb(tmp_path)
+    conds = ["{fact: line.units, gt: 999}"]
+    add_rules(kb, rule("TEST-DUP-A", conds), rule("TEST-DUP-B", conds))
+    assert lint_lines(kb, "kb_duplicate_conclusion") == [
+        "kb/rules/extra.yaml:14:5: TEST-DUP-B: kb_duplicate_conclusion: concludes the same denial "
+        "(CARC 16, group CO, stage front_end) on the same conditions as TEST-DUP-A (kb/rules/extra.yaml:2)\n"
+        "    hint: merge the two rules, or make their conditions differ"]
+
+
+def test_no_source_and_no_remedy(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-UNDOCUMENTED", ["{fact: line.units, gt: 999}"], remedy='"     "', sources='["   "]'))
+    assert lint_lines(kb, "kb_no_source") == [
+        "kb/rules/extra.yaml:12:5: TEST-UNDOCUMENTED: kb_no_source: rule cites no source\n"
+        "    expected at least one source (URL or seed section)"]
+    assert lint_lines(kb, "kb_no_remedy") == [
+        "kb/rules/extra.yaml:11:5: TEST-UNDOCUMENTED: kb_no_remedy: denial rule gives no remedy"]
+
+
+def test_rule_without_cases_warns(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-NO-CASES", ["{fact: line.units, gt: 999}"]))
+    assert lint_lines(kb, "kb_no_golden_case") == [
+        "kb/rules/extra.yaml:2:5: TEST-NO-CASES: kb_no_golden_case: no golden case fires this rule (warning)\n"
+        "    hint: add a case with `fires: [TEST-NO-CASES]` under kb/cases/"]
+    assert lint_lines(kb, "kb_no_near_miss") == [
+        "kb/rules/extra.yaml:2:5: TEST-NO-CASES: kb_no_near_miss: no golden case is a near miss for this rule "
+        "(warning)\n    hint: add a case with `near_miss: [TEST-NO-CASES]` where the rule stays silent"]
+
+
+def test_case_names_unknown_rule(tmp_path):
+    kb = copy_kb(tmp_path)
+    (kb / "cases" / "extra.yaml").write_text(textwrap.dedent("""\
+        cases:
+          - id: typo
+            base: base/pertuzumab-medicare.yaml
+            near_miss: [PRIOR-AUTH-ABSNT]
+            expect: {denials: []}
+        """))
+    assert lint_lines(kb, "kb_case_unknown_rule") == [
+        "kb/cases/extra.yaml:4:17: kb_case_unknown_rule: case 'typo': near_miss names unknown rule "
+        "'PRIOR-AUTH-ABSNT'\n    hint: did you mean 'PRIOR-AUTH-ABSENT'?"]
+
+
+def test_lint_keeps_check_kb_errors(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-BAD-FACT", ["{fact: line.unitz, gt: 1}"]))
+    lines = lint_lines(kb, "kb_unknown_ref")
+    assert lines and lines[0].startswith("kb/rules/extra.yaml:")
+    assert "unknown fact 'line.unitz'" in lines[0]
+
+
+def test_rule_needing_finding_of_unreachable_rule_is_unreachable(tmp_path):
+    kb = copy_kb(tmp_path)
+    (kb / "rules" / "extra.yaml").write_text(textwrap.dedent("""\
+        rules:
+          - id: TEST-FINDING-NEVER
+            title: never
+            level: line
+            when:
+              all:
+                - {fact: line.units, lt: 1}
+                - {fact: line.units, gt: 2}
+            conclude: {finding: NEVER-FOUND}
+            explanation: "never fires."
+            remedy: nothing to do
+            sources: ["https://example.org"]
+            confidence: low
+        """) + rule("TEST-NEEDS-NEVER", ["{finding: NEVER-FOUND}"]))
+    lines = lint_lines(kb, "kb_unreachable_rule")
+    assert len(lines) == 2
+    assert lines[1].endswith("TEST-NEEDS-NEVER: kb_unreachable_rule: rule can never fire: "
+                             "needs finding 'NEVER-FOUND', which no reachable rule concludes")
+
+
+# --------------------------------------------------------------------------- kb test + coverage
+
+def test_kb_test_on_shipped_kb():
+    run = run_kb_tests(KB, coverage=True)
+    assert (len(run.results), run.passed, run.failed) == (30, 30, 0)
+    c = run.coverage
+    assert c.rules_total == 20 and len(c.rules_fired) == 20
+    assert (c.leaves_both, c.leaves_total) == (42, 45)
+    assert round(c.percent, 1) == 95.4
+    assert c.rules_never_fired == [] and c.denials_never == [] and c.carcs_never == []
+    assert [(r, t) for r, t, _ in c.leaves_partial] == [
+        ("CODE-DRUG-DOCUMENTATION-MISMATCH", "documentation.drug is present"),
+        ("DOC-LOT-NUMBER-MISSING", "documentation.on_file is yes"),
+        ("HER2-POSITIVE-BY-ASCO-CAP", "clinical.biomarkers.her2.ish is amplified")]
+    text = render_test_run(run)
+    assert "PASS pertuzumab-clean (kb/cases/starter.yaml)\n" in text
+    assert "coverage: 95.4% (rules fired 20/20, conditions seen true and false 42/45)\n" in text
+    assert "\ntime: " in text
+
+
+def test_kb_test_failing_case_shows_diff(tmp_path):
+    kb = copy_kb(tmp_path)
+    (kb / "cases" / "extra.yaml").write_text(textwrap.dedent("""\
+        cases:
+          - id: wrong-expectation
+            base: base/pertuzumab-medicare.yaml
+            set: {"claim.lines[0].code": J9308}
+            expect: {denials: []}
+        """))
+    run = run_kb_tests(kb, coverage=True)
+    bad = [r for r in run.results if not r.passed]
+    assert [r.case for r in bad] == ["wrong-expectation"]
+    text = render_test_run(run)
+    assert ("FAIL wrong-expectation (kb/cases/extra.yaml)\n    denials differ:\n      produced but not expected: "
+            "CODE-DRUG-DOCUMENTATION-MISMATCH@line:1, CODE-DRUG-NDC-MISMATCH@line:1\n") in text
+
+
+def test_coverage_reports_rule_never_fired(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-NEVER-FIRED", ["{fact: line.units, gt: 99999}"], carc="252"))
+    (kb / "tables" / "extra.yaml").write_text(
+        'carc:\n  "252": {label: "An attachment is required", sources: ["https://example.org/carc"]}\n')
+    run = run_kb_tests(kb, coverage=True)
+    assert run.coverage.rules_never_fired == ["TEST-NEVER-FIRED"]
+    assert run.coverage.denials_never == ["TEST-NEVER-FIRED"]
+    assert run.coverage.carcs_never == ["252"]
+    assert ("TEST-NEVER-FIRED", "line.units is greater than 99999", ["false"]) in run.coverage.leaves_partial
+
+
+# --------------------------------------------------------------------------- diff
+
+def _retire_jz(kb: Path, date: str):
+    p = kb / "rules" / "modifiers.yaml"
+    text = p.read_text()
+    old = "  - id: JZ-MISSING-NO-WASTE\n    title: JZ missing on a single-dose drug line with nothing discarded\n    level: line\n"
+    assert old in text
+    p.write_text(text.replace(old, old + f'    scope: {{effective_to: "{date}"}}\n'))
+
+
+def test_diff_and_replay(tmp_path):
+    old = copy_kb(tmp_path, "old")
+    new = copy_kb(tmp_path, "new")
+    _retire_jz(new, "2023-12-31")
+    (new / "payers" / "medicare.yaml").write_text(
+        (new / "payers" / "medicare.yaml").read_text().replace("timely_filing_months: 12", "timely_filing_months: 6"))
+    changes = diff_kbs(load_kb(old), load_kb(new))
+    assert [(c.kind, c.id, c.change, c.fields) for c in changes] == [
+        ("rule", "JZ-MISSING-NO-WASTE", "changed", [("scope", None, {"effective_to": "2023-12-31"})]),
+        ("payer", "medicare", "changed", [("settings.timely_filing_months", 12, 6)])]
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    for name in ("pertuzumab-jz-missing.yaml", "pertuzumab-clean-medicare.yaml"):
+        if (ROOT / "examples" / name).exists():
+            shutil.copy(ROOT / "examples" / name, claims / name)
+    doc = load_document(BASE, "x").data
+    doc["claim"]["id"] = "CLM-NO-JZ"
+    doc["claim"]["lines"][0]["modifiers"] = []
+    import yaml
+
+    (claims / "no-jz.yaml").write_text(yaml.safe_dump(doc))
+    replay = replay_claims(old, new, claims)
+    no_jz = [c for c in replay if c["claim"] == "CLM-NO-JZ"]
+    assert len(no_jz) == 1
+    ch = no_jz[0]
+    assert ch["outcome"] == {"old": "denied", "new": "clean"}
+    assert [d["denial"] for d in ch["denials_removed"]] == ["JZ-MISSING-NO-WASTE@line:1"]
+    assert ch["denials_added"] == []
+    assert ch["denials_removed"][0]["explanation"].startswith("from 2023-07-01 Medicare Part B")
+    assert ch["old"]["kb_version"] != ch["new"]["kb_version"]
+
+
+def test_diff_added_and_removed(tmp_path):
+    old = copy_kb(tmp_path, "old")
+    new = copy_kb(tmp_path, "new")
+    add_rules(new, rule("TEST-NEW", ["{fact: line.units, gt: 99999}"]))
+    (new / "tables" / "hcpcs.yaml").write_text((new / "tables" / "hcpcs.yaml").read_text())
+    changes = diff_kbs(load_kb(old), load_kb(new))
+    assert [(c.kind, c.id, c.change) for c in changes] == [("rule", "TEST-NEW", "added")]
+    back = diff_kbs(load_kb(new), load_kb(old))
+    assert [(c.kind, c.id, c.change) for c in back] == [("rule", "TEST-NEW", "removed")]
+
+
+# --------------------------------------------------------------------------- decision records, dating
+
+@pytest.fixture(scope="module")
+def shipped():
+    return Decider(KB)
+
+
+def test_record_carries_kb_version_and_evaluated_as_of(shipped):
+    rec = shipped.check_document(claim())
+    assert rec["kb_version"] == shipped.kb.version and rec["kb_version"].startswith("sha256:")
+    assert rec["evaluated_as_of"] == "2024-03-15"
+    rec2 = shipped.check_document(claim(), "2023-06-30")
+    assert rec2["evaluated_as_of"] == "2023-06-30"
+
+
+def test_kb_version_changes_with_content_not_cases(tmp_path):
+    kb = copy_kb(tmp_path)
+    v0 = load_kb(kb).version
+    assert v0 == load_kb(KB).version
+    (kb / "cases" / "extra.yaml").write_text("cases: []\n")
+    assert load_kb(kb).version == v0
+    _retire_jz(kb, "2030-01-01")
+    assert load_kb(kb).version != v0
+
+
+def _no_jz(date):
+    return claim(**{"claim.lines[0].modifiers": [], "claim.lines[0].service_date": date,
+                    "claim.lines[1].service_date": date, "claim.received_date": date,
+                    "administrations": [{"date": date, "drug": "pertuzumab", "dose_mg": 420}], "prior_claims": []})
+
+
+@pytest.mark.parametrize("date,fires", [("2023-06-30", False), ("2023-07-01", True)])
+def test_jz_required_from_2023_07_01(shipped, date, fires):
+    rec = shipped.check_document(_no_jz(date))
+    assert ("JZ-MISSING-NO-WASTE" in denial_ids(rec)) is fires
+
+
+def test_as_of_overrides_date_of_service(shipped):
+    rec = shipped.check_document(_no_jz("2023-07-01"), "2023-06-30")
+    assert "JZ-MISSING-NO-WASTE" not in denial_ids(rec)
+
+
+def _phesgo(date):
+    return claim(**{"claim.lines[0].code": "J9316", "claim.lines[0].units": 120, "claim.lines[0].ndc": "50242-0260-01",
+                    "claim.lines[0].service_date": date, "claim.lines[1].service_date": date,
+                    "claim.received_date": date, "documentation.drug": "Phesgo", "documentation.dose_mg": 1200,
+                    "administrations": [{"date": date, "drug": "Phesgo", "dose_mg": 1200}], "prior_claims": []})
+
+
+@pytest.mark.parametrize("date,fires", [("2020-12-31", True), ("2021-01-01", False)])
+def test_j9316_valid_from_2021_01_01(shipped, date, fires):
+    rec = shipped.check_document(_phesgo(date))
+    assert ("CODE-INVALID-ON-DOS" in denial_ids(rec)) is fires
+
+
+@pytest.mark.parametrize("date,fires", [("2023-12-31", True), ("2024-01-01", False)])
+def test_rule_retired_with_effective_to(tmp_path, date, fires):
+    kb = copy_kb(tmp_path)
+    _retire_jz(kb, "2023-12-31")
+    rec = Decider(kb).check_document(_no_jz(date))
+    assert ("JZ-MISSING-NO-WASTE" in denial_ids(rec)) is fires
+
+
+# --------------------------------------------------------------------------- extending without Python
+
+TRASTUZUMAB_DRUG = """\
+  trastuzumab-dosed:
+    aliases: [Herceptin-test]
+    classes: [anti_her2]
+    route: IV
+    sources: ["https://example.org/herceptin-label"]
+"""
+
+ACME = """\
+payer:
+  id: acme
+  name: Acme Health
+  settings:
+    timely_filing_days: 180
+    ndc_required: true
+  prior_auth: []
+  step_therapy:
+    - {code: J9355, preferred_drugs: [trastuzumab-qyyp], effective_from: "2024-01-01",
+       sources: ["https://example.org/acme-step"], confidence: medium}
+"""
+
+STEP_RULE = """\
+rules:
+  - id: ACME-BIOSIMILAR-STEP-NOT-TRIED
+    title: Reference trastuzumab billed before the preferred biosimilar was tried
+    level: line
+    scope: {codes: [J9355]}
+    when:
+      all:
+        - {fact: line.step_preferred_drugs, exists: true}
+        - {fact: line.drug, not_in: {fact: line.step_preferred_drugs}}
+    conclude:
+      denial: {stage: adjudication, group: CO, carc: "197", rarc: []}
+    explanation: "line {line.number} bills {line.code} but the payer prefers {line.step_preferred_drugs} first."
+    remedy: Use the preferred biosimilar, or obtain a step-therapy exception.
+    sources: ["https://example.org/acme-step"]
+    confidence: low
+"""
+
+
+DOC = ROOT / "docs" / "authoring.md"
+
+
+def tutorials() -> list[tuple[str, list]]:
+    """(title, [(action, file, text)]) of each tutorial in docs/authoring.md."""
+    import re
+
+    out = []
+    for section in re.split(r"^## ", DOC.read_text(), flags=re.M)[1:]:
+        title = section.splitlines()[0]
+        steps = re.findall(r"^(new|replace): (\S+)\n```yaml\n(.*?)```", section, flags=re.M | re.S)
+        out.append((title, steps))
+    return out
+
+
+def apply_steps(kb: Path, steps):
+    for action, file, text in steps:
+        p = kb / file
+        if action == "new":
+            assert not p.exists(), file
+            p.write_text(text)
+        else:
+            old, new = text.split("# becomes\n")
+            content = p.read_text()
+            assert content.count(old) == 1, f"{file}: text to replace not found once"
+            p.write_text(content.replace(old, new))
+
+
+def test_docs_have_four_tutorials():
+    titles = [t for t, _ in tutorials()]
+    assert titles == ["1. Add a payer", "2. Add a drug (dosing) and its rules", "3. Change a threshold",
+                      "4. Retire a rule on a date"]
+    assert all(steps for _, steps in tutorials())
+
+
+def test_tutorials_lint_and_test_clean(tmp_path):
+    kb = copy_kb(tmp_path)
+    for title, steps in tutorials():
+        apply_steps(kb, steps)
+        _, problems = lint_kb(kb)
+        assert [format_problem(p) for p in problems if p.severity != "info"] == [], title
+        run = run_kb_tests(kb)
+        assert run.failed == 0, (title, [(r.case, r.diffs, r.error) for r in run.results if not r.passed])
+
+
+def test_extend_without_python_decides_claims(tmp_path):
+    """New payer, trastuzumab dosing, two rules: only YAML, and claims are decided with them."""
+    kb = copy_kb(tmp_path)
+    for _, steps in tutorials()[:2]:
+        apply_steps(kb, steps)
+    d = Decider(kb)
+    assert "acme" in d.kb.payers and d.kb.drugs["trastuzumab"]["dosing"]["max_dose_mg_per_kg"] == 8
+
+    def tras(payer, units, dose, date="2024-03-15"):
+        return claim(unset=["claim.lines[0].ndc", "claim.lines[0].ndc_quantity", "claim.lines[0].ndc_unit"],
+                     **{"claim.payer": payer, "claim.lines[0].code": "J9355", "claim.lines[0].units": units,
+                        "claim.lines[0].modifiers": [], "documentation.drug": "trastuzumab",
+                        "documentation.dose_mg": dose, "claim.lines[0].service_date": date,
+                        "claim.lines[1].service_date": date, "claim.received_date": date,
+                        "administrations": [{"date": date, "drug": "trastuzumab", "dose_mg": dose}],
+                        "prior_claims": []})
+
+    rec = d.check_document(tras("acme", 41, 408))
+    assert denial_ids(rec) == ["STEP-THERAPY-BIOSIMILAR-NOT-TRIED"]
+    assert rec["denials"][0]["explanation"] == (
+        "Acme Health wants trastuzumab-qyyp tried before trastuzumab (J9355, line 1).")
+    # the step-therapy row is in force from 2024-01-01
+    assert denial_ids(d.check_document(tras("acme", 41, 408, "2023-12-15"))) == []
+    rec = d.check_document(tras("acme", 61, 610))
+    assert denial_ids(rec) == ["STEP-THERAPY-BIOSIMILAR-NOT-TRIED", "TRASTUZUMAB-DOSE-ABOVE-LABEL"]
+
+
+def test_unreachable_exists_and_missing(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-EXISTS-MISSING", ["{fact: line.ndc, exists: true}", "{fact: line.ndc, missing: true}"]))
+    assert lint_lines(kb, "kb_unreachable_rule") == [
+        "kb/rules/extra.yaml:8:28: TEST-EXISTS-MISSING: kb_unreachable_rule: rule can never fire: "
+        "line.ndc: is required both present and absent"]
+
+
+def test_unreachable_eq_outside_in_list(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-EQ-IN", ["{fact: line.auth_status, eq: valid}",
+                                      "{fact: line.auth_status, in: [expired, none]}"]))
+    lines = lint_lines(kb, "kb_unreachable_rule")
+    assert lines == ["kb/rules/extra.yaml:8:36: TEST-EQ-IN: kb_unreachable_rule: rule can never fire: "
+                     "line.auth_status: no value satisfies both 'line.auth_status is one of expired, none' "
+                     "and the other conditions on it"]
+
+
+def test_conditions_under_any_are_not_flagged(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-ANY", ["{any: [{fact: line.code, eq: J9306}, {fact: line.code, eq: J9308}]}"]))
+    assert lint_lines(kb, "kb_unreachable_rule") == []
+
+
+def test_duplicate_conclusion_ignores_condition_order(tmp_path):
+    kb = copy_kb(tmp_path)
+    a, b = "{fact: line.units, gt: 999}", "{fact: line.code, eq: J9306}"
+    add_rules(kb, rule("TEST-ORDER-A", [a, b]), rule("TEST-ORDER-B", [b, a]),
+              rule("TEST-ORDER-C", [a, b], carc="29"))
+    lines = lint_lines(kb, "kb_duplicate_conclusion")
+    assert [x.split(": ")[1] for x in lines] == ["TEST-ORDER-B"]
+
+
+def test_unreachable_dosing_key_no_scoped_drug_has(tmp_path):
+    kb = copy_kb(tmp_path)
+    add_rules(kb, rule("TEST-DOSING", ["{fact: line.dose_mg, gt: {fact: line.dosing.maintenance_dose_mg}}"],
+                       scope="scope: {drugs: [ramucirumab]}\n    "))
+    assert lint_lines(kb, "kb_unreachable_rule") == [
+        "kb/rules/extra.yaml:8:32: TEST-DOSING: kb_unreachable_rule: rule can never fire: no drug in scope "
+        "(ramucirumab) has dosing 'maintenance_dose_mg', so line.dosing.maintenance_dose_mg is always absent"]
+
+
+def test_lint_missing_directory(tmp_path):
+    kb, problems = lint_kb(tmp_path / "nope")
+    assert kb is None
+    assert [p.code for p in problems] == ["kb_parse_error"]
+    assert problems[0].message.startswith("knowledge-base directory not found: ")

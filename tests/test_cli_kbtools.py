@@ -1,0 +1,172 @@
+"""``denialkb kb lint|test|diff`` through the CLI: exact text, JSON, exit codes."""
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from denialkb.engine.yamlio import load_document
+
+from .conftest import KB, run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def copy_kb(tmp_path, name="kb") -> Path:
+    dst = tmp_path / name
+    shutil.copytree(KB, dst, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    return dst
+
+
+def test_lint_shipped_kb_exit_0():
+    r = run_cli("kb", "lint", KB)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.endswith("\n0 errors, 0 warnings, 8 info\n")
+    assert r.stdout.startswith("kb/tables/hcpcs.yaml:7:5: kb_unknown_date: code J9306: effective_from is unknown "
+                               "(info)\n    hint: treated as always in force; add the date when a source states it\n")
+
+
+def test_lint_default_dir_is_shipped_kb():
+    r = run_cli("kb", "lint")
+    assert r.returncode == 0 and "0 errors, 0 warnings, 8 info" in r.stdout
+
+
+def test_lint_errors_and_warnings_exit_1_sorted(tmp_path):
+    kb = copy_kb(tmp_path)
+    (kb / "rules" / "zz.yaml").write_text("""\
+rules:
+  - id: TEST-CONTRADICTION
+    title: Contradiction
+    level: line
+    when:
+      all:
+        - {fact: line.code_kind, eq: drug}
+        - {fact: line.code_kind, eq: administration}
+    conclude:
+      denial: {stage: front_end, group: CO, carc: "16", rarc: []}
+    explanation: "line {line.number} is wrong."
+    remedy: Fix the line.
+    sources: ["https://example.org/policy"]
+    confidence: low
+""")
+    r = run_cli("kb", "lint", kb)
+    assert r.returncode == 1
+    lines = [x for x in r.stdout.splitlines() if x.startswith("kb/rules/zz.yaml")]
+    assert lines == [
+        'kb/rules/zz.yaml:2:5: TEST-CONTRADICTION: kb_no_golden_case: no golden case fires this rule (warning)',
+        'kb/rules/zz.yaml:2:5: TEST-CONTRADICTION: kb_no_near_miss: no golden case is a near miss for this rule '
+        '(warning)',
+        'kb/rules/zz.yaml:8:34: TEST-CONTRADICTION: kb_unreachable_rule: rule can never fire: line.code_kind: '
+        'must equal both "drug" and "administration"']
+    assert r.stdout.endswith("\n1 error, 2 warnings, 8 info\n")
+    j = run_cli("kb", "lint", kb, "--format", "json")
+    assert j.returncode == 1
+    data = json.loads(j.stdout)
+    assert data["summary"] == "1 error, 2 warnings, 8 info"
+    assert {(p["code"], p["severity"]) for p in data["problems"] if p.get("rule") == "TEST-CONTRADICTION"} == {
+        ("kb_unreachable_rule", "error"), ("kb_no_golden_case", "warning"), ("kb_no_near_miss", "warning")}
+
+
+def test_lint_broken_yaml_reports_without_traceback(tmp_path):
+    kb = copy_kb(tmp_path)
+    (kb / "rules" / "zz.yaml").write_text("rules: [\n")
+    r = run_cli("kb", "lint", kb)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stdout + r.stderr
+    assert "kb/rules/zz.yaml:" in r.stdout and "kb_parse_error" in r.stdout
+
+
+def test_kb_test_with_coverage():
+    r = run_cli("kb", "test", KB, "--coverage")
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.stdout
+    assert out.startswith("PASS pertuzumab-clean (kb/cases/starter.yaml)\n")
+    assert "30 cases: 30 passed, 0 failed\n" in out
+    assert "coverage: 95.4% (rules fired 20/20, conditions seen true and false 42/45)\n" in out
+    assert "rules never fired: none\ndenials never produced: none\nCARCs never produced: none\n" in out
+    assert "    DOC-LOT-NUMBER-MISSING: documentation.on_file is yes (seen: true)\n" in out
+    assert out.splitlines()[-1].startswith("time: ") and out.endswith("s\n")
+
+
+def test_kb_test_coverage_min():
+    assert run_cli("kb", "test", KB, "--coverage-min", "95").returncode == 0
+    r = run_cli("kb", "test", KB, "--coverage-min", "99")
+    assert r.returncode == 1
+    assert r.stdout.endswith("coverage 95.4% is below the minimum 99%\n")
+
+
+def test_kb_test_json_and_failure(tmp_path):
+    kb = copy_kb(tmp_path)
+    (kb / "cases" / "zz.yaml").write_text("""\
+cases:
+  - id: wrong-outcome
+    base: base/pertuzumab-medicare.yaml
+    expect: {outcome: denied}
+""")
+    r = run_cli("kb", "test", kb, "--format", "json")
+    assert r.returncode == 1
+    data = json.loads(r.stdout)
+    assert (data["passed"], data["failed"]) == (30, 1)
+    bad = [c for c in data["cases"] if not c["passed"]]
+    assert bad == [{"case": "wrong-outcome", "file": "kb/cases/zz.yaml", "passed": False,
+                    "diffs": ["outcome: expected denied, got clean"], "error": ""}]
+    assert data["coverage"] is None and data["seconds"] > 0
+
+
+def test_kb_test_unloadable_kb_exit_2(tmp_path):
+    kb = copy_kb(tmp_path)
+    (kb / "rules" / "zz.yaml").write_text("rules: [\n")
+    r = run_cli("kb", "test", kb)
+    assert r.returncode == 2 and "kb_parse_error" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_kb_diff_with_claims(tmp_path):
+    old = copy_kb(tmp_path, "old")
+    new = copy_kb(tmp_path, "new")
+    p = new / "payers" / "medicare.yaml"
+    p.write_text(p.read_text().replace('jz_required_from: "2023-07-01"', 'jz_required_from: "2024-07-01"'))
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    base = load_document(KB / "cases" / "base" / "pertuzumab-medicare.yaml", "x").data
+    no_jz = json.loads(json.dumps(base, default=str))
+    no_jz["claim"]["id"] = "CLM-NO-JZ"
+    no_jz["claim"]["lines"][0]["modifiers"] = []
+    (claims / "no-jz.yaml").write_text(yaml.safe_dump(no_jz))
+    (claims / "clean.yaml").write_text(yaml.safe_dump(json.loads(json.dumps(base, default=str))))
+    r = run_cli("kb", "diff", old, new, "--claims", claims)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == (
+        "~ payer medicare changed\n"
+        "    settings.jz_required_from: 2023-07-01 -> 2024-07-01\n"
+        "1 change to rules and tables\n"
+        "claim CLM-NO-JZ (" + str(claims / "no-jz.yaml") + "): outcome denied -> clean\n"
+        "    - JZ-MISSING-NO-WASTE@line:1: " + _jz_explanation(old, claims / "no-jz.yaml") + "\n"
+        "    old: JZ-MISSING-NO-WASTE@line:1: " + _jz_explanation(old, claims / "no-jz.yaml") + "\n"
+        "    new: no denials\n"
+        "1 decision changed\n")
+    j = json.loads(run_cli("kb", "diff", old, new, "--claims", claims, "--format", "json").stdout)
+    assert j["changes"] == [{"kind": "payer", "id": "medicare", "change": "changed",
+                             "fields": [{"field": "settings.jz_required_from", "old": "2023-07-01",
+                                         "new": "2024-07-01"}]}]
+    assert [c["claim"] for c in j["decisions_changed"]] == ["CLM-NO-JZ"]
+
+
+def _jz_explanation(kb, claim_file):
+    from denialkb.engine.runtime import Decider
+
+    rec = Decider(kb).check_file(claim_file)
+    return [d["explanation"] for d in rec["denials"] if d["id"] == "JZ-MISSING-NO-WASTE"][0]
+
+
+def test_kb_diff_identical_kbs(tmp_path):
+    r = run_cli("kb", "diff", KB, copy_kb(tmp_path))
+    assert r.returncode == 0 and r.stdout == "0 changes to rules and tables\n"
+
+
+def test_check_as_of_record_fields(tmp_path):
+    r = run_cli("check", KB / "cases" / "base" / "pertuzumab-medicare.yaml", "--format", "json", "--as-of",
+                "2023-06-30")
+    rec = json.loads(r.stdout)
+    assert rec["evaluated_as_of"] == "2023-06-30"
+    assert rec["kb_version"].startswith("sha256:") and len(rec["kb_version"]) == 71
