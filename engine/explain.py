@@ -21,6 +21,8 @@ from denialkb.engine.conditions import (
     FindingRef,
     Leaf,
     Node,
+    ValueSet,
+    _plain,
     explain_condition,
     finding_refs,
     format_value,
@@ -49,12 +51,28 @@ def _leaf_dicts(rule, decision, kb, line_no, full=False) -> tuple:
     out = []
     for lf in leaves:
         d = lf.to_dict()
+        if lf.op not in ("exists", "missing") and not lf.required_fact and not isinstance(lf.required, ValueSet):
+            d["condition"] = f"{lf.op} {_lit(lf.required)}"
+            d["required"] = _plain(lf.required)
         d["text"] = lf.text
         src = fact_source(lf.fact, ln.get("line.index"), cat)
         if src:
             d["source"] = src
         out.append(d)
     return res, out
+
+
+def _lit(v) -> str:
+    """A required value as written in rule YAML: booleans true/false, lists in brackets."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_lit(x) for x in v) + "]"
+    return format_value(v)
+
+
+def _show(v) -> str:
+    return "true" if v is True else "false" if v is False else format_value(v)
 
 
 def _finding_keys(decision, fid, line_no) -> list:
@@ -72,12 +90,12 @@ def _leaf_line(d) -> str:
     """One leaf for a person: fact, actual value, the condition, and where the value came from."""
     cond = d["condition"]
     if cond in ("missing", "exists"):
-        s = f"{d['fact']} {'is absent' if d['value'] is None else '= ' + format_value(d['value'])} ({cond})"
+        s = f"{d['fact']} {'is absent' if d['value'] is None else '= ' + _show(d['value'])} ({cond})"
     elif "compared_with" in d:
         cw = d["compared_with"]
-        s = f"{d['fact']} = {format_value(d['value'])} ({cond.split()[0]} {cw['fact']} = {format_value(cw['value'])})"
+        s = f"{d['fact']} = {_show(d['value'])} ({cond.split()[0]} {cw['fact']} = {_show(cw['value'])})"
     else:
-        s = f"{d['fact']} = {format_value(d['value'])} ({cond})"
+        s = f"{d['fact']} = {_show(d['value'])} ({cond})"
     if d.get("text", "").startswith("not: "):
         s = "not: " + s
     if d.get("source"):
