@@ -430,9 +430,16 @@ def parse_assignment(text: str) -> tuple[str, object]:
     except yaml.YAMLError as e:
         raise UsageError([Problem("usage_error", f"--set {path}: value is not YAML: {str(e).splitlines()[0]}")]) \
             from None
-    if hasattr(value, "isoformat"):
-        value = value.isoformat()
-    return path.strip(), value
+    return path.strip(), _iso(value)
+
+
+def _iso(v):
+    """YAML dates as ISO strings, as claim documents hold them (also inside flow collections)."""
+    if isinstance(v, dict):
+        return {k: _iso(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_iso(x) for x in v]
+    return v.isoformat() if hasattr(v, "isoformat") else v
 
 
 def patch_document(doc: ClaimDocument, sets=(), unsets=()) -> ClaimDocument:
@@ -479,13 +486,20 @@ def what_if(decider, doc: ClaimDocument, sets=(), unsets=(), as_of=None) -> dict
 def render_what_if(res: dict) -> str:
     out = [f"{res['claim_id']}: {res['outcome_before']} -> {res['outcome_after']}"]
     for c in res["changes"]:
-        out.append(f"  change: {'set ' + c['set'] + ' = ' + format_value(c['value']) if 'set' in c else 'unset ' + c['unset']}")
+        if "set" in c:
+            val = yaml.safe_dump(c["value"], default_flow_style=True, width=10**6).strip()
+            val = val[:-4] if val.endswith("\n...") else val
+            out.append(f"  change: set {c['set']} = {val}")
+        else:
+            out.append(f"  change: unset {c['unset']}")
     for word in ("removed", "added"):
         for d in res[word]:
             where = f"line {d['line']}" if d["line"] else "claim"
             out.append(f"  {word} {d['id']} ({where}) {d['group']}-{d['carc']}: {d['explanation']}")
     for k in res["unchanged"]:
         out.append(f"  still denied: {k}")
+    for m in res["record"]["missing_information"]:
+        out.append(f"  missing information: {m['fact']} [{m['source']}], needed by {', '.join(m['needed_by'])}")
     return "\n".join(out) + "\n"
 
 

@@ -86,7 +86,7 @@ def test_what_if_text_and_round_trip():
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[:3] == [
         "CLM-P-NO-JZ: denied -> clean",
-        "  change: set claim.lines[0].modifiers = JZ",
+        "  change: set claim.lines[0].modifiers = [JZ]",
         "  removed JZ-MISSING-NO-WASTE (line 1) CO-4: from 2023-07-01 Medicare Part B fee-for-service requires "
         "JZ on single-dose container drugs when nothing was discarded; line 1 (J9306, 2024-03-15) has no JZ "
         "and no waste is documented.",
