@@ -127,3 +127,25 @@ def test_fix_clinical_says_do_not_bill():
 
 
 PATHS_197 = '2 ways to 197\n\n1. PRIOR-AUTH-ABSENT: No prior authorization for a drug that requires one -> CO-197 + M62\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is one of none, not_on_file\n\n2. PRIOR-AUTH-NOT-IN-FORCE: Authorization expired or not yet valid on the date of service -> CO-197 + N54\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is one of expired, not_yet_valid\n'
+
+
+def test_what_if_to_undetermined_lists_missing_information():
+    from .conftest import KB
+
+    r = run_cli("what-if", KB / "cases/base/ramucirumab-medicare.yaml",
+                "--set", 'claim.lines[1]={number: 3, code: "96413", units: 1, service_date: 2024-04-24}',
+                "--unset", "claim.lines[2]", "--unset", "documentation.waste_mg")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "CLM-R-CLEAN-MCR: clean -> undetermined"
+    assert r.stdout.splitlines()[-1] == ("  missing information: line.documented_waste_mg [documentation.waste_mg], "
+                                         "needed by JZ-MISSING-NO-WASTE@line:1")
+
+
+def test_docs_walkthrough_output_is_real():
+    """docs/queries.md pastes real output: the why and fix blocks must match the commands."""
+    from .conftest import ROOT
+
+    text = (ROOT / "docs/queries.md").read_text()
+    f = EXAMPLES / "pertuzumab-commercial-auth-units-used.yaml"
+    assert run_cli("why", f).stdout in text
+    assert run_cli("fix", f).stdout in text
