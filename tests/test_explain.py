@@ -116,11 +116,39 @@ def test_paths_follow_findings_and_filter_by_payer(decider):
     chains = paths(decider.kb, "PERTUZUMAB-HER2-EQUIVOCAL")
     assert [[s["rule"] for s in c] for c in chains] == [
         ["PERTUZUMAB-HER2-EQUIVOCAL", "HER2-EQUIVOCAL-WITHOUT-ISH", "HER2-STATUS-NOT-ESTABLISHED"]]
-    payer_scoped = [r for r in decider.kb.rules if r.scope.get("payers")]
-    for r in payer_scoped:
-        other = next(p for p in decider.kb.payers if p not in r.scope["payers"])
-        assert r.id not in {c[0]["rule"] for c in paths(decider.kb, str(r.denial["carc"]) if r.denial else r.finding,
-                                                          payer=other)}
+
+
+def _scoped_kb(kb):
+    """The KB with PRIOR-AUTH-ABSENT scoped to commercial from 2023-01-01 (the shipped KB has no such scope)."""
+    import copy
+    import dataclasses
+
+    k = copy.copy(kb)
+    k.rules = [dataclasses.replace(r, scope={"payers": ["commercial"], "effective_from": "2023-01-01"})
+               if r.id == "PRIOR-AUTH-ABSENT" else r for r in kb.rules]
+    k.rules_by_id = {r.id: r for r in k.rules}
+    return k
+
+
+def test_paths_filter_by_payer_and_date(decider):
+    kb = _scoped_kb(decider.kb)
+
+    def firsts(**kw):
+        return [c[0]["rule"] for c in paths(kb, "197", **kw)]
+
+    assert firsts() == ["PRIOR-AUTH-ABSENT", "PRIOR-AUTH-NOT-IN-FORCE"]
+    assert firsts(payer="commercial", as_of="2024-03-15") == ["PRIOR-AUTH-ABSENT", "PRIOR-AUTH-NOT-IN-FORCE"]
+    assert firsts(payer="medicare") == ["PRIOR-AUTH-NOT-IN-FORCE"]
+    assert firsts(as_of="2022-12-31") == ["PRIOR-AUTH-NOT-IN-FORCE"]
+    assert paths(kb, "197")[0][0]["scope"] == ["payers: commercial", "from 2023-01-01"]
+
+
+def test_why_not_payer_scope_mismatch_is_failed(decider):
+    kb = _scoped_kb(decider.kb)
+    d = decider.decide(doc("pertuzumab-clean-medicare"))
+    (a, *_rest) = [x for x in why_not(d, kb, "PRIOR-AUTH-ABSENT") if x["line"] == 1]
+    assert [(s["fact"], s["value"], s["condition"], s["result"]) for s in a["scope"]] == [
+        ("claim.payer", "medicare", "in commercial", False), ("line.in_force_date", "2024-03-15", "ge 2023-01-01", True)]
 
 
 def test_what_if_round_trip_is_byte_identical(decider):
