@@ -527,6 +527,24 @@ def _candidates(leaf: dict, rule, line_no, decision, kb) -> list:
         new = [m for m in mods if m != mod] if value else mods + [mod]
         verb = "remove" if value else "add"
         out.append([(f"claim.lines[{idx}].modifiers", new, f"{verb} modifier {mod}", "correct_modifier")])
+        if mod == "JW" and value and len(decision.facts.lines) > 1:
+            out.append([(f"claim.lines[{idx}]", None, f"remove the JW line {ln.get('line.number')}",
+                         "correct_modifier")])
+        return out
+    if fact in ("line.code_drug", "line.ndc_drug", "line.code_valid_on_dos") and idx is not None:
+        # correct the code: every code of the KB HCPCS table for the drug given, units recomputed
+        cw = (leaf.get("compared_with") or {}).get("value") if fact == "line.code_drug" else None
+        drug = cw or ln.get("line.ndc_drug") or decision.facts.claim.get("documentation.drug") or ln.get("line.drug")
+        dose = ln.get("line.dose_mg") or decision.facts.claim.get("documentation.dose_mg")
+        for code, row in sorted(kb.hcpcs.items()):
+            if row.get("drug") != drug or code == ln.get("line.code") or not row.get("unit_mg"):
+                continue
+            ch = [(f"claim.lines[{idx}].code", code, f"bill {code} ({row.get('descriptor')})", "correct_coding")]
+            if dose:
+                units = -(-dose // row["unit_mg"])
+                ch.append((f"claim.lines[{idx}].units", int(units), f"{int(units)} units of {row['unit_mg']} mg",
+                           "correct_units"))
+            out.append(ch)
         return out
     if fact == "line.units" and "compared_with" in leaf and leaf["compared_with"]["value"] is not None:
         out.append([(f"claim.lines[{idx}].units", leaf["compared_with"]["value"],
@@ -560,7 +578,9 @@ def _candidates(leaf: dict, rule, line_no, decision, kb) -> list:
             placeholder = "DOCUMENTED"
         out.append([(src, placeholder, f"supply {src} (as the record shows it)", kind)])
     elif op == "exists" and want_false or op == "missing" and not want_false:
-        out.append([(src, None, f"remove {src}", kind)])
+        # only what was billed may be taken back; what the record documents is never un-documented
+        if src.startswith("claim."):
+            out.append([(src, None, f"remove {src}", kind)])
     elif op in ("eq", "ne", "in", "not_in") and "compared_with" not in leaf:
         pool = []
         if isinstance(value, bool):

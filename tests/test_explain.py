@@ -173,7 +173,8 @@ def test_what_if_invalid_path_and_document(decider):
 
 FIXABLE = ["pertuzumab-jz-missing-medicare", "pertuzumab-units-exceed-dose", "pertuzumab-lot-number-missing",
            "pertuzumab-commercial-no-prior-auth", "pertuzumab-commercial-auth-expired",
-           "pertuzumab-commercial-auth-units-used", "pertuzumab-jw-and-jz"]
+           "pertuzumab-commercial-auth-units-used", "pertuzumab-jw-and-jz", "pertuzumab-billed-as-j9308",
+           "pertuzumab-jw-whole-vial"]
 
 
 @pytest.mark.parametrize("name", FIXABLE)
@@ -204,3 +205,17 @@ def test_fix_never_changes_clinical_facts(decider, name):
     for e in res["denials"]:
         assert e["fixes"] == []
         assert "do not bill it this way" in e["advice"]
+
+
+def test_fix_corrects_code_from_the_kb_table(decider):
+    res = fix(decider, doc("pertuzumab-billed-as-j9308"))
+    by = {e["denial"]: e for e in res["denials"]}
+    assert [[(c["path"], c["value"]) for c in f["changes"]] for f in by["CODE-DRUG-NDC-MISMATCH"]["fixes"]] == [
+        [("claim.lines[0].code", "J9306")]]
+
+
+def test_fix_never_undocuments_the_record(decider):
+    res = fix(decider, doc("pertuzumab-record-documents-other-drug"))
+    for e in res["denials"]:
+        for f in e["fixes"]:
+            assert not any(c["path"].startswith("documentation.") and c["value"] is None for c in f["changes"])
