@@ -540,8 +540,8 @@ def _candidates(leaf: dict, rule, line_no, decision, kb) -> list:
             if row.get("drug") != drug or code == ln.get("line.code") or not row.get("unit_mg"):
                 continue
             ch = [(f"claim.lines[{idx}].code", code, f"bill {code} ({row.get('descriptor')})", "correct_coding")]
-            if dose:
-                units = -(-dose // row["unit_mg"])
+            units = -(-dose // row["unit_mg"]) if dose else None
+            if units and int(units) != ln.get("line.units"):
                 ch.append((f"claim.lines[{idx}].units", int(units), f"{int(units)} units of {row['unit_mg']} mg",
                            "correct_units"))
             out.append(ch)
