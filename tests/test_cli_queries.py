@@ -149,3 +149,34 @@ def test_docs_walkthrough_output_is_real():
     f = EXAMPLES / "pertuzumab-commercial-auth-units-used.yaml"
     assert run_cli("why", f).stdout in text
     assert run_cli("fix", f).stdout in text
+
+
+WHY_AUTH_UNITS_JSON = {'claim_id': 'CLM-P-COM-PA-UNITS',
+ 'denials': [{'rule': 'PRIOR-AUTH-UNITS-EXCEEDED',
+              'title': 'Billed units exceed the units left on the authorization',
+              'line': 1,
+              'concluded': 'denial:PRIOR-AUTH-UNITS-EXCEEDED@line:1',
+              'explanation': 'line 1 bills 420 units but only 380 remain on authorization PA-778.',
+              'conditions': [{'fact': 'line.auth_status',
+                              'value': 'valid',
+                              'condition': 'eq valid',
+                              'result': True,
+                              'required': 'valid',
+                              'text': 'line.auth_status is valid',
+                              'source': 'authorizations / claim.prior_authorization'},
+                             {'fact': 'line.units',
+                              'value': 420,
+                              'condition': 'gt line.auth_units_remaining',
+                              'result': True,
+                              'compared_with': {'fact': 'line.auth_units_remaining', 'value': 380},
+                              'text': 'line.units is greater than line.auth_units_remaining',
+                              'source': 'claim.lines[0].units'}],
+              'findings': [],
+              'absent_findings': [],
+              'denial': {'group': 'CO', 'carc': '198', 'rarc': ['N54'], 'stage': 'adjudication'}}]}
+
+
+def test_why_json_exact():
+    r = run_cli("why", EXAMPLES / "pertuzumab-commercial-auth-units-used.yaml", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == WHY_AUTH_UNITS_JSON
