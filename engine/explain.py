@@ -527,7 +527,8 @@ def _candidates(leaf: dict, rule, line_no, decision, kb) -> list:
         new = [m for m in mods if m != mod] if value else mods + [mod]
         verb = "remove" if value else "add"
         out.append([(f"claim.lines[{idx}].modifiers", new, f"{verb} modifier {mod}", "correct_modifier")])
-        if mod == "JW" and value and len(decision.facts.lines) > 1:
+        # a separate waste line (another line bills the same code that day) may go; the administered line never
+        if mod == "JW" and value and ln.get("line.code") in (ln.get("line.same_day_codes") or ()):
             out.append([(f"claim.lines[{idx}]", None, f"remove the JW line {ln.get('line.number')}",
                          "correct_modifier")])
         return out

@@ -219,3 +219,12 @@ def test_fix_never_undocuments_the_record(decider):
     for e in res["denials"]:
         for f in e["fixes"]:
             assert not any(c["path"].startswith("documentation.") and c["value"] is None for c in f["changes"])
+
+
+def test_fix_never_removes_the_administered_line(decider):
+    res = fix(decider, doc("pertuzumab-jw-and-jz"))
+    changes = [c for e in res["denials"] for f in e["fixes"] for c in f["changes"]]
+    assert changes and not any(c["path"] == "claim.lines[0]" for c in changes)
+    res = fix(decider, doc("pertuzumab-jw-whole-vial"))
+    assert [[(c["path"], c["value"]) for c in f["changes"]] for f in res["denials"][0]["fixes"]] == [
+        [("claim.lines[1]", None)]]
