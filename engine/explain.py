@@ -548,6 +548,9 @@ def _candidates(leaf: dict, rule, line_no, decision, kb) -> list:
             out.append(ch)
         return out
     if fact == "line.units" and "compared_with" in leaf and leaf["compared_with"]["value"] is not None:
+        # billing less than the record supports is not a correction (it only hides the denial)
+        if ln.get("line.expected_units") is not None and leaf["compared_with"]["value"] < ln["line.expected_units"]:
+            return out
         out.append([(f"claim.lines[{idx}].units", leaf["compared_with"]["value"],
                      f"bill {leaf['compared_with']['fact']} = {leaf['compared_with']['value']} units",
                      "correct_units")])
