@@ -142,13 +142,20 @@ def test_what_if_to_undetermined_lists_missing_information():
 
 
 def test_docs_walkthrough_output_is_real():
-    """docs/queries.md pastes real output: the why and fix blocks must match the commands."""
+    """docs/queries.md pastes real output: every `$ denialkb ...` block must match the command."""
+    import re
+    import shlex
+
     from .conftest import ROOT
 
     text = (ROOT / "docs/queries.md").read_text()
-    f = EXAMPLES / "pertuzumab-commercial-auth-units-used.yaml"
-    assert run_cli("why", f).stdout in text
-    assert run_cli("fix", f).stdout in text
+    checked = 0
+    for block in re.findall(r"```\n(.*?)```", text, re.S):
+        parts = re.split(r"^\$ denialkb (.*)\n", block, flags=re.M)
+        for cmd, expected in zip(parts[1::2], parts[2::2], strict=True):
+            assert run_cli(*shlex.split(cmd)).stdout == expected, cmd
+            checked += 1
+    assert checked >= 8
 
 
 WHY_AUTH_UNITS_JSON = {'claim_id': 'CLM-P-COM-PA-UNITS',
