@@ -425,11 +425,12 @@ def _plain(v):
 
 
 def explain_condition(cond, claim_facts: dict, line_facts: dict, resolve_set, line_level=True,
-                      negated=False) -> tuple[bool | None, list[LeafResult]]:
+                      negated=False, full=False) -> tuple[bool | None, list[LeafResult]]:
     """Evaluate ``cond`` and return ``(result, leaves that decided it)``.
 
     For a true ``all`` every leaf is returned; for a true ``any`` only the true branches;
-    for a false result, the parts that made it false (``why not``).
+    for a false result, the parts that made it false (``why not``). With ``full=True``
+    every leaf is returned, whatever decided the result (why-not and fix queries).
     """
     if isinstance(cond, FindingRef) or cond is None:
         return True, []
@@ -450,7 +451,7 @@ def explain_condition(cond, claim_facts: dict, line_facts: dict, resolve_set, li
             text = "not: " + text
         return r, [LeafResult(cond.fact, cond.op, value, req, req_fact, r, text)]
     results = [explain_condition(k, claim_facts, line_facts, resolve_set, line_level,
-                                 negated ^ (cond.kind == "not")) for k in cond.children]
+                                 negated ^ (cond.kind == "not"), full) for k in cond.children]
     if cond.kind == "not":
         r, lv = results[0]
         return (None if r is None else not r), lv
@@ -463,6 +464,6 @@ def explain_condition(cond, claim_facts: dict, line_facts: dict, resolve_set, li
         keep = {True: (True,), False: (False,), None: (None,)}[overall]
     out: list[LeafResult] = []
     for r, lv in results:
-        if r in keep:
+        if full or r in keep:
             out.extend(lv)
     return overall, out
