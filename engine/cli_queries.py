@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import click
+
 from denialkb.engine.cli import (
     _check_date,
     as_of_option,

@@ -16,6 +16,7 @@ import copy
 import itertools
 
 import yaml
+
 from denialkb.engine.claim import ClaimDocument, validate_claim
 from denialkb.engine.conditions import (
     FindingRef,

@@ -1,6 +1,7 @@
 """Library tests of the auditor queries (engine/explain.py) on the example claims."""
 
 import pytest
+
 from denialkb.engine.claim import load_claim
 from denialkb.engine.errors import ClaimInvalidError, UsageError
 from denialkb.engine.explain import (
