@@ -200,6 +200,18 @@ STATIC_FACTS = [
 ]
 
 
+def _payer_setting_defaults(kb: KnowledgeBase) -> dict:
+    """Default of each payer setting for payers that do not set it: false for yes/no settings."""
+    cached = getattr(kb, "_payer_defaults", None)
+    if cached is None:
+        cached = {}
+        for key in sorted(kb.payer_setting_names()):
+            vals = [p.settings[key] for p in kb.payers.values() if p.settings.get(key) is not None]
+            cached[key] = False if vals and all(isinstance(v, bool) for v in vals) else None
+        kb._payer_defaults = cached
+    return cached
+
+
 def fact_catalog(kb: KnowledgeBase | None = None) -> dict[str, FactSpec]:
     """Every fact name a rule may use: the static ones plus payer settings
     (``payer.<setting>``) and drug dosing parameters (``line.dosing.<key>``) of ``kb``."""
@@ -208,7 +220,9 @@ def fact_catalog(kb: KnowledgeBase | None = None) -> dict[str, FactSpec]:
         for key in sorted(kb.payer_setting_names()):
             vals = [p.settings.get(key) for p in kb.payers.values() if p.settings.get(key) is not None]
             typ = _value_type(vals[0]) if vals else "str"
-            cat[f"payer.{key}"] = FactSpec(f"payer.{key}", typ, "Payer setting (kb/payers).", "kb payer settings")
+            doc = "Payer setting (kb/payers)" + ("; false when a payer does not set it." if typ == "bool" else
+                                                 "; absent when a payer does not set it.")
+            cat[f"payer.{key}"] = FactSpec(f"payer.{key}", typ, doc, "kb payer settings")
         for key in sorted(kb.dosing_keys()):
             vals = [d["dosing"][key] for d in kb.drugs.values() if key in d.get("dosing", {})]
             cat[f"line.dosing.{key}"] = FactSpec(f"line.dosing.{key}", _value_type(vals[0]),
@@ -476,8 +490,10 @@ def enrich(doc: ClaimDocument, kb: KnowledgeBase, as_of: str | None = None) -> C
     if payer is not None:
         c["payer.id"] = payer.id
         c["payer.name"] = payer.name
-        for k in kb.payer_setting_names():
-            c[f"payer.{k}"] = payer.settings.get(k)
+        # a payer profile is authoritative: a yes/no policy it does not set is off (false), not
+        # unknown; other settings it does not set stay absent (rules guard them with `exists`)
+        for k, default in _payer_setting_defaults(kb).items():
+            c[f"payer.{k}"] = payer.settings.get(k, default)
 
     # ---------------------------------------------------------------- lines
     lines = []

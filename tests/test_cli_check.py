@@ -19,7 +19,7 @@ def test_seed_mistake_text_output_exact(cli):
     r = cli("check", EXAMPLES / "pertuzumab-billed-as-j9308.yaml")
     assert r.returncode == 1
     lines = r.stdout.splitlines()
-    assert lines[0] == "CLM-P-J9308: DENIED (2 denials)"
+    assert lines[0] == "CLM-P-J9308: DENIED (4 denials)"
     assert lines[3] == "  1. CODE-DRUG-NDC-MISMATCH (line 1): Drug billed under a code that describes another drug (NDC)"
     assert lines[4] == "     front end: CO-16 + M119"
     assert lines[5] == ("     Denied because line 1 bills J9308 (Injection, ramucirumab, 5 mg) but its NDC 50242014501 is "

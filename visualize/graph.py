@@ -109,8 +109,9 @@ def kb_graph(kb: KnowledgeBase, *, drug: str | None = None, payer: str | None = 
     kb : KnowledgeBase
     drug, payer, stage, as_of : str, optional
         Keep only rules whose scope admits this drug (generic or brand name), payer, denial
-        stage, and date (``effective_from``/``effective_to``). Finding rules stay only when a
-        kept denial rule needs their finding.
+        stage, and date (``effective_from``/``effective_to``). When filtering, finding rules
+        stay only when a kept denial rule needs their finding; unfiltered, every rule is shown
+        (informational findings such as a pregnancy review flag included).
     rules : list, optional
         Use exactly these rules instead (no filtering).
 
@@ -122,7 +123,8 @@ def kb_graph(kb: KnowledgeBase, *, drug: str | None = None, payer: str | None = 
     """
     if rules is None:
         rules = [r for r in kb.rules if _in_scope(r, kb, drug, payer, stage, as_of)]
-        rules = _keep_needed(kb, rules)
+        if any(x is not None for x in (drug, payer, stage, as_of)):
+            rules = _keep_needed(kb, rules)
     g = nx.DiGraph(name="denialkb", kb_version=kb.version)
     nodes: dict = {}
     edges: dict = {}
