@@ -157,6 +157,13 @@ STATIC_FACTS = [
     _s("line.code_drug", "drug", "Drug the billed code describes.", "kb hcpcs table", "drug"),
     _s("line.code_descriptor", "str", "Descriptor of the billed code.", "kb hcpcs table"),
     _s("line.billing_unit_mg", "num", "Milligrams per billing unit of the code.", "kb hcpcs table"),
+    _s("line.code_setting", "str", "Setting the code is for: any, or hospital_outpatient (e.g. C-codes under OPPS).",
+       "kb hcpcs table", ("any", "hospital_outpatient")),
+    _s("line.drug_route", "str", "Route of the line's drug per the KB drug table (IV, SC, oral).", "kb drugs table",
+       ("IV", "SC", "oral")),
+    _s("line.days_since_response_assessment", "int",
+       "Days from the latest response assessment on or before the date of service to that date.",
+       "clinical.response_assessments[*].date"),
     _s("line.code_valid_on_dos", "bool", "Code is in force on the date of service (unknown dates count as in force).",
        "kb hcpcs table"),
     _s("line.drug", "drug", "Drug of the line: the documented drug when the code's drug is unknown, else the code's drug.",
@@ -539,6 +546,7 @@ def enrich(doc: ClaimDocument, kb: KnowledgeBase, as_of: str | None = None) -> C
         unit = row.get("unit_mg") if row else None
         L["line.billing_unit_mg"] = unit
         L["line.code_valid_on_dos"] = in_force(row, eff) if row else None
+        L["line.code_setting"] = (row.get("setting") or "any") if row else None
         ldrug = L["line.code_drug"] or (doc_drug if row is None else None)
         L["line.drug"] = ldrug
         # container
@@ -550,6 +558,9 @@ def enrich(doc: ClaimDocument, kb: KnowledgeBase, as_of: str | None = None) -> C
             kinds = {p["container"] for p in products}
             container = kinds.pop() if len(kinds) == 1 else None
         L["line.container"] = container
+        L["line.drug_route"] = dinfo.get("route")
+        prior_resp = [r["date"] for r in resp if r["date"] <= dos]
+        L["line.days_since_response_assessment"] = (_d(dos) - _d(prior_resp[-1])).days if prior_resp else None
         # dose on this date
         dose = None
         for a in admins:
