@@ -172,3 +172,13 @@ def test_check_log_then_show_and_replay(cli, tmp_path):
     assert show.returncode == 0 and "PERTUZUMAB-HER2-NOT-DOCUMENTED" in show.stdout
     replay = cli("log", "replay", "CLM-P-HER2-MISSING", "--log", log)
     assert replay.returncode == 0, replay.stdout + replay.stderr
+
+
+def test_readme_example_output_is_real(cli):
+    """The README shows `denialkb check examples/pertuzumab-her2-missing.yaml`; keep it true."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("$ denialkb check examples/pertuzumab-her2-missing.yaml\n", 1)[1].split("```", 1)[0]
+    out = cli("check", EXAMPLES / "pertuzumab-her2-missing.yaml").stdout
+    want = [ln for ln in block.splitlines() if "kb sha256" not in ln]
+    got = [ln for ln in out.splitlines() if "kb sha256" not in ln]
+    assert got == want
