@@ -21,6 +21,8 @@ from denialkb.engine.kb import load_kb
 from denialkb.engine.runtime import Decider
 from denialkb.engine.yamlio import load_document
 
+from . import kb_census
+
 ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / "kb"
 BASE = KB / "cases" / "base" / "pertuzumab-medicare.yaml"
@@ -85,7 +87,8 @@ def test_shipped_kb_lints_clean_except_info():
     kb, problems = lint_kb(KB)
     assert kb is not None
     assert [p for p in problems if p.severity != "info"] == []
-    assert summarize(problems) == "0 errors, 0 warnings, 8 info"
+    assert kb_census.unknown_dates() == 16  # checked by hand: 16 hcpcs rows have effective_from: unknown
+    assert summarize(problems) == f"0 errors, 0 warnings, {kb_census.unknown_dates()} info"
     assert {p.code for p in problems} == {"kb_unknown_date"}
 
 
@@ -227,19 +230,27 @@ def test_rule_needing_finding_of_unreachable_rule_is_unreachable(tmp_path):
 
 def test_kb_test_on_shipped_kb():
     run = run_kb_tests(KB, coverage=True)
-    assert (len(run.results), run.passed, run.failed) == (30, 30, 0)
+    cases, rules, leaves = kb_census.cases(), kb_census.rule_ids(), kb_census.condition_leaves()
+    assert (len(cases), len(rules), leaves) == (144, 74, 195)  # checked by hand against kb/
+    assert [(r.case, r.file) for r in run.results] == cases
+    assert (len(run.results), run.passed, run.failed) == (len(cases), len(cases), 0)
     c = run.coverage
-    assert c.rules_total == 20 and len(c.rules_fired) == 20
-    assert (c.leaves_both, c.leaves_total) == (42, 45)
-    assert round(c.percent, 1) == 95.4
+    assert c.rules_total == len(rules) and sorted(c.rules_fired) == sorted(rules)
+    assert (c.leaves_both, c.leaves_total) == (leaves - 5, leaves)
+    assert round(c.percent, 1) == 98.1  # (74 + 190) / (74 + 195)
     assert c.rules_never_fired == [] and c.denials_never == [] and c.carcs_never == []
-    assert [(r, t) for r, t, _ in c.leaves_partial] == [
-        ("CODE-DRUG-DOCUMENTATION-MISMATCH", "documentation.drug is present"),
-        ("DOC-LOT-NUMBER-MISSING", "documentation.on_file is yes"),
-        ("HER2-POSITIVE-BY-ASCO-CAP", "clinical.biomarkers.her2.ish is amplified")]
+    assert [(r, t, s) for r, t, s in c.leaves_partial] == [
+        ("DOC-PHYSICIAN-ORDER-MISSING", "documentation.physician_order is no", ["false", "unknown"]),
+        ("DOC-ADVERSE-REACTIONS-NOT-DOCUMENTED", "documentation.adverse_reactions_documented is no",
+         ["false", "unknown"]),
+        ("HER2-POSITIVE-BY-ASCO-CAP", "clinical.biomarkers.her2.ish is amplified", ["true", "unknown"]),
+        ("STEP-THERAPY-NOT-MET", "documentation.step_therapy_exception is no", ["false", "unknown"]),
+        ("PERTUZUMAB-NEOADJUVANT-CRITERIA-NOT-MET", "clinical.cancer.inflammatory is no", ["false", "unknown"])]
     text = render_test_run(run)
+    assert text.startswith("PASS integrity-clean-pertuzumab (kb/cases/claim_integrity.yaml)\n")
     assert "PASS pertuzumab-clean (kb/cases/starter.yaml)\n" in text
-    assert "coverage: 95.4% (rules fired 20/20, conditions seen true and false 42/45)\n" in text
+    assert "\n144 cases: 144 passed, 0 failed\n" in text
+    assert "coverage: 98.1% (rules fired 74/74, conditions seen true and false 190/195)\n" in text
     assert "\ntime: " in text
 
 
@@ -257,7 +268,8 @@ def test_kb_test_failing_case_shows_diff(tmp_path):
     assert [r.case for r in bad] == ["wrong-expectation"]
     text = render_test_run(run)
     assert ("FAIL wrong-expectation (kb/cases/extra.yaml)\n    denials differ:\n      produced but not expected: "
-            "CODE-DRUG-DOCUMENTATION-MISMATCH@line:1, CODE-DRUG-NDC-MISMATCH@line:1\n") in text
+            "CODE-DRUG-DOCUMENTATION-MISMATCH@line:1, CODE-DRUG-NDC-MISMATCH@line:1, "
+            "RAMUCIRUMAB-DX-NOT-SUPPORTING@line:1, RAMUCIRUMAB-SITE-NOT-INDICATED@line:1\n") in text
 
 
 def test_coverage_reports_rule_never_fired(tmp_path):
