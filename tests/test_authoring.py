@@ -21,6 +21,8 @@ from denialkb.engine.kb import load_kb
 from denialkb.engine.runtime import Decider
 from denialkb.engine.yamlio import load_document
 
+from . import kb_census
+
 ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / "kb"
 BASE = KB / "cases" / "base" / "pertuzumab-medicare.yaml"
@@ -85,7 +87,8 @@ def test_shipped_kb_lints_clean_except_info():
     kb, problems = lint_kb(KB)
     assert kb is not None
     assert [p for p in problems if p.severity != "info"] == []
-    assert summarize(problems) == "0 errors, 0 warnings, 8 info"
+    assert kb_census.unknown_dates() == 16  # checked by hand: 16 hcpcs rows have effective_from: unknown
+    assert summarize(problems) == f"0 errors, 0 warnings, {kb_census.unknown_dates()} info"
     assert {p.code for p in problems} == {"kb_unknown_date"}
 
 
@@ -227,19 +230,27 @@ def test_rule_needing_finding_of_unreachable_rule_is_unreachable(tmp_path):
 
 def test_kb_test_on_shipped_kb():
     run = run_kb_tests(KB, coverage=True)
-    assert (len(run.results), run.passed, run.failed) == (30, 30, 0)
+    cases, rules, leaves = kb_census.cases(), kb_census.rule_ids(), kb_census.condition_leaves()
+    assert (len(cases), len(rules), leaves) == (144, 74, 195)  # checked by hand against kb/
+    assert [(r.case, r.file) for r in run.results] == cases
+    assert (len(run.results), run.passed, run.failed) == (len(cases), len(cases), 0)
     c = run.coverage
-    assert c.rules_total == 20 and len(c.rules_fired) == 20
-    assert (c.leaves_both, c.leaves_total) == (42, 45)
-    assert round(c.percent, 1) == 95.4
+    assert c.rules_total == len(rules) and sorted(c.rules_fired) == sorted(rules)
+    assert (c.leaves_both, c.leaves_total) == (leaves - 5, leaves)
+    assert round(c.percent, 1) == 98.1  # (74 + 190) / (74 + 195)
     assert c.rules_never_fired == [] and c.denials_never == [] and c.carcs_never == []
-    assert [(r, t) for r, t, _ in c.leaves_partial] == [
-        ("CODE-DRUG-DOCUMENTATION-MISMATCH", "documentation.drug is present"),
-        ("DOC-LOT-NUMBER-MISSING", "documentation.on_file is yes"),
-        ("HER2-POSITIVE-BY-ASCO-CAP", "clinical.biomarkers.her2.ish is amplified")]
+    assert [(r, t, s) for r, t, s in c.leaves_partial] == [
+        ("DOC-PHYSICIAN-ORDER-MISSING", "documentation.physician_order is no", ["false", "unknown"]),
+        ("DOC-ADVERSE-REACTIONS-NOT-DOCUMENTED", "documentation.adverse_reactions_documented is no",
+         ["false", "unknown"]),
+        ("HER2-POSITIVE-BY-ASCO-CAP", "clinical.biomarkers.her2.ish is amplified", ["true", "unknown"]),
+        ("STEP-THERAPY-NOT-MET", "documentation.step_therapy_exception is no", ["false", "unknown"]),
+        ("PERTUZUMAB-NEOADJUVANT-CRITERIA-NOT-MET", "clinical.cancer.inflammatory is no", ["false", "unknown"])]
     text = render_test_run(run)
+    assert text.startswith("PASS integrity-clean-pertuzumab (kb/cases/claim_integrity.yaml)\n")
     assert "PASS pertuzumab-clean (kb/cases/starter.yaml)\n" in text
-    assert "coverage: 95.4% (rules fired 20/20, conditions seen true and false 42/45)\n" in text
+    assert "\n144 cases: 144 passed, 0 failed\n" in text
+    assert "coverage: 98.1% (rules fired 74/74, conditions seen true and false 190/195)\n" in text
     assert "\ntime: " in text
 
 
@@ -257,7 +268,8 @@ def test_kb_test_failing_case_shows_diff(tmp_path):
     assert [r.case for r in bad] == ["wrong-expectation"]
     text = render_test_run(run)
     assert ("FAIL wrong-expectation (kb/cases/extra.yaml)\n    denials differ:\n      produced but not expected: "
-            "CODE-DRUG-DOCUMENTATION-MISMATCH@line:1, CODE-DRUG-NDC-MISMATCH@line:1\n") in text
+            "CODE-DRUG-DOCUMENTATION-MISMATCH@line:1, CODE-DRUG-NDC-MISMATCH@line:1, "
+            "RAMUCIRUMAB-DX-NOT-SUPPORTING@line:1, RAMUCIRUMAB-SITE-NOT-INDICATED@line:1\n") in text
 
 
 def test_coverage_reports_rule_never_fired(tmp_path):
@@ -390,46 +402,6 @@ def test_rule_retired_with_effective_to(tmp_path, date, fires):
 
 # --------------------------------------------------------------------------- extending without Python
 
-TRASTUZUMAB_DRUG = """\
-  trastuzumab-dosed:
-    aliases: [Herceptin-test]
-    classes: [anti_her2]
-    route: IV
-    sources: ["https://example.org/herceptin-label"]
-"""
-
-ACME = """\
-payer:
-  id: acme
-  name: Acme Health
-  settings:
-    timely_filing_days: 180
-    ndc_required: true
-  prior_auth: []
-  step_therapy:
-    - {code: J9355, preferred_drugs: [trastuzumab-qyyp], effective_from: "2024-01-01",
-       sources: ["https://example.org/acme-step"], confidence: medium}
-"""
-
-STEP_RULE = """\
-rules:
-  - id: ACME-BIOSIMILAR-STEP-NOT-TRIED
-    title: Reference trastuzumab billed before the preferred biosimilar was tried
-    level: line
-    scope: {codes: [J9355]}
-    when:
-      all:
-        - {fact: line.step_preferred_drugs, exists: true}
-        - {fact: line.drug, not_in: {fact: line.step_preferred_drugs}}
-    conclude:
-      denial: {stage: adjudication, group: CO, carc: "197", rarc: []}
-    explanation: "line {line.number} bills {line.code} but the payer prefers {line.step_preferred_drugs} first."
-    remedy: Use the preferred biosimilar, or obtain a step-therapy exception.
-    sources: ["https://example.org/acme-step"]
-    confidence: low
-"""
-
-
 DOC = ROOT / "docs" / "authoring.md"
 
 
@@ -476,30 +448,62 @@ def test_tutorials_lint_and_test_clean(tmp_path):
 
 
 def test_extend_without_python_decides_claims(tmp_path):
-    """New payer, trastuzumab dosing, two rules: only YAML, and claims are decided with them."""
+    """New payer, a new drug with dosing, two rules: only YAML, and claims are decided with them."""
     kb = copy_kb(tmp_path)
     for _, steps in tutorials()[:2]:
         apply_steps(kb, steps)
     d = Decider(kb)
-    assert "acme" in d.kb.payers and d.kb.drugs["trastuzumab"]["dosing"]["max_dose_mg_per_kg"] == 8
+    assert "acme" in d.kb.payers
+    assert d.kb.drugs["ado-trastuzumab-emtansine"]["dosing"]["max_dose_mg_per_kg"] == 3.6
+    assert d.kb.hcpcs["J9354"]["drug"] == "ado-trastuzumab-emtansine"
 
-    def tras(payer, units, dose, date="2024-03-15"):
+    def kadcyla(payer, dose, date="2024-03-15", prior=("trastuzumab",)):
         return claim(unset=["claim.lines[0].ndc", "claim.lines[0].ndc_quantity", "claim.lines[0].ndc_unit"],
-                     **{"claim.payer": payer, "claim.lines[0].code": "J9355", "claim.lines[0].units": units,
-                        "claim.lines[0].modifiers": [], "documentation.drug": "trastuzumab",
+                     **{"claim.payer": payer, "claim.lines[0].code": "J9354", "claim.lines[0].units": dose,
+                        "claim.lines[0].modifiers": [], "documentation.drug": "Kadcyla",
                         "documentation.dose_mg": dose, "claim.lines[0].service_date": date,
                         "claim.lines[1].service_date": date, "claim.received_date": date,
-                        "administrations": [{"date": date, "drug": "trastuzumab", "dose_mg": dose}],
+                        "clinical.concurrent_drugs": [],
+                        "clinical.prior_therapies": [{"drug": x, "setting": "metastatic", "start_date": "2023-01-10",
+                                                      "end_date": "2023-06-30", "progressed": True} for x in prior],
+                        "administrations": [{"date": date, "drug": "Kadcyla", "dose_mg": dose}],
                         "prior_claims": []})
 
-    rec = d.check_document(tras("acme", 41, 408))
-    assert denial_ids(rec) == ["STEP-THERAPY-BIOSIMILAR-NOT-TRIED"]
+    # 68 kg: 245 mg is 3.6 mg/kg (the label maximum), 340 mg is 5 mg/kg
+    assert denial_ids(d.check_document(kadcyla("acme", 245))) == []
+    rec = d.check_document(kadcyla("medicare", 340))
+    assert denial_ids(rec) == ["KADCYLA-DOSE-ABOVE-LABEL"]
     assert rec["denials"][0]["explanation"] == (
-        "Acme Health wants trastuzumab-qyyp tried before trastuzumab (J9355, line 1).")
-    # the step-therapy row is in force from 2024-01-01
-    assert denial_ids(d.check_document(tras("acme", 41, 408, "2023-12-15"))) == []
-    rec = d.check_document(tras("acme", 61, 610))
-    assert denial_ids(rec) == ["STEP-THERAPY-BIOSIMILAR-NOT-TRIED", "TRASTUZUMAB-DOSE-ABOVE-LABEL"]
+        "line 1 gives 5 mg/kg of ado-trastuzumab emtansine; the label allows at most 3.6 mg/kg.")
+    rec = d.check_document(kadcyla("acme", 245, prior=("docetaxel",)))
+    assert denial_ids(rec) == ["ACME-KADCYLA-WITHOUT-PRIOR-TRASTUZUMAB"]
+    assert rec["denials"][0]["explanation"] == (
+        "Acme Health covers ado-trastuzumab-emtansine (J9354, line 1) only after trastuzumab; "
+        "the record shows no prior trastuzumab.")
+    # the payer rule is Acme's alone
+    assert denial_ids(d.check_document(kadcyla("medicare", 245, prior=("docetaxel",)))) == []
+    assert denial_ids(d.check_document(kadcyla("acme", 340, prior=("docetaxel",)))) == [
+        "ACME-KADCYLA-WITHOUT-PRIOR-TRASTUZUMAB", "KADCYLA-DOSE-ABOVE-LABEL"]
+
+
+def test_tutorial_retirement_takes_effect_after_the_date(tmp_path):
+    kb = copy_kb(tmp_path)
+    steps = tutorials()
+    for _, s in steps[:2]:
+        apply_steps(kb, s)
+    before = Decider(kb)
+    for _, s in steps[2:]:
+        apply_steps(kb, s)
+    after = Decider(kb)
+    no_prior = claim(unset=["claim.lines[0].ndc", "claim.lines[0].ndc_quantity", "claim.lines[0].ndc_unit"],
+                     **{"claim.payer": "acme", "claim.lines[0].code": "J9354", "claim.lines[0].units": 245,
+                        "claim.lines[0].modifiers": [], "documentation.drug": "Kadcyla",
+                        "documentation.dose_mg": 245, "clinical.concurrent_drugs": [], "clinical.prior_therapies": [],
+                        "administrations": [{"date": "2024-03-15", "drug": "Kadcyla", "dose_mg": 245}],
+                        "prior_claims": []})
+    assert denial_ids(before.check_document(no_prior, "2025-07-01")) == ["ACME-KADCYLA-WITHOUT-PRIOR-TRASTUZUMAB"]
+    assert denial_ids(after.check_document(no_prior, "2025-06-30")) == ["ACME-KADCYLA-WITHOUT-PRIOR-TRASTUZUMAB"]
+    assert denial_ids(after.check_document(no_prior, "2025-07-01")) == []
 
 
 def test_unreachable_exists_and_missing(tmp_path):

@@ -8,6 +8,7 @@ import yaml
 
 from denialkb.engine.yamlio import load_document
 
+from . import kb_census
 from .conftest import KB, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,14 +23,15 @@ def copy_kb(tmp_path, name="kb") -> Path:
 def test_lint_shipped_kb_exit_0():
     r = run_cli("kb", "lint", KB)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.endswith("\n0 errors, 0 warnings, 8 info\n")
+    assert kb_census.unknown_dates() == 16  # checked by hand: 16 hcpcs rows have effective_from: unknown
+    assert r.stdout.endswith(f"\n0 errors, 0 warnings, {kb_census.unknown_dates()} info\n")
     assert r.stdout.startswith("kb/tables/hcpcs.yaml:7:5: kb_unknown_date: code J9306: effective_from is unknown "
                                "(info)\n    hint: treated as always in force; add the date when a source states it\n")
 
 
 def test_lint_default_dir_is_shipped_kb():
     r = run_cli("kb", "lint")
-    assert r.returncode == 0 and "0 errors, 0 warnings, 8 info" in r.stdout
+    assert r.returncode == 0 and r.stdout.endswith(f"\n0 errors, 0 warnings, {kb_census.unknown_dates()} info\n")
 
 
 def test_lint_errors_and_warnings_exit_1_sorted(tmp_path):
@@ -59,11 +61,12 @@ rules:
         '(warning)',
         'kb/rules/zz.yaml:8:34: TEST-CONTRADICTION: kb_unreachable_rule: rule can never fire: line.code_kind: '
         'must equal both "drug" and "administration"']
-    assert r.stdout.endswith("\n1 error, 2 warnings, 8 info\n")
+    info = kb_census.unknown_dates()
+    assert r.stdout.endswith(f"\n1 error, 2 warnings, {info} info\n")
     j = run_cli("kb", "lint", kb, "--format", "json")
     assert j.returncode == 1
     data = json.loads(j.stdout)
-    assert data["summary"] == "1 error, 2 warnings, 8 info"
+    assert data["summary"] == f"1 error, 2 warnings, {info} info"
     assert {(p["code"], p["severity"]) for p in data["problems"] if p.get("rule") == "TEST-CONTRADICTION"} == {
         ("kb_unreachable_rule", "error"), ("kb_no_golden_case", "warning"), ("kb_no_near_miss", "warning")}
 
@@ -81,19 +84,24 @@ def test_kb_test_with_coverage():
     r = run_cli("kb", "test", KB, "--coverage")
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout
-    assert out.startswith("PASS pertuzumab-clean (kb/cases/starter.yaml)\n")
-    assert "30 cases: 30 passed, 0 failed\n" in out
-    assert "coverage: 95.4% (rules fired 20/20, conditions seen true and false 42/45)\n" in out
+    first_case, first_file = kb_census.cases()[0]
+    assert out.startswith(f"PASS {first_case} ({first_file})\n")
+    assert "PASS pertuzumab-clean (kb/cases/starter.yaml)\n" in out
+    n = len(kb_census.cases())
+    assert n == 144  # checked by hand against kb/cases/
+    assert f"\n{n} cases: {n} passed, 0 failed\n" in out
+    assert "coverage: 98.1% (rules fired 74/74, conditions seen true and false 190/195)\n" in out
     assert "rules never fired: none\ndenials never produced: none\nCARCs never produced: none\n" in out
-    assert "    DOC-LOT-NUMBER-MISSING: documentation.on_file is yes (seen: true)\n" in out
+    assert "conditions not seen both true and false: 5\n" in out
+    assert "    DOC-PHYSICIAN-ORDER-MISSING: documentation.physician_order is no (seen: false, unknown)\n" in out
     assert out.splitlines()[-1].startswith("time: ") and out.endswith("s\n")
 
 
 def test_kb_test_coverage_min():
-    assert run_cli("kb", "test", KB, "--coverage-min", "95").returncode == 0
+    assert run_cli("kb", "test", KB, "--coverage-min", "98").returncode == 0
     r = run_cli("kb", "test", KB, "--coverage-min", "99")
     assert r.returncode == 1
-    assert r.stdout.endswith("coverage 95.4% is below the minimum 99%\n")
+    assert r.stdout.endswith("coverage 98.1% is below the minimum 99%\n")
 
 
 def test_kb_test_json_and_failure(tmp_path):
@@ -107,7 +115,7 @@ cases:
     r = run_cli("kb", "test", kb, "--format", "json")
     assert r.returncode == 1
     data = json.loads(r.stdout)
-    assert (data["passed"], data["failed"]) == (30, 1)
+    assert (data["passed"], data["failed"]) == (len(kb_census.cases()), 1)
     bad = [c for c in data["cases"] if not c["passed"]]
     assert bad == [{"case": "wrong-outcome", "file": "kb/cases/zz.yaml", "passed": False,
                     "diffs": ["outcome: expected denied, got clean"], "error": ""}]
