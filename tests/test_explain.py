@@ -215,6 +215,17 @@ def test_fix_corrects_code_from_the_kb_table(decider):
         [("claim.lines[0].code", "J9306")]]
 
 
+def test_fix_hospital_outpatient_code_only_on_institutional_claims(decider):
+    """C9292 (pertuzumab 10 mg, setting hospital_outpatient in the KB table) is no correction of a
+    professional office claim; no rule checks the setting, so fix itself must not propose it."""
+    d = doc("pertuzumab-billed-as-j9308")
+    assert d.data["claim"]["form"] == "professional"
+    res = fix(decider, patch_document(d, [("claim.form", "institutional")]))
+    by = {e["denial"]: e for e in res["denials"]}
+    assert [[(c["path"], c["value"]) for c in f["changes"]] for f in by["CODE-DRUG-NDC-MISMATCH"]["fixes"]] == [
+        [("claim.lines[0].code", "C9292"), ("claim.lines[0].units", 42)], [("claim.lines[0].code", "J9306")]]
+
+
 def test_fix_never_undocuments_the_record(decider):
     res = fix(decider, doc("pertuzumab-record-documents-other-drug"))
     for e in res["denials"]:
