@@ -137,10 +137,11 @@ def test_paths_filter_by_payer_and_date(decider):
     def firsts(**kw):
         return [c[0]["rule"] for c in paths(kb, "197", **kw)]
 
-    assert firsts() == ["PRIOR-AUTH-ABSENT", "PRIOR-AUTH-NOT-IN-FORCE"]
-    assert firsts(payer="commercial", as_of="2024-03-15") == ["PRIOR-AUTH-ABSENT", "PRIOR-AUTH-NOT-IN-FORCE"]
-    assert firsts(payer="medicare") == ["PRIOR-AUTH-NOT-IN-FORCE"]
-    assert firsts(as_of="2022-12-31") == ["PRIOR-AUTH-NOT-IN-FORCE"]
+    everywhere = ["PRIOR-AUTH-NOT-IN-FORCE", "PRIOR-AUTH-FOR-OTHER-CODE"]  # unscoped in the shipped KB
+    assert firsts() == ["PRIOR-AUTH-ABSENT", *everywhere]
+    assert firsts(payer="commercial", as_of="2024-03-15") == ["PRIOR-AUTH-ABSENT", *everywhere]
+    assert firsts(payer="medicare") == everywhere
+    assert firsts(as_of="2022-12-31") == everywhere
     assert paths(kb, "197")[0][0]["scope"] == ["payers: commercial", "from 2023-01-01"]
 
 
