@@ -538,8 +538,14 @@ def _candidates(leaf: dict, rule, line_no, decision, kb) -> list:
         cw = (leaf.get("compared_with") or {}).get("value") if fact == "line.code_drug" else None
         drug = cw or ln.get("line.ndc_drug") or decision.facts.claim.get("documentation.drug") or ln.get("line.drug")
         dose = ln.get("line.dose_mg") or decision.facts.claim.get("documentation.dose_mg")
+        form = decision.facts.claim.get("claim.form")
         for code, row in sorted(kb.hcpcs.items()):
             if row.get("drug") != drug or code == ln.get("line.code") or not row.get("unit_mg"):
+                continue
+            # the table's setting column: a hospital-outpatient code (e.g. C9292) only on an institutional claim.
+            # No rule reads that column (docs/coverage.md gap c9292-outpatient-only), so verifying the patched
+            # claim would not catch it: it must not become a candidate.
+            if row.get("setting") == "hospital_outpatient" and form != "institutional":
                 continue
             ch = [(f"claim.lines[{idx}].code", code, f"bill {code} ({row.get('descriptor')})", "correct_coding")]
             units = -(-dose // row["unit_mg"]) if dose else None

@@ -137,10 +137,11 @@ def test_paths_filter_by_payer_and_date(decider):
     def firsts(**kw):
         return [c[0]["rule"] for c in paths(kb, "197", **kw)]
 
-    assert firsts() == ["PRIOR-AUTH-ABSENT", "PRIOR-AUTH-NOT-IN-FORCE"]
-    assert firsts(payer="commercial", as_of="2024-03-15") == ["PRIOR-AUTH-ABSENT", "PRIOR-AUTH-NOT-IN-FORCE"]
-    assert firsts(payer="medicare") == ["PRIOR-AUTH-NOT-IN-FORCE"]
-    assert firsts(as_of="2022-12-31") == ["PRIOR-AUTH-NOT-IN-FORCE"]
+    everywhere = ["PRIOR-AUTH-NOT-IN-FORCE", "PRIOR-AUTH-FOR-OTHER-CODE"]  # unscoped in the shipped KB
+    assert firsts() == ["PRIOR-AUTH-ABSENT", *everywhere]
+    assert firsts(payer="commercial", as_of="2024-03-15") == ["PRIOR-AUTH-ABSENT", *everywhere]
+    assert firsts(payer="medicare") == everywhere
+    assert firsts(as_of="2022-12-31") == everywhere
     assert paths(kb, "197")[0][0]["scope"] == ["payers: commercial", "from 2023-01-01"]
 
 
@@ -213,6 +214,17 @@ def test_fix_corrects_code_from_the_kb_table(decider):
     by = {e["denial"]: e for e in res["denials"]}
     assert [[(c["path"], c["value"]) for c in f["changes"]] for f in by["CODE-DRUG-NDC-MISMATCH"]["fixes"]] == [
         [("claim.lines[0].code", "J9306")]]
+
+
+def test_fix_hospital_outpatient_code_only_on_institutional_claims(decider):
+    """C9292 (pertuzumab 10 mg, setting hospital_outpatient in the KB table) is no correction of a
+    professional office claim; no rule checks the setting, so fix itself must not propose it."""
+    d = doc("pertuzumab-billed-as-j9308")
+    assert d.data["claim"]["form"] == "professional"
+    res = fix(decider, patch_document(d, [("claim.form", "institutional")]))
+    by = {e["denial"]: e for e in res["denials"]}
+    assert [[(c["path"], c["value"]) for c in f["changes"]] for f in by["CODE-DRUG-NDC-MISMATCH"]["fixes"]] == [
+        [("claim.lines[0].code", "C9292"), ("claim.lines[0].units", 42)], [("claim.lines[0].code", "J9306")]]
 
 
 def test_fix_never_undocuments_the_record(decider):
