@@ -624,7 +624,12 @@ def enrich(doc: ClaimDocument, kb: KnowledgeBase, as_of: str | None = None) -> C
         if payer is not None:
             pa_rows = [r for r in payer.prior_auth if r["code"] == code and in_force(r, eff)]
             L["line.prior_auth_required"] = bool(pa_rows)
-            lim = [r for r in payer.unit_limits if r["code"] == code and in_force(r, eff) and "max_units" in r]
+            # a row may apply to some primary sites only (caps that differ by indication); rows for
+            # the claim's site come before rows for every site
+            site = c["clinical.cancer.primary_site"]
+            lim = [r for r in payer.unit_limits if r["code"] == code and in_force(r, eff) and "max_units" in r
+                   and (not r.get("primary_sites") or site in r["primary_sites"])]
+            lim.sort(key=lambda r: 0 if r.get("primary_sites") else 1)
             if lim:
                 r = lim[0]
                 days = r.get("per_days", 1)

@@ -96,7 +96,7 @@ BULLETS = [
      "Not encoded in this pass; the label thresholds were not read verbatim (fact-checks 5a) although the facts exist."),
     ("response-recency", "How recent the response assessment must be",
      "No fact gives days since the latest assessment; the rule accepts any assessment."),
-    ("jw-jz-missing-carc", "Exact CARC/RARC for a missing JW/JZ on Medicare",
+    ("jw-jz-missing-carc", "Missing JZ on Medicare (the CARC/RARC Medicare returns is unverified: CO-4 + N822 chosen, medium confidence)",
      "Not verified (fact-checks C8); JZ-MISSING-NO-WASTE uses CO-4 with a pairing note."),
 ]
 

@@ -88,9 +88,9 @@ def test_kb_test_with_coverage():
     assert out.startswith(f"PASS {first_case} ({first_file})\n")
     assert "PASS pertuzumab-clean (kb/cases/starter.yaml)\n" in out
     n = len(kb_census.cases())
-    assert n == 155  # checked by hand against kb/cases/
+    assert n == 164  # checked by hand against kb/cases/
     assert f"\n{n} cases: {n} passed, 0 failed\n" in out
-    assert "coverage: 100.0% (rules fired 77/77, conditions seen true and false 209/209)\n" in out
+    assert "coverage: 100.0% (rules fired 80/80, conditions seen true and false 222/222)\n" in out
     assert "rules never fired: none\ndenials never produced: none\nCARCs never produced: none\n" in out
     assert "conditions not seen both true and false: 0\n" in out
     assert out.splitlines()[-1].startswith("time: ") and out.endswith("s\n")
@@ -114,8 +114,8 @@ rules:
 """)
     r = run_cli("kb", "test", kb, "--coverage-min", "100")
     assert r.returncode == 1
-    # (77 + 209) / (78 + 210) = 99.3 %: one rule never fired, one condition never seen true
-    assert "coverage: 99.3% (rules fired 77/78, conditions seen true and false 209/210)\n" in r.stdout
+    # (80 + 222) / (81 + 223) = 99.3 %: one rule never fired, one condition never seen true
+    assert "coverage: 99.3% (rules fired 80/81, conditions seen true and false 222/223)\n" in r.stdout
     assert r.stdout.endswith("coverage 99.3% is below the minimum 100%\n")
 
 
