@@ -419,6 +419,9 @@ class Summary:
                     w.writerow([dim, k, e["count"], f"{e['amount']:.2f}"])
             for p in d["top_why_paths"]:
                 w.writerow(["why_path", p["path"], p["count"], ""])
+        from denialkb.visualize.report import render_audit_summary
+
+        (out / "summary.html").write_text(render_audit_summary(d), "utf-8")
 
 
 # --------------------------------------------------------------------------- driver

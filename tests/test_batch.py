@@ -101,8 +101,13 @@ def test_mixed_input_counts_and_records(mixed, decider, tmp_path):
     # the serial run gives the same bytes
     s1 = run_audit(inputs, tmp_path / "serial", workers=1, kb_dir=KB, progress=False)
     assert (s1.read, s1.decided, s1.rejected) == (12, 7, 5)
-    for f in ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv"):
+    for f in ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html"):
         assert (tmp_path / "serial" / f).read_bytes() == (out / f).read_bytes(), f
+    html = (out / "summary.html").read_text()
+    assert "<p class=meta>read 12: decided 7, rejected 5</p>" in html
+    assert "<tr><td>PERTUZUMAB-HER2-NOT-DOCUMENTED</td><td>1</td><td>4800.00</td></tr>" in html
+    assert "HER2-STATUS-NOT-ESTABLISHED &gt; PERTUZUMAB-HER2-NOT-DOCUMENTED" in html
+    assert "http" not in html.split("</head>")[1]  # self-contained: no links out
 
 
 def load_claim_data(data):
@@ -120,7 +125,7 @@ def test_dask_local_cluster_byte_identical(mixed, tmp_path):
         s = run_audit(inputs, tmp_path / "dask", scheduler=cluster.scheduler_address, kb_dir=KB,
                       progress=False, chunk_size=4)
     assert (s.read, s.decided, s.rejected) == (12, 7, 5)
-    for f in ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv"):
+    for f in ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html"):
         assert (tmp_path / "dask" / f).read_bytes() == (tmp_path / "local" / f).read_bytes(), f
 
 

@@ -162,3 +162,27 @@ def build_report(decider, docs, as_of=None) -> str:
             f"{'s' if len(records) != 1 else ''}</p>")
     body = (summary_section(records) if len(records) > 1 else "") + "\n".join(sections)
     return head + body + "</body></html>\n"
+
+
+def render_audit_summary(summary: dict, title: str = "denialkb audit summary") -> str:
+    """A self-contained HTML page of a batch audit's ``summary.json`` (counts and amounts by
+    outcome, denial, CARC, stage, payer and drug; the most frequent why-paths). It holds only
+    aggregates, never patient data, and is written next to ``summary.json`` by ``denialkb audit``."""
+    parts = ["<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+             f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
+             f"<h1>{_e(title)}</h1>",
+             f"<p class=meta>read {summary['read']}: decided {summary['decided']}, rejected {summary['rejected']}</p>"]
+    labels = {"outcome": "Outcome", "denial": "Denial", "carc": "CARC", "stage": "Stage", "payer": "Payer",
+              "drug": "Drug"}
+    for dim, rows in summary["by"].items():
+        parts.append(f"<h2>By {_e(labels.get(dim, dim).lower())}</h2><table><tr><th>{_e(labels.get(dim, dim))}</th>"
+                     "<th>Count</th><th>Amount</th></tr>")
+        for key, e in rows.items():
+            parts.append(f"<tr><td>{_e(key)}</td><td>{e['count']}</td><td>{e['amount']:.2f}</td></tr>")
+        parts.append("</table>")
+    parts.append("<h2>Most frequent why-paths</h2><table><tr><th>Path</th><th>Count</th></tr>")
+    for p in summary["top_why_paths"]:
+        parts.append(f"<tr><td>{_e(p['path'])}</td><td>{p['count']}</td></tr>")
+    parts.append("</table></body></html>\n")
+    return "\n".join(parts)
