@@ -1,8 +1,13 @@
 """Deciding claims: one compiled engine per KB version, ``reset()`` per claim.
 
+>>> from denialkb.engine.claim import validate_claim
 >>> from denialkb.engine.runtime import Decider
 >>> decider = Decider()                      # loads and compiles the shipped KB once
->>> # record = decider.check_file("examples/pertuzumab-clean-medicare.yaml")
+>>> doc = validate_claim({"claim": {"id": "C1", "payer": "medicare", "diagnoses": ["C50.911"],
+...     "lines": [{"code": "J9308", "units": 84, "service_date": "2024-03-15", "ndc": "50242-0145-01"}]}})
+>>> record = decider.check_document(doc)     # the engine is reset() for every claim
+>>> record["outcome"], [d["id"] for d in record["denials"]]
+('denied', ['CODE-DRUG-NDC-MISMATCH', 'RAMUCIRUMAB-DX-NOT-SUPPORTING', 'DOC-RECORD-NOT-ON-FILE'])
 """
 
 from __future__ import annotations
