@@ -413,7 +413,9 @@ class LeafResult:
             return self.op
         if self.required_fact:
             return f"{self.op} {self.required_fact}"
-        return f"{self.op} {format_value(self.required)}"
+        req = self.required
+        # as written in rule YAML: booleans are true/false here (format_value says yes/no for prose)
+        return f"{self.op} {'true' if req is True else 'false' if req is False else format_value(req)}"
 
 
 def _plain(v):

@@ -31,7 +31,7 @@ from denialkb.engine.conditions import (
 )
 from denialkb.engine.errors import Problem, UsageError
 from denialkb.engine.facts import fact_catalog, fact_source
-from denialkb.engine.record import build_record, fill_template
+from denialkb.engine.record import build_record, fill_template, format_leaf
 from denialkb.engine.trace import fact_key
 
 CLINICAL_KINDS = ("clinical", "not_billable")
@@ -72,10 +72,6 @@ def _lit(v) -> str:
     return format_value(v)
 
 
-def _show(v) -> str:
-    return "true" if v is True else "false" if v is False else format_value(v)
-
-
 def _finding_keys(decision, fid, line_no) -> list:
     keys = []
     if line_no and fact_key("finding", fid, line_no) in decision.justifications:
@@ -85,23 +81,6 @@ def _finding_keys(decision, fid, line_no) -> list:
     if not line_no and not keys:
         keys = sorted(k for k in decision.justifications if k.startswith(f"finding:{fid}@"))
     return keys
-
-
-def _leaf_line(d) -> str:
-    """One leaf for a person: fact, actual value, the condition, and where the value came from."""
-    cond = d["condition"]
-    if cond in ("missing", "exists"):
-        s = f"{d['fact']} {'is absent' if d['value'] is None else '= ' + _show(d['value'])} ({cond})"
-    elif "compared_with" in d:
-        cw = d["compared_with"]
-        s = f"{d['fact']} = {_show(d['value'])} ({cond.split()[0]} {cw['fact']} = {_show(cw['value'])})"
-    else:
-        s = f"{d['fact']} = {_show(d['value'])} ({cond})"
-    if d.get("text", "").startswith("not: "):
-        s = "not: " + s
-    if d.get("source"):
-        s += f"  [{d['source']}]"
-    return s
 
 
 # --------------------------------------------------------------------------- why
@@ -156,7 +135,7 @@ def render_why(claim_id: str, chains: list) -> str:
 
     def node_lines(n, indent):
         for c in n["conditions"]:
-            out.append(f"{indent}- {_leaf_line(c)}")
+            out.append(f"{indent}- {format_leaf(c)}")
         for fid in n["absent_findings"]:
             out.append(f"{indent}- no finding {fid}")
         for fd in n["findings"]:
@@ -289,9 +268,9 @@ def render_why_not(claim_id: str, target: str, attempts: list) -> str:
         status = "FIRED" if a["fired"] else f"{a['failing_leaves']} failing"
         out.append(f"{indent}{a['rule']} ({where}): {a['title']} [{status}]")
         for d in a["scope"]:
-            out.append(f"{indent}  {mark[d['result']]} scope: {_leaf_line(d)}")
+            out.append(f"{indent}  {mark[d['result']]} scope: {format_leaf(d)}")
         for d in a["conditions"]:
-            out.append(f"{indent}  {mark[d['result']]} {_leaf_line(d)}")
+            out.append(f"{indent}  {mark[d['result']]} {format_leaf(d)}")
         for f in a["findings"]:
             word = "no finding" if f["condition"] == "no_finding" else "finding"
             out.append(f"{indent}  {mark[f['result']]} {word} {f['finding']} "

@@ -214,26 +214,38 @@ def to_json(records) -> str:
 
 # --------------------------------------------------------------------------- text
 
+def format_leaf(d: dict) -> str:
+    """One condition for a person: fact, actual value, the condition, and where the value came from.
+
+    >>> format_leaf({"fact": "line.units", "value": 840, "condition": "gt line.expected_units",
+    ...              "compared_with": {"fact": "line.expected_units", "value": 420}, "source": "claim.lines[0].units"})
+    'line.units = 840 (gt line.expected_units = 420)  [claim.lines[0].units]'
+    """
+    def show(v):
+        return "true" if v is True else "false" if v is False else format_value(v)
+
+    cond = d["condition"]
+    if cond in ("missing", "exists"):
+        s = f"{d['fact']} {'is absent' if d['value'] is None else '= ' + show(d['value'])} ({cond})"
+    elif "compared_with" in d:
+        cw = d["compared_with"]
+        s = f"{d['fact']} = {show(d['value'])} ({cond.split()[0]} {cw['fact']} = {show(cw['value'])})"
+    else:
+        s = f"{d['fact']} = {show(d['value'])} ({cond})"
+    if d.get("text", "").startswith("not: "):
+        s = "not: " + s
+    if d.get("source"):
+        s += f"  [{d['source']}]"
+    return s
+
+
 def _because_lines(items, indent) -> list:
     out = []
     for it in items:
         if "finding" in it:
             out.append(f"{indent}- no finding {it['finding']}")
-            continue
-        cond = it["condition"]
-        val = format_value(it["value"])
-        if cond in ("missing",):
-            s = f"{it['fact']} is absent"
-        elif cond == "exists":
-            s = f"{it['fact']} is present ({val})"
-        elif "compared_with" in it:
-            cw = it["compared_with"]
-            s = f"{it['fact']} = {val}, {cond.split()[0]} {cw['fact']} = {format_value(cw['value'])}"
         else:
-            s = f"{it['fact']} = {val} ({cond})"
-        if it.get("source") and not it["source"].startswith(("computed", "kb ")):
-            s += f"   [{it['source']}]"
-        out.append(f"{indent}- {s}")
+            out.append(f"{indent}- {format_leaf(it)}")
     return out
 
 

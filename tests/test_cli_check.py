@@ -24,7 +24,8 @@ def test_seed_mistake_text_output_exact(cli):
     assert lines[4] == "     front end: CO-16 + M119"
     assert lines[5] == ("     Denied because line 1 bills J9308 (Injection, ramucirumab, 5 mg) but its NDC 50242014501 is "
                         "Perjeta 420 mg/14 mL single-dose vial, a pertuzumab product: the code describes ramucirumab.")
-    assert "       - line.ndc_drug = pertuzumab, ne line.code_drug = ramucirumab" in lines
+    assert ("       - line.ndc_drug = pertuzumab (ne line.code_drug = ramucirumab)  [computed from claim.lines[0].ndc]"
+            in lines)
     assert any(ln.startswith("     Remedy: Bill the code that describes the drug given (pertuzumab is J9306") for ln in lines)
 
 
