@@ -83,6 +83,21 @@ def _interchange_date(claim: dict) -> str:
     return max(dates) if dates else "2000-01-01"
 
 
+def ndc11(ndc: str) -> str:
+    """An NDC as the 11 digits (5-4-2) an 837 LIN03 carries.
+
+    A hyphenated 10-digit NDC is padded with a leading zero in the short segment
+    (4-4-2 labeler, 5-3-2 product, 5-4-1 package), the HIPAA 11-digit form; anything
+    else loses its hyphens unchanged.
+    """
+    parts = str(ndc).split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        widths = (5, 4, 2)
+        if sum(map(len, parts)) == 10:
+            return "".join(p.zfill(w) for p, w in zip(parts, widths, strict=True))
+    return str(ndc).replace("-", "")
+
+
 def _is_drug(code: str) -> bool:
     return code[:1] in ("J", "Q")
 
@@ -112,7 +127,8 @@ def write_837(doc: dict, variant: str = "P") -> str:
     ``charge`` is written with 0. 837P requires a diagnosis pointer (SV107): a line without
     ``diagnosis_pointers`` points to the first (up to four) diagnoses. The type of bill of
     an 837I is ``claim.type_of_bill`` or ``0131``; a line's revenue code is
-    ``revenue_code`` or 0636 (J/Q drug codes) / 0335 (anything else).
+    ``revenue_code`` or 0636 (J/Q drug codes) / 0335 (anything else). A 10-digit NDC is
+    written in its 11-digit form (:func:`ndc11`), so it reads back as 5-4-2.
     """
     if variant not in _VERSIONS:
         raise ValueError(f"variant must be 'P' or 'I', not {variant!r}")
@@ -187,7 +203,7 @@ def write_837(doc: dict, variant: str = "P") -> str:
         if ln.get("service_date"):
             add(f"DTP*472*D8*{_d8(_iso(ln['service_date']))}")
         if ln.get("ndc"):
-            add(f"LIN**N4*{str(ln['ndc']).replace('-', '')}")
+            add(f"LIN**N4*{ndc11(ln['ndc'])}")
             qty = ln.get("ndc_quantity")
             add(f"CTP****{_num(qty if qty is not None else 1)}*{ln.get('ndc_unit') or 'UN'}")
     body = [f"ST*837*0001*{version}"] + segs
