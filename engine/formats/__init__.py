@@ -7,6 +7,8 @@
   YAML/JSON clinical file.
 - :func:`render_835`, :func:`render_fhir` — decision records -> a predicted X12 835 and
   a FHIR R4 ClaimResponse.
+- :func:`write_837`, :func:`write_bundle` — claim documents -> 837P / 837I and FHIR R4
+  Bundles (test material and export; they write what read_x12 / read_fhir read).
 
 Every error is a :class:`FormatError` (see :mod:`.errors`). See docs/formats.md.
 """
@@ -28,6 +30,7 @@ from denialkb.engine.formats.errors import (
 )
 from denialkb.engine.formats.fhir import read_fhir
 from denialkb.engine.formats.remit import render_835, render_fhir
+from denialkb.engine.formats.writers import write_837, write_bundle
 
 try:
     from denialkb.engine.formats.x12 import read_x12, validate_x12
@@ -61,4 +64,6 @@ __all__ = [
     "render_835",
     "render_fhir",
     "validate_x12",
+    "write_837",
+    "write_bundle",
 ]
