@@ -1,4 +1,4 @@
-"""Every example claim also exists as 837P, 837I and FHIR (examples/formats/) and gets the same decision.
+"""Every example claim also exists as 837P, 837I and FHIR (tests/data/formats/examples/) and gets the same decision.
 
 The files are written by scripts/make_format_examples.py (engine/formats/writers.py);
 each format is completed by the example's clinical sidecar ``<stem>.clinical.yaml``.
@@ -36,7 +36,7 @@ from denialkb.engine.inputs import read_inputs
 
 from .conftest import EXAMPLES, ROOT
 
-FORMATS = EXAMPLES / "formats"
+FORMATS = ROOT / "tests" / "data" / "formats" / "examples"
 STEMS = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
 X12 = pytest.mark.skipif(sys.version_info < (3, 11), reason="pyx12 4.x (X12 support) needs Python 3.11+")
 
