@@ -82,7 +82,7 @@ BULLETS = [
     ("ramucirumab-vial-waste", "Waste from 100/500 mg vials", ""),
     ("admin-codes", "Administration codes (96413/96415/96417)", ""),
     # open items: no rule carries these tags (yet)
-    ("medicare-mue", "Medicare MUE unit ceilings",
+    ("medicare-mue", "Medicare per-date-of-service unit ceilings (MUE values unverified: J9306 uses the label maximum, 840 units, low confidence; J9308 is weight-based, none encoded)",
      "MUE values for J9306/J9308 were not verified (fact-checks section 6); only commercial payer-table proxies are encoded."),
     ("per-indication-unit-caps", "Unit caps that differ by indication (J9308: 180 units/14 d gastric/CRC/HCC, 240 NSCLC)",
      "The engine applies one unit_limits row per code; the row keeps the larger cap."),
