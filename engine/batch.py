@@ -332,7 +332,15 @@ def _decide_one(decider, data: dict, source: str, as_of):
     return doc, rec, drug_of, charge_of
 
 
-def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input: bool = False) -> list:
+def _table_rows(rec, doc, drug_of, min_confidence):
+    """Hook: the workpaper rows of one claim (engine/tables.py), after the --min-confidence filter."""
+    from denialkb.engine.tables import claim_rows, filter_record
+
+    return claim_rows(filter_record(rec, min_confidence), doc.data, drug_of)
+
+
+def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input: bool = False,
+                  min_confidence: str | None = None) -> list:
     """Decide one chunk of ``(seq, source, data, problems)``; return one result dict per
     item, in the chunk's order. Never raises for a bad claim."""
     decider = _decider(kb_dir)
@@ -361,7 +369,8 @@ def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input
                        denials=[{"id": d["id"], "carc": d["carc"], "stage": d["stage"],
                                  "amount": charge_of.get(d["line"], 0.0) if d["line"]
                                  else round(sum(charge_of.values()), 2)} for d in rec["denials"]],
-                       why=why_paths(rec), sha256=canonical_sha256(doc.data))
+                       why=why_paths(rec), sha256=canonical_sha256(doc.data),
+                       table=_table_rows(rec, doc, drug_of, min_confidence))
             if want_input:
                 res["input"] = doc.data
         out.append(res)
@@ -378,32 +387,58 @@ class Summary:
     by: dict = field(default_factory=lambda: {k: {} for k in
                                               ("outcome", "denial", "carc", "stage", "payer", "drug")})
     paths: Counter = field(default_factory=Counter)
+    about: dict = field(default_factory=dict)  # kb_version, run_date, as_of, min_confidence, rule titles
+    impact: object = None  # engine/tables.Impact
+    tables: object = None  # engine/tables.TableWriter (None: no tables written)
 
-    def _add(self, dim, key, amount):
+    def _add(self, dim, key, amount, count=1):
         e = self.by[dim].setdefault(str(key), {"count": 0, "amount": 0.0})
-        e["count"] += 1
+        e["count"] += count
         e["amount"] = round(e["amount"] + amount, 2)
 
     def add(self, r: dict) -> None:
+        from denialkb.engine.tables import Impact, keyed_amounts
+
         self.decided += 1
         amt = r["amount"]
-        self._add("outcome", r["outcome"], amt)
+        table = r.get("table")
+        outcome = table["lines"][0]["outcome"] if table and table["lines"] else r["outcome"]
+        self._add("outcome", outcome, amt)
         self._add("payer", r["payer"], amt)
         for d in r["drugs"]:
             self._add("drug", d, amt)
-        for d in r["denials"]:
-            self._add("denial", d["id"], d["amount"])
-            self._add("carc", d["carc"], d["amount"])
-            self._add("stage", d["stage"], d["amount"])
+        if table is not None:
+            # each line's amount once per key, however many denials it has (engine/tables.py)
+            for dim, key, count, amount in keyed_amounts(table):
+                self._add(dim, key, amount, count)
+            if self.impact is None:
+                self.impact = Impact()
+            self.impact.add(table, outcome)
+            if self.tables is not None:
+                self.tables.add(table)
+            self.about.setdefault("kb_version", r["kb_version"])
+            for d in table["denials"]:
+                self.about.setdefault("titles", {}).setdefault(d["rule_id"], d["rule_title"])
+        else:
+            for d in r["denials"]:
+                self._add("denial", d["id"], d["amount"])
+                self._add("carc", d["carc"], d["amount"])
+                self._add("stage", d["stage"], d["amount"])
         self.paths.update(r["why"])
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "read": self.read, "decided": self.decided, "rejected": self.rejected,
             "by": {dim: {k: v[k] for k in sorted(v)} for dim, v in self.by.items()},
             "top_why_paths": [{"path": p, "count": n}
                               for p, n in sorted(self.paths.items(), key=lambda x: (-x[1], x[0]))[:TOP_PATHS]],
         }
+        if self.about:
+            out["run"] = {k: v for k, v in self.about.items() if k not in ("titles", "parquet", "xlsx")}
+            out["rule_titles"] = dict(sorted(self.about.get("titles", {}).items()))
+        if self.impact is not None:
+            out["impact"] = self.impact.to_dict()
+        return out
 
     def write(self, out: Path) -> None:
         d = self.to_dict()
@@ -421,6 +456,9 @@ class Summary:
                 w.writerow(["why_path", p["path"], p["count"], ""])
         from denialkb.visualize.report import render_audit_summary
 
+        if self.tables is not None:
+            self.tables.close(parquet=self.about.get("parquet", True), xlsx=self.about.get("xlsx", False),
+                              about={**d.get("run", {}), "impact": d.get("impact")})
         (out / "summary.html").write_text(render_audit_summary(d), "utf-8")
 
 
@@ -487,7 +525,8 @@ def _pool(workers: int, scheduler: str | None, kb_dir):
 
 def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as_of: str | None = None,
               kb_dir=None, log_path=None, store_input: bool = False, progress: bool | None = None,
-              chunk_size: int = CHUNK_SIZE) -> Summary:
+              chunk_size: int = CHUNK_SIZE, tables: bool = True, xlsx: bool = False,
+              min_confidence: str | None = None, run_date: str | None = None) -> Summary:
     """Decide every claim in ``inputs``; write decisions.jsonl, rejected.jsonl, summary.json
     and summary.csv into ``out_dir``; return the :class:`Summary`.
 
@@ -498,6 +537,12 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
     out.mkdir(parents=True, exist_ok=True)
     workers = workers or os.cpu_count() or 1
     summary = Summary()
+    # workpaper tables and run facts (engine/tables.py); run_date defaults to today (UTC)
+    from denialkb.engine.tables import TableWriter, run_day
+
+    summary.about.update(run_date=run_date or run_day(), as_of=as_of, min_confidence=min_confidence,
+                         parquet=True, xlsx=xlsx)
+    summary.tables = TableWriter(out) if tables else None
     log = None
     if log_path:
         from denialkb.engine.decision_log import DecisionLog
@@ -556,7 +601,7 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
                     bar.update(len(results))
 
             for chunk in _chunks(numbered(), chunk_size):
-                pending.append(pool.submit(process_chunk, chunk, as_of, kb_dir, want_input))
+                pending.append(pool.submit(process_chunk, chunk, as_of, kb_dir, want_input, min_confidence))
                 while len(pending) >= in_flight:
                     collect(pending.popleft())
             while pending:

@@ -14,6 +14,10 @@ import click
 from denialkb.engine.cli import _check_date, as_of_option, handle_errors, kb_option, main
 from denialkb.engine.decision_log import DEFAULT_LOG
 
+min_confidence_option = click.option(
+    "--min-confidence", type=click.Choice(["low", "medium", "high"]), default=None,
+    help="Only denials of at least this confidence in the tables, summary and pages "
+         "(decisions.jsonl and the log keep every denial).")
 log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), default=DEFAULT_LOG,
                           show_default=True, help="SQLite decision log.")
 
@@ -21,7 +25,7 @@ log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Directory for decisions.jsonl, rejected.jsonl, summary.json, summary.csv.")
+              help="Directory for decisions.jsonl, rejected.jsonl, summary.*, denials.* and lines.* (CSV, Parquet).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Local worker processes (default: the number of CPUs; 1 = in this process).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
@@ -32,8 +36,11 @@ log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), 
               help="Append every decision to this SQLite decision log.")
 @click.option("--store-input", is_flag=True, help="With --log: store each input document too (for replay).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a TTY).")
+@click.option("--xlsx", is_flag=True, help="Also write workpapers.xlsx (denials, lines, impact; patient data).")
+@min_confidence_option
 @handle_errors
-def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress):
+def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress, xlsx,
+          min_confidence):
     """Decide many claims (files, folders, .jsonl, .csv, .parquet) in parallel.
 
     A bad claim is reported in rejected.jsonl and skipped; it never stops the run.
@@ -43,7 +50,8 @@ def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_in
 
     as_of = _check_date(as_of)
     s = run_audit(inputs, out_dir, workers=workers or os.cpu_count(), scheduler=scheduler, as_of=as_of,
-                  kb_dir=kb_dir, log_path=log_path, store_input=store_input, progress=progress)
+                  kb_dir=kb_dir, log_path=log_path, store_input=store_input, progress=progress, xlsx=xlsx,
+                  min_confidence=min_confidence)
     outcomes = ", ".join(f"{k} {v['count']}" for k, v in s.to_dict()["by"]["outcome"].items())
     click.echo(f"read {s.read} = decided {s.decided} + rejected {s.rejected}"
                + (f" ({outcomes})" if outcomes else "") + f"; results in {out_dir}")
