@@ -135,7 +135,7 @@ def facts(kb_dir):
 
 # Command groups live in their own modules (each adds commands to `main`); a module that is
 # not there is skipped, so features land independently.
-COMMAND_MODULES = ("cli_queries", "cli_graph", "cli_kbtools", "cli_audit", "cli_formats")
+COMMAND_MODULES = ("cli_queries", "cli_graph", "cli_kbtools", "cli_audit", "cli_formats", "cli_auditor")
 
 
 def _register_commands() -> None:

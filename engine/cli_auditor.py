@@ -1,0 +1,76 @@
+"""The auditor's commands (issue 15): ``sample``, ``appraise``, ``compare`` and ``log annotate``.
+
+A thin layer over :mod:`denialkb.engine.sample`, :mod:`denialkb.engine.appraise`,
+:mod:`denialkb.engine.compare` and :mod:`denialkb.engine.decision_log`. Exit codes: 0 done,
+2 bad arguments or input (every problem at once, located).
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from denialkb.engine.cli import format_option, handle_errors, main
+
+
+def _bounds(text):
+    if not text:
+        return None
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        from denialkb.engine.errors import Problem, UsageError
+
+        raise UsageError([Problem("usage_error", f"--bounds: '{text}' is not a list of amounts",
+                                  expected="amounts separated by commas, e.g. 1000,5000")]) from None
+
+
+@main.command("sample")
+@click.argument("population", type=click.Path(exists=True))
+@click.option("--size", "size", required=True, type=click.IntRange(min=1), help="Sample size (all strata).")
+@click.option("--seed", "seed", required=True, type=int, help="Random seed: the same seed gives the same sample.")
+@click.option("--unit", type=click.Choice(["claim", "line"]), default="claim", show_default=True,
+              help="Sampling unit.")
+@click.option("--population", "only", type=click.Choice(["all", "denied"]), default="all", show_default=True,
+              help="Every unit, or only units with a predicted denial.")
+@click.option("--strata", type=click.IntRange(min=1), default=None,
+              help="Stratify by the amount under review (paid, else charge) into this many strata of equal count.")
+@click.option("--bounds", default=None, metavar="A,B,...", help="Stratify at these amounts instead.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+              help="Folder for frame.csv, sample.csv and sample.json.")
+@format_option
+@handle_errors
+def sample_cmd(population, size, seed, unit, only, strata, bounds, out, fmt):
+    """Draw a seeded simple random or stratified sample from an audit's lines table (POPULATION:
+    the audit --out folder, lines.csv or lines.parquet) and export the RAT-STATS frame."""
+    from denialkb.engine.sample import make_sample
+
+    d = make_sample(population, out, size=size, seed=seed, unit=unit, only=only, strata=strata,
+                    bounds=_bounds(bounds))
+    if fmt == "json":
+        click.echo(json.dumps(d, indent=2))
+        return
+    click.echo(f"{d['method'].replace('_', ' ')} sample of {d['sample_size']} {unit}s from {d['universe_size']} "
+               f"(seed {seed}); wrote {out}/frame.csv, sample.csv, sample.json")
+    for s in d["strata"]:
+        click.echo(f"  stratum {s['stratum']}: {s['sample_size']} of {s['universe_size']} "
+                   f"(${s['low']:,.2f} to ${s['high']:,.2f}; universe ${s['universe_value']:,.2f})")
+
+
+@main.command("appraise")
+@click.argument("sample_dir", type=click.Path(exists=True))
+@click.option("--predicted", is_flag=True,
+              help="Units not reviewed count the predicted amount at risk as their overpayment.")
+@format_option
+@handle_errors
+def appraise_cmd(sample_dir, predicted, fmt):
+    """Attribute and variable appraisal of a reviewed sample (SAMPLE_DIR from denialkb sample, with
+    audited_value / difference / error filled in): error rate and projected overpayment, 90 % intervals."""
+    from denialkb.engine.appraise import appraise, render_appraisal
+
+    res = appraise(sample_dir, predicted=predicted)
+    if fmt == "json":
+        click.echo(json.dumps(res, indent=2))
+    else:
+        click.echo(render_appraisal(res), nl=False)
