@@ -459,7 +459,8 @@ class Summary:
         if self.tables is not None:
             self.tables.close(parquet=self.about.get("parquet", True), xlsx=self.about.get("xlsx", False),
                               about={**d.get("run", {}), "impact": d.get("impact")})
-        (out / "summary.html").write_text(render_audit_summary(d), "utf-8")
+        index = self.impact.claim_index() if self.impact is not None else None
+        (out / "summary.html").write_text(render_audit_summary(d, claims=index), "utf-8")
 
 
 # --------------------------------------------------------------------------- driver

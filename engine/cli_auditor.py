@@ -74,3 +74,31 @@ def appraise_cmd(sample_dir, predicted, fmt):
         click.echo(json.dumps(res, indent=2))
     else:
         click.echo(render_appraisal(res), nl=False)
+
+
+@main.command("compare")
+@click.argument("decisions", type=click.Path(exists=True))
+@click.argument("remit", type=click.Path(exists=True, dir_okay=False))
+@click.option("--ignore-carc", "ignore", default=",".join(("1", "2", "3", "45", "253")), show_default=True,
+              metavar="CARCS", help="Payment adjustments that are not denials (comma-separated CARCs).")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the comparison as a self-contained HTML page (claim ids: workpaper).")
+@format_option
+@handle_errors
+def compare_cmd(decisions, remit, ignore, html_out, fmt):
+    """Compare predicted denials (DECISIONS: decisions.jsonl or the audit --out folder) with the
+    payer's actual 835 (REMIT): per line agree / predicted-only / actual-only by CARC, the
+    confusion matrix, per-rule precision and recall, and the actual denials no rule predicts."""
+    from denialkb.engine.compare import compare_files, render_compare
+
+    res = compare_files(decisions, remit, ignored=[c.strip() for c in ignore.split(",") if c.strip()])
+    if html_out:
+        from pathlib import Path
+
+        from denialkb.visualize.report import render_compare_page
+
+        Path(html_out).write_text(render_compare_page(res), encoding="utf-8")
+    if fmt == "json":
+        click.echo(json.dumps(res, indent=2))
+    else:
+        click.echo(render_compare(res), nl=False)

@@ -195,7 +195,13 @@ class Impact:
     and ``month`` dimensions (one key per line) add up exactly.
     """
 
+    CLAIM_LIST_MAX = 5000  # claims listed in summary.html (the tables hold every one)
+    KEY_CLAIMS_MAX = 500   # claim links per key in summary.html
+
     def __init__(self):
+        self.claims: list = []
+        self.claims_by: dict = {}
+        self.claims_listed_all = True
         self.total = {"claims": 0, "lines": 0, "charge": 0.0, "paid": 0.0, "paid_known_lines": 0,
                       "at_risk": 0.0, "at_risk_lines": 0, "at_risk_paid_known": 0.0, "denials": 0}
         self.by: dict = {d: {} for d in DIMENSIONS}
@@ -215,6 +221,7 @@ class Impact:
         """Add one claim's rows (from :func:`claim_rows`)."""
         t = self.total
         t["claims"] += 1
+        self._index(rows, outcome)
         t["denials"] += len(rows["denials"])
         lines = rows["lines"]
         self._bump("outcome", outcome, claims=1, denials=len(rows["denials"]), lines=len(lines),
@@ -254,6 +261,36 @@ class Impact:
                 self._bump(dim, key, claims=1 if first else 0, lines=1, charge=r["charge"] or 0.0,
                            paid=r["paid"] or 0.0, at_risk=r["amount_at_risk"],
                            denials=r["denial_count"])
+
+    def _index(self, rows, outcome) -> None:
+        lines = rows["lines"]
+        if not lines:
+            return
+        cid = lines[0]["claim_id"]
+        if len(self.claims) < self.CLAIM_LIST_MAX:
+            self.claims.append({"claim_id": cid, "outcome": outcome, "payer": lines[0]["payer"],
+                                "service_date": min((r["service_date"] or "" for r in lines), default=""),
+                                "lines": len(lines), "charge": _r2(sum(r["charge"] or 0.0 for r in lines)),
+                                "at_risk": _r2(sum(r["amount_at_risk"] for r in lines)),
+                                "denials": [(d["rule_id"], d["line"], f"{d['group']}-{d['carc']}", d["confidence"])
+                                            for d in rows["denials"]]})
+        else:
+            self.claims_listed_all = False
+        keys = {("outcome", outcome)}
+        for d in rows["denials"]:
+            keys |= {("rule", d["rule_id"]), ("carc", f"{d['group']}-{d['carc']}"), ("stage", d["stage"])}
+        for r in lines:
+            keys |= {("payer", r["payer"]), ("drug", r["drug"]), ("provider", r["provider_npi"]),
+                     ("month", (r["service_date"] or "")[:7] or None)}
+        for dim, key in keys:
+            k = (dim, "(none)" if key in (None, "") else str(key))
+            lst = self.claims_by.setdefault(k, [])
+            if len(lst) < self.KEY_CLAIMS_MAX:
+                lst.append(cid)
+
+    def claim_index(self) -> dict:
+        """For summary.html: compact claim rows and the claim ids behind each key (capped)."""
+        return {"claims": self.claims, "by": self.claims_by, "complete": self.claims_listed_all}
 
     def to_dict(self) -> dict:
         """JSON-ready: ``total`` and ``by.<dimension>.<key>``, keys sorted by amount at risk (desc)."""

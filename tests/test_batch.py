@@ -105,7 +105,8 @@ def test_mixed_input_counts_and_records(mixed, decider, tmp_path):
         assert (tmp_path / "serial" / f).read_bytes() == (out / f).read_bytes(), f
     html = (out / "summary.html").read_text()
     assert "<p class=meta>read 12: decided 7, rejected 5</p>" in html
-    assert "<tr><td>PERTUZUMAB-HER2-NOT-DOCUMENTED</td><td>1</td><td>4800.00</td></tr>" in html
+    assert ("<tr><td>PERTUZUMAB-HER2-NOT-DOCUMENTED</td><td>HER2 status not documented</td>"
+            "<td class=num data-v='1'><a href='#k-rule-PERTUZUMAB-HER2-NOT-DOCUMENTED'>1</a></td>") in html
     assert "HER2-STATUS-NOT-ESTABLISHED &gt; PERTUZUMAB-HER2-NOT-DOCUMENTED" in html
     assert "http" not in html.split("</head>")[1]  # self-contained: no links out
 
