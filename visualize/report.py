@@ -48,6 +48,12 @@ def _because_html(items) -> str:
         if "finding" in b:
             out.append(f"<li>no finding <code>{_e(b['finding'])}</code></li>")
             continue
+        if b.get("text") and not b["text"].startswith(b["fact"] + " "):
+            txt = _e(b["text"])
+            if b.get("source"):
+                txt += f" <span class=meta>[{_e(b['source'])}]</span>"
+            out.append(f"<li>{txt}</li>")
+            continue
         txt = f"<code>{_e(b['fact'])}</code> = {_e(format_value(b.get('value')))} ({_e(b['condition'])})"
         if "compared_with" in b:
             cw = b["compared_with"]
