@@ -11,7 +11,7 @@ import json
 
 import click
 
-from denialkb.engine.cli import format_option, handle_errors, main
+from denialkb.engine.cli.app import format_option, handle_errors, main
 
 
 def _bounds(text):
