@@ -324,11 +324,16 @@ def _decide_one(decider, data: dict, source: str, as_of):
     return doc, rec, drug_of, charge_of
 
 
-def _table_rows(rec, doc, drug_of, min_confidence):
-    """Hook: the workpaper rows of one claim (engine/tables.py), after the --min-confidence filter."""
+def _table_rows(rec, doc, drug_of, min_confidence, kb=None):
+    """Hook: the workpaper rows of one claim (engine/tables.py), after the --min-confidence filter,
+    with the definition hash of each denial's rule (to carry dispositions from the log)."""
+    from denialkb.engine.decision_log import rule_sha256
     from denialkb.engine.tables import claim_rows, filter_record
 
-    return claim_rows(filter_record(rec, min_confidence), doc.data, drug_of)
+    rows = claim_rows(filter_record(rec, min_confidence), doc.data, drug_of)
+    if kb is not None:
+        rows["rule_sha256"] = {d["id"]: rule_sha256(kb.rules_by_id[d["id"]]) for d in rec["denials"]}
+    return rows
 
 
 def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input: bool = False,
@@ -362,7 +367,7 @@ def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input
                                  "amount": charge_of.get(d["line"], 0.0) if d["line"]
                                  else round(sum(charge_of.values()), 2)} for d in rec["denials"]],
                        why=why_paths(rec), sha256=canonical_sha256(doc.data),
-                       table=_table_rows(rec, doc, drug_of, min_confidence))
+                       table=_table_rows(rec, doc, drug_of, min_confidence, decider.kb))
             if want_input:
                 res["input"] = doc.data
         out.append(res)
@@ -581,6 +586,11 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
                     if r["status"] == "decided":
                         seen_ids[r["claim_id"]] = r["source"]
                         fd.write(r["record"] + "\n")
+                        if log and r.get("table"):  # dispositions carried from the log (engine/tables.py)
+                            from denialkb.engine.tables import apply_dispositions
+
+                            apply_dispositions(r["table"], log.carried(r["claim_id"], r["sha256"],
+                                                                       r["table"].get("rule_sha256", {})))
                         summary.add(r)
                         if log:
                             log_rows.append(r)

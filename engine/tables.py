@@ -162,6 +162,14 @@ def claim_rows(record: dict, document: dict, drug_of: dict | None = None,
     return {"denials": denial_rows, "lines": line_rows}
 
 
+def apply_dispositions(rows: dict, carried: dict) -> None:
+    """Fill the ``disposition`` and ``note`` of denial rows from ``(rule id, line) -> {...}``."""
+    for d in rows["denials"]:
+        got = carried.get((d["rule_id"], d["line"]))
+        if got:
+            d["disposition"], d["note"] = got["disposition"], got["note"]
+
+
 def _sum(values):
     vals = [v for v in values if v is not None]
     return _r2(sum(vals)) if vals else None

@@ -86,11 +86,14 @@ def log_show(claim_id, log_path, show_all):
         rows = log.entries(claim_id) if show_all else [log.latest(claim_id)]
         if not rows:
             rows = [log.latest(claim_id)]  # raises the "not in the log" error
+        dispositions = log.dispositions(claim_id)
     out = []
     for r in rows:
         r = dict(r)
         r["record"] = json.loads(r["record"])
         r["input"] = json.loads(r["input"]) if r["input"] else None
+        # the auditor's dispositions that hold for this decision (same claim input)
+        r["dispositions"] = [d for d in dispositions if d["input_sha256"] == r["input_sha256"]]
         out.append(r)
     click.echo(json.dumps(out if show_all else out[0], indent=2, ensure_ascii=False))
 

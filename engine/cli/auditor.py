@@ -102,3 +102,30 @@ def compare_cmd(decisions, remit, ignore, html_out, fmt):
         click.echo(json.dumps(res, indent=2))
     else:
         click.echo(render_compare(res), nl=False)
+
+
+def _register_annotate():
+    from denialkb.engine.cli.app import kb_option
+    from denialkb.engine.cli.audit import log_group, log_option
+
+    @log_group.command("annotate")
+    @click.argument("claim_id")
+    @click.argument("denial")
+    @click.option("--disposition", required=True, type=click.Choice(["agree", "disagree", "note"]),
+                  help="The auditor's view of this finding.")
+    @click.option("--note", default=None, help="Free text (kept in the log; it may hold patient data).")
+    @click.option("--line", "line", type=int, default=None, help="The line, when the rule denies several.")
+    @log_option
+    @kb_option
+    @handle_errors
+    def log_annotate(claim_id, denial, disposition, note, line, log_path, kb_dir):
+        """Record a disposition for DENIAL (rule id) of the latest logged decision of CLAIM_ID. It is
+        shown in the audit tables and carried to a re-run while the claim and the rule are unchanged."""
+        from denialkb.engine.decision_log import annotate
+
+        res = annotate(log_path, claim_id, denial, disposition, note, line, kb_dir)
+        where = f"line {res['line']}" if res["line"] is not None else "claim"
+        click.echo(f"{claim_id} {denial} ({where}): {disposition}" + (f" - {note}" if note else ""))
+
+
+_register_annotate()
