@@ -73,16 +73,11 @@ def _graph_html(g: nx.DiGraph) -> str:
 
 
 def report_graph(decision, kb) -> nx.DiGraph:
-    """The graph shown for one claim: ancestors of its fired denials, or the whole decision
-    graph when nothing was denied."""
-    g = decision_graph(decision, kb)
-    fired = [n for n, a in g.nodes(data=True) if a["kind"] == "denial" and a["status"] == "fired"]
-    if not fired:
-        return g
-    keep = set()
-    for n in fired:
-        keep |= nx.ancestors(g, n) | {n} | set(g.successors(n))
-    return g.subgraph(sorted(keep)).copy()
+    """The graph shown for one claim: its fired denials with their reasons (ancestors and CARC);
+    for a claim without denials, its fired findings (:func:`~denialkb.visualize.graph.fired_graph`)."""
+    from denialkb.visualize.graph import fired_graph
+
+    return fired_graph(decision_graph(decision, kb))
 
 
 def claim_section(record: dict, g: nx.DiGraph) -> str:
@@ -95,11 +90,12 @@ def claim_section(record: dict, g: nx.DiGraph) -> str:
              f"{_e(record['engine']['version'])}</p>"]
     if record["denials"]:
         parts.append("<table class=denials><tr><th>Denial</th><th>Line</th><th>Stage</th><th>Group</th>"
-                     "<th>CARC</th><th>RARC</th><th>Remedy</th></tr>")
+                     "<th>CARC</th><th>RARC</th><th>Confidence</th><th>Remedy</th></tr>")
         for d in record["denials"]:
             parts.append(f"<tr><td><b>{_e(d['id'])}</b><br>{_e(d['title'])}</td><td>{_e(d['line'] or '')}</td>"
                          f"<td>{_e(d['stage'])}</td><td>{_e(d['group'])}</td><td>{_e(d['carc'])}</td>"
-                         f"<td>{_e(' '.join(d['rarc']))}</td><td>{_e(d['remedy'])}</td></tr>")
+                         f"<td>{_e(' '.join(d['rarc']))}</td><td>{_e(d.get('confidence') or '')}</td>"
+                         f"<td>{_e(d['remedy'])}</td></tr>")
         parts.append("</table><h3>Why</h3><ol class=why>")
         for d in record["denials"]:
             chain = ""
@@ -123,10 +119,14 @@ def claim_section(record: dict, g: nx.DiGraph) -> str:
         for m in record["missing_information"]:
             parts.append(f"<li><code>{_e(m['fact'])}</code> needed by {_e(', '.join(m['needed_by']))}</li>")
         parts.append("</ul>")
-    parts.append(f"<h3>Decision graph</h3><p class=meta>{g.number_of_nodes()} nodes, "
-                 f"{g.number_of_edges()} edges; thick red = fired path, dashed = failed, "
-                 f"orange = failing condition of a near miss.</p>")
-    parts.append(_graph_html(g))
+    if g is None:
+        parts.append("<p class=meta>Decision graph: not drawn in a multi-claim report (--pictures draws it; "
+                     "or <code>denialkb graph --claim FILE --out g.svg</code>).</p>")
+    else:
+        parts.append(f"<h3>Decision graph</h3><p class=meta>{g.number_of_nodes()} nodes, "
+                     f"{g.number_of_edges()} edges; thick red = fired path, dashed = failed, "
+                     f"orange = failing condition of a near miss.</p>")
+        parts.append(_graph_html(g))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -152,15 +152,20 @@ def summary_section(records: list) -> str:
     return "\n".join(parts)
 
 
-def build_report(decider, docs, as_of=None) -> str:
-    """Decide ``docs`` with ``decider`` and return the report as one HTML string."""
+def build_report(decider, docs, as_of=None, pictures: bool | None = None) -> str:
+    """Decide ``docs`` with ``decider`` and return the report as one HTML string.
+
+    ``pictures``: draw each claim's decision graph (its fired denials with their reasons).
+    Default: for a one-claim report only, so that a multi-claim report stays small."""
     kb = decider.kb
+    if pictures is None:
+        pictures = len(docs) == 1
     records, sections = [], []
     for doc in docs:
         decision = decider.decide(doc, as_of)
         rec = build_record(decision, kb, doc)
         records.append(rec)
-        sections.append(claim_section(rec, report_graph(decision, kb)))
+        sections.append(claim_section(rec, report_graph(decision, kb) if pictures else None))
     head = ("<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
             f"<title>denialkb audit report</title><style>{CSS}</style></head><body>"
