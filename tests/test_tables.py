@@ -183,3 +183,22 @@ def test_cli_audit_xlsx_and_min_confidence(tmp_path):
     rows = read_table(tmp_path / "o" / "denials.parquet")
     assert {x["confidence"] for x in rows} == {"high"} and len(rows) == 3
     assert load_claim(src / "a.yaml").data["claim"]["id"] == "CLM-P-JW-JZ"
+
+
+def test_min_confidence_filters_check_and_report(tmp_path):
+    from click.testing import CliRunner
+
+    from denialkb.engine.cli import main
+
+    f = str(EXAMPLES / "pertuzumab-billed-as-j9308.yaml")
+    full = json.loads(CliRunner().invoke(main, ["check", f, "--format", "json", "--kb", str(KB)]).output)
+    assert {d["confidence"] for d in full["denials"]} >= {"high", "medium"}
+    r = CliRunner().invoke(main, ["check", f, "--format", "json", "--kb", str(KB), "--min-confidence", "high"])
+    high = json.loads(r.output)
+    assert [d["id"] for d in high["denials"]] == [d["id"] for d in full["denials"] if d["confidence"] == "high"]
+    r = CliRunner().invoke(main, ["report", f, "--out", str(tmp_path / "r.html"), "--kb", str(KB),
+                                  "--min-confidence", "high"])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "r.html").read_text()
+    for d in full["denials"]:
+        assert (d["id"] in html) == (d["confidence"] == "high"), d["id"]

@@ -152,7 +152,7 @@ def summary_section(records: list) -> str:
     return "\n".join(parts)
 
 
-def build_report(decider, docs, as_of=None, pictures: bool | None = None) -> str:
+def build_report(decider, docs, as_of=None, pictures: bool | None = None, min_confidence: str | None = None) -> str:
     """Decide ``docs`` with ``decider`` and return the report as one HTML string.
 
     ``pictures``: draw each claim's decision graph (its fired denials with their reasons).
@@ -164,6 +164,10 @@ def build_report(decider, docs, as_of=None, pictures: bool | None = None) -> str
     for doc in docs:
         decision = decider.decide(doc, as_of)
         rec = build_record(decision, kb, doc)
+        if min_confidence:
+            from denialkb.engine.tables import filter_record
+
+            rec = filter_record(rec, min_confidence)
         records.append(rec)
         sections.append(claim_section(rec, report_graph(decision, kb) if pictures else None))
     head = ("<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"

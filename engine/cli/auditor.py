@@ -82,7 +82,8 @@ def appraise_cmd(sample_dir, predicted, fmt):
 @click.option("--ignore-carc", "ignore", default=",".join(("1", "2", "3", "45", "253")), show_default=True,
               metavar="CARCS", help="Payment adjustments that are not denials (comma-separated CARCs).")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False), default=None,
-              help="Also write the comparison as a self-contained HTML page (claim ids: workpaper).")
+              help="Write the comparison as a self-contained HTML page (default: compare.html in the audit "
+                   "folder when DECISIONS is one; it holds claim ids).")
 @format_option
 @handle_errors
 def compare_cmd(decisions, remit, ignore, html_out, fmt):
@@ -92,9 +93,11 @@ def compare_cmd(decisions, remit, ignore, html_out, fmt):
     from denialkb.engine.compare import compare_files, render_compare
 
     res = compare_files(decisions, remit, ignored=[c.strip() for c in ignore.split(",") if c.strip()])
-    if html_out:
-        from pathlib import Path
+    from pathlib import Path
 
+    if html_out is None and Path(decisions).is_dir():
+        html_out = str(Path(decisions) / "compare.html")  # the summary's companion page, next to it
+    if html_out:
         from denialkb.visualize.report import render_compare_page
 
         Path(html_out).write_text(render_compare_page(res), encoding="utf-8")

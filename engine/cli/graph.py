@@ -98,17 +98,19 @@ def graph(claim_file, denial, full, fact, drug, payer, stage, cluster, as_of, kb
               help="The HTML file to write (it holds patient data: keep it where it belongs).")
 @click.option("--pictures/--no-pictures", default=None,
               help="Draw each claim's decision graph (default: only for a one-claim report).")
+@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), default=None,
+              help="Show only denials of at least this confidence.")
 @as_of_option
 @kb_option
 @handle_errors
-def report(files, out, pictures, as_of, kb_dir):
+def report(files, out, pictures, min_confidence, as_of, kb_dir):
     """Write one self-contained HTML audit report for claim documents."""
     from denialkb.visualize.report import build_report
 
     as_of = check_date(as_of)
     docs = load_claims(files)
     decider = get_decider(kb_dir)
-    html_text = build_report(decider, docs, as_of, pictures)
+    html_text = build_report(decider, docs, as_of, pictures, min_confidence)
     p = Path(out)
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(html_text, encoding="utf-8")
