@@ -193,15 +193,17 @@ class PayerMap:
         if filing_indicator and filing_indicator in self.filing_indicators:
             return self.filing_indicators[filing_indicator]
         if self.default is not None:
-            warnings.append(
+            warnings.append(ConverterWarning(
                 f"payer: no mapping for payer id {payer_id!r} / filing indicator "
-                f"{filing_indicator!r}; used the default payer profile {self.default!r}"
-            )
+                f"{filing_indicator!r}; used the default payer profile {self.default!r}",
+                code="payer_default", place="claim.payer",
+            ))
             return self.default
-        warnings.append(
+        warnings.append(ConverterWarning(
             f"payer: no mapping for payer id {payer_id!r} / filing indicator "
-            f"{filing_indicator!r} and no default; claim.payer left empty"
-        )
+            f"{filing_indicator!r} and no default; claim.payer left empty",
+            code="payer_unmapped", place="claim.payer",
+        ))
         return None
 
 

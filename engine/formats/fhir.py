@@ -13,7 +13,6 @@ Practitioner, Encounter ...) and any field or code we do not map become warnings
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
