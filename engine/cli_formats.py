@@ -12,18 +12,24 @@ from denialkb.engine.errors import Problem, UsageError
 
 
 def emit_remittance(fmt: str, records: list, docs: list) -> None:
-    """Print a predicted 835 (all claims in one interchange) or FHIR ClaimResponses."""
+    """Print a predicted 835 (all claims in one interchange) or FHIR ClaimResponses (one
+    resource, or a collection Bundle of several); notes on claims left out go to stderr."""
     from denialkb.engine import formats
+    from denialkb.engine.formats.remit import fhir_bundle
 
     try:
         if fmt == "x12-835":
             # deterministic: the interchange date is the latest date any claim was evaluated as of
             created = dt.datetime.fromisoformat(max(r["evaluated_as_of"] for r in records))
-            click.echo(formats.render_835([(r, d.data) for r, d in zip(records, docs, strict=True)], on_undetermined="skip",
-                                          created=created), nl=False)
+            notes: list[str] = []
+            text = formats.render_835([(r, d.data) for r, d in zip(records, docs, strict=True)],
+                                      on_undetermined="pend", notes=notes, created=created)
+            for note in notes:
+                click.echo(f"835 note: {note}", err=True)
+            click.echo(text, nl=False)
         else:
             out = [formats.render_fhir(r, d.data) for r, d in zip(records, docs, strict=True)]
-            click.echo(json.dumps(out[0] if len(out) == 1 else out, indent=2))
+            click.echo(json.dumps(out[0] if len(out) == 1 else fhir_bundle(out), indent=2))
     except formats.FormatError as e:
         raise UsageError([Problem(e.code, e.message, e.file or "", place=e.location or "")]) from None
 
