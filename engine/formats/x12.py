@@ -193,7 +193,21 @@ def _scan(text: str) -> _Scan:
     last_hl: int | None = None
     claim: _Claim | None = None
     hl_count = 0
-    for seg in reader:
+    segments = iter(reader)
+    while True:
+        try:
+            seg = next(segments)
+        except StopIteration:
+            break
+        except pyx12.errors.X12Error:
+            raise
+        except Exception:  # pyx12's reader trips over a trailer without its header (X1)
+            if scan.structure_error is None:
+                line = reader.get_cur_line() + 1
+                scan.phys.setdefault(line, phys[line - 1] if 0 < line <= len(phys) else line)
+                scan.structure_error = (line, "the envelope is broken at this segment (a GE, SE or "
+                                        "IEA trailer without its GS, ST or ISA header)")
+            break
         line = reader.get_cur_line()
         scan.phys[line] = phys[line - 1] if 0 < line <= len(phys) else line
         sid = seg.get_seg_id()
@@ -426,8 +440,23 @@ def _prepare(text: str, name: str) -> tuple[str, _Scan, list[ConverterWarning], 
         raw, msg = scan.structure_error
         raise _whole_file(name, msg, scan.phys.get(raw, raw), expected="ISA, GS, ST ... SE, GE, IEA in order",
                           segment_id="ST")
+    _refuse_4010(scan, name)
     relabelled, notes = _relabel(stripped, scan)
     return relabelled, scan, notes, offset
+
+
+def _refuse_4010(scan: _Scan, name: str) -> None:
+    """A file whose every group is HIPAA 4010 is refused before validation, naming it."""
+    versions = [v for _, v in scan.gs_versions]
+    if versions and all(v.startswith("004010") for v in versions):
+        raw, version = scan.gs_versions[0]
+        raise UnsupportedX12Error(
+            f"functional group version {version!r} is HIPAA 4010, retired in 2012; only 5010 "
+            "(005010X222A1/A2, 005010X223A2/A3) is converted",
+            file=name,
+            location=f"line {scan.phys.get(raw, raw)}, GS08",
+            expected="one of: " + ", ".join([*SUPPORTED_VERSIONS, *ERRATA_VERSIONS]),
+        )
 
 
 def _run_pyx12(text: str, name: str, ack: bool) -> tuple[dict, str | None]:
@@ -897,11 +926,11 @@ def _line(ln: Any, form: str, statement_start: str | None, warnings: list[str]) 
     prefix = "SV1" if form == "professional" else "SV2"
     comp = "SV101" if form == "professional" else "SV202"
     qual = ln.get_value(f"{comp}-1")
-    if qual is None and form == "institutional":
+    if not qual and form == "institutional":
         pass  # a revenue-code-only line (room and board, pharmacy 025x): no HCPCS code
     elif qual not in ("HC",):
         warnings.append(f"line {number_}: procedure qualifier {qual!r} is not HCPCS/CPT (HC)")
-    line["code"] = ln.get_value(f"{comp}-2")
+    line["code"] = ln.get_value(f"{comp}-2") or None
     modifiers = [ln.get_value(f"{comp}-{i}") for i in range(3, 7)]
     line["modifiers"] = [m for m in modifiers if m]
     if form == "professional":
