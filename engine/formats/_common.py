@@ -226,6 +226,15 @@ MAX_SIDECAR_BYTES = 5 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 
 
+def short_id(value: object, limit: int = 40) -> str | None:
+    """An id for labels and rejection records: None when absent or longer than ``limit``
+    (an over-long "id" is more likely data than an id, and is never echoed)."""
+    if value is None:
+        return None
+    text = str(value)
+    return text if 0 < len(text) <= limit and text.isprintable() else None
+
+
 def x12_date(value: str) -> str:
     """``CCYYMMDD`` -> ISO ``CCYY-MM-DD`` (raises ValueError when not a real date)."""
     return _dt.datetime.strptime(value, "%Y%m%d").date().isoformat()

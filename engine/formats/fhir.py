@@ -33,6 +33,7 @@ from denialkb.engine.formats._common import (
     dotted_icd10,
     hyphenated_ndc,
     number,
+    short_id,
     v2_fields_supported,
 )
 from denialkb.engine.formats.errors import (
@@ -165,17 +166,14 @@ def _validate_entries(entries: list[tuple[str, dict | None]]) -> dict[int, list[
                 Finding(f"{label}.resource.resourceType", f"unknown resourceType {shown!r}")
             )
             continue
+        prefix = str(rtype) if label == "resource" else f"{label}.resource({rtype})"
         try:
             cls.model_validate(resource)
         except pydantic.ValidationError as exc:
             for err in exc.errors():
-                bad.setdefault(i, []).append(
-                    Finding(f"{label}.resource({rtype}).{_loc(err['loc'])}", _pyd_message(err))
-                )
+                bad.setdefault(i, []).append(Finding(f"{prefix}.{_loc(err['loc'])}", _pyd_message(err)))
         except (RecursionError, ValueError, TypeError) as exc:
-            bad.setdefault(i, []).append(
-                Finding(f"{label}.resource({rtype})", f"cannot be validated ({type(exc).__name__})")
-            )
+            bad.setdefault(i, []).append(Finding(prefix, f"cannot be validated ({type(exc).__name__})"))
     return bad
 
 
@@ -320,7 +318,7 @@ def read_fhir_result(
     count = 0
     for i in claims:
         res = resources[i]
-        where = f"{entries[i][0]}({res['resourceType']})"
+        where = res["resourceType"] if shape == "resource" else f"{entries[i][0]}({res['resourceType']})"
         ctype = (_codes(res.get("type")) or [None])[0]
         if ctype not in ("professional", "institutional"):
             note = ConverterWarning(
@@ -350,7 +348,7 @@ def read_fhir_result(
         if shape == "bundle" and any(j in bad and resources[j] is None for j in range(len(resources))):
             findings += [f for j in bad if resources[j] is None for f in bad[j]]
         ident = [x.get("value") for x in res.get("identifier") or [] if isinstance(x, dict) and x.get("value")]
-        cid = ident[0] if ident else res.get("id")
+        cid = short_id(ident[0] if ident else res.get("id"))
         label = f"{name}:claim {count} ({res['resourceType']} {cid})"
         if findings:
             result.rejections.append(Rejection(label, cid, _invalid(findings, name)))

@@ -54,6 +54,7 @@ from denialkb.engine.formats._common import (
     dotted_icd10,
     hyphenated_ndc,
     number,
+    short_id,
     x12_date,
 )
 from denialkb.engine.formats.errors import (
@@ -258,7 +259,7 @@ def _scan(text: str) -> _Scan:
             scan.owner[line] = ("hl", last_hl)
         elif sid == "CLM":
             ancestors = tuple(h for h in (hl["20"], hl["22"], hl["23"]) if h is not None)
-            claim = _Claim(len(scan.claims), line, st_idx, gs_idx, ancestors, seg.get_value("CLM01"))
+            claim = _Claim(len(scan.claims), line, st_idx, gs_idx, ancestors, short_id(seg.get_value("CLM01")))
             scan.claims.append(claim)
             scan.owner[line] = ("claim", claim.index)
         elif claim is not None:
@@ -343,6 +344,8 @@ def _findings_from_json(doc: dict, scan: _Scan | None = None, scrub=None) -> lis
                             val = err.get("err_val")
                             if val and _is_phi(seg["seg_id"], int(ele["ele_pos"])):
                                 msg = msg.replace(str(val), "…")
+                            elif val and len(str(val)) > 20:  # quote at most 20 characters
+                                msg = msg.replace(str(val), str(val)[:19] + "…")
                             out.append(
                                 (
                                     Finding(
@@ -684,7 +687,7 @@ def _st_label(scan: _Scan, st: int) -> str:
 
 
 def _claim_label(scan: _Scan, c: _Claim, name: str) -> str:
-    cid = f" (CLM*{c.claim_id})" if c.claim_id else ""
+    cid = f" (CLM*{short_id(c.claim_id)})" if c.claim_id else ""
     multi = len(scan.st_lines) > 1
     st = f"{_st_label(scan, c.st)}, " if multi else ""
     return f"{name}:{st}claim {c.index + 1}{cid}"
