@@ -309,3 +309,47 @@ def test_carin_eob_is_read_as_a_paid_claim(tmp_path):
         assert all(ln["paid_amount"] is not None for ln in lines)
     else:
         assert any(w.code == "fhir_amounts_dropped" for w in claim.warnings)
+
+
+# --- audit over a folder mixing X12, FHIR and YAML -----------------------------------
+
+
+def test_audit_mixed_folder_accounts_for_every_claim_and_shows_warnings(tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from denialkb.engine.cli import main
+
+    ex = DATA / "examples"
+    inputs, clin = tmp_path / "in", tmp_path / "clinical"
+    inputs.mkdir()
+    clin.mkdir()
+    shutil.copy(ex / "pertuzumab-clean-medicare.837p.txt", inputs)  # 1 claim, decided
+    shutil.copy(ex / "pertuzumab-her2-missing.fhir.json", inputs)  # 1 claim, decided
+    for stem in ("pertuzumab-clean-medicare", "pertuzumab-her2-missing"):
+        shutil.copy(ex / f"{stem}.clinical.yaml", clin)
+    shutil.copy(Path(__file__).parents[1] / "examples" / "ramucirumab-clean-medicare.yaml", inputs)  # decided
+    for name in ("ims_x12_multiple_st.txt",  # 4 claims refused, located
+                 "lfh_demo.drug.example10.2.837",  # converted, refused by the claim document (ICD-9)
+                 "hl7_Claim-MED-00050.json",  # decided, with converter warnings
+                 "hl7_Claim-760150.json"):  # pharmacy: skipped with a warning, not a claim read
+        shutil.copy(THIRD / name, inputs)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["audit", str(inputs), "--out", str(out), "--workers", "1",
+                                    "--no-progress", "--clinical", str(clin)])
+    assert res.exit_code == 1, res.output  # some claims were rejected
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["read"], summary["decided"], summary["rejected"]) == (9, 4, 5)
+    assert "read 9 = decided 4 + rejected 5" in res.output
+    rejected = [json.loads(x) for x in (out / "rejected.jsonl").read_text().splitlines()]
+    x12 = [r for r in rejected if r["source"].startswith("ims_x12_multiple_st.txt")]
+    assert len(x12) == 4 and all(p.get("line") and p.get("place") for r in x12 for p in r["problems"])
+    assert all(any("segment" in p["place"] for p in r["problems"]) for r in x12)
+    assert [r["claim_id"] for r in x12] == ["A37YH556", "A37YH667", "A37YH556", "A37YH667"]
+    records = {r["claim_id"]: r for r in map(json.loads, (out / "decisions.jsonl").read_text().splitlines())}
+    assert len(records) == 4
+    med = records["MED-00050"]
+    codes = {w["code"] for w in med["warnings"]}
+    assert {"payer_default", "fhir_icd10_assumed"} <= codes
+    assert all(set(w) == {"code", "place", "message"} for w in med["warnings"])
