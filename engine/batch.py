@@ -18,7 +18,6 @@ line) and the flat CSV / Parquet layout (one row per line item, rows of a claim 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import sys
@@ -29,7 +28,11 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 
+from denialkb.engine.decision_log import canonical_sha256, record_line
 from denialkb.engine.errors import DenialKBError, Problem
+
+__all__ = ["canonical_sha256", "record_line", "run_audit", "process_chunk", "iter_documents",
+           "rows_to_document", "document_to_rows", "Summary"]
 
 CHUNK_SIZE = 64
 DOC_SUFFIXES = (".yaml", ".yml", ".json")
@@ -207,6 +210,12 @@ def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield p
 
 
+def _payer_map_of(kb_dir):
+    from denialkb.engine.inputs import payer_map_of
+
+    return payer_map_of(kb_dir)
+
+
 class ConvertedData(dict):
     """A claim document converted from X12/FHIR; ``converter_warnings`` travel with it
     to the worker (``{code, place, message}`` dicts for the record's ``warnings``)."""
@@ -214,13 +223,13 @@ class ConvertedData(dict):
     converter_warnings: list
 
 
-def _converted_items(p: Path, payer, clinical) -> Iterator[tuple[str, dict | None, list | None]]:
+def _converted_items(p: Path, payer, clinical, payer_map=None) -> Iterator[tuple[str, dict | None, list | None]]:
     """The claims and rejections of one X12 / FHIR / NDJSON file, in file order."""
     from denialkb.engine.formats._common import as_warning
     from denialkb.engine.formats.reader import read_file
     from denialkb.engine.inputs import rejection_problems
 
-    result = read_file(p, payer=payer, clinical=clinical)
+    result = read_file(p, payer=payer, payer_map=payer_map, clinical=clinical)
     common = [as_warning(w).to_dict() for w in result.warnings]
     for conv in result.claims:
         data = ConvertedData(conv.document)
@@ -231,7 +240,7 @@ def _converted_items(p: Path, payer, clinical) -> Iterator[tuple[str, dict | Non
 
 
 def iter_documents(paths: Iterable[str | Path], payer: str | None = None,
-                   clinical: str | None = None) -> Iterator[tuple[str, dict | None, list | None]]:
+                   clinical: str | None = None, payer_map=None) -> Iterator[tuple[str, dict | None, list | None]]:
     """Yield ``(source label, parsed document or None, problems or None)`` in input order.
 
     A file or line that cannot be read or parsed yields its problems instead of a document.
@@ -246,7 +255,7 @@ def iter_documents(paths: Iterable[str | Path], payer: str | None = None,
         suf = p.suffix.lower()
         try:
             if suf not in BATCH_SUFFIXES and p.is_file() and sniff_file(p) != "claim":
-                yield from _converted_items(p, payer, clinical)
+                yield from _converted_items(p, payer, clinical, payer_map)
             elif suf == ".jsonl":
                 with open(p, encoding="utf-8") as f:
                     for i, text in enumerate(f, 1):
@@ -320,17 +329,6 @@ def _decider(kb_dir):
 def init_worker(kb_dir=None) -> None:
     """ProcessPoolExecutor initializer: compile the KB once in this process."""
     _decider(kb_dir)
-
-
-def canonical_sha256(data: dict) -> str:
-    """sha256 of the canonical JSON of a (validated) claim document."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def record_line(record: dict) -> str:
-    """One decision record as one JSON line (deterministic)."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 def why_paths(record: dict) -> list[str]:
@@ -562,7 +560,7 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
                        smoothing=0.1)
 
     def numbered():
-        for seq, (source, data, problems) in enumerate(iter_documents(inputs, payer, clinical)):
+        for seq, (source, data, problems) in enumerate(iter_documents(inputs, payer, clinical, _payer_map_of(kb_dir))):
             summary.read += 1
             yield seq, source, data, problems
 

@@ -41,10 +41,21 @@ def rejection_problems(rej) -> list[Problem]:
             for i, f in enumerate(err.findings)]
 
 
-def read_inputs(files, payer: str | None = None, clinical: str | None = None) -> list[ClaimDocument]:
+def payer_map_of(kb_dir) -> Path | None:
+    """The payer id map (``mappings/payer_ids.yaml``) of the KB in ``kb_dir``, if it has one."""
+    if kb_dir is None:
+        return None
+    p = Path(kb_dir) / "mappings" / "payer_ids.yaml"
+    return p if p.is_file() else None
+
+
+def read_inputs(files, payer: str | None = None, clinical: str | None = None,
+                kb_dir=None) -> list[ClaimDocument]:
     """Read and validate every input file; return claim documents in input order.
 
-    Converted documents carry their converter warnings as ``doc.converter_warnings``
+    X12 and FHIR inputs map payer ids with the payer id map of the KB in ``kb_dir``
+    (``mappings/payer_ids.yaml``) when it has one, else the packaged map. Converted
+    documents carry their converter warnings as ``doc.converter_warnings``
     (``{code, place, message}`` dicts); :func:`attach_warnings` adds them to a record.
 
     Raises
@@ -67,7 +78,7 @@ def read_inputs(files, payer: str | None = None, clinical: str | None = None) ->
                 problems.extend(e.problems)
             continue
         try:
-            result = read_file(path, payer=payer, clinical=clinical)
+            result = read_file(path, payer=payer, payer_map=payer_map_of(kb_dir), clinical=clinical)
         except formats.FormatError as e:
             problems.append(_format_problem(e))
             continue
