@@ -353,3 +353,45 @@ def test_audit_mixed_folder_accounts_for_every_claim_and_shows_warnings(tmp_path
     codes = {w["code"] for w in med["warnings"]}
     assert {"payer_default", "fhir_icd10_assumed"} <= codes
     assert all(set(w) == {"code", "place", "message"} for w in med["warnings"])
+
+
+def test_queries_take_clinical_and_payer_and_decide_like_check(tmp_path):
+    from click.testing import CliRunner
+
+    from denialkb.engine.cli import main
+
+    ex = DATA / "examples"
+    claim, clin = ex / "pertuzumab-her2-missing.837p.txt", ex / "pertuzumab-her2-missing.clinical.yaml"
+    runner = CliRunner()
+    check = runner.invoke(main, ["check", "--format", "json", str(claim), "--clinical", str(clin)])
+    expected = sorted(d["id"] for d in json.loads(check.output)["denials"])
+    why = runner.invoke(main, ["why", "--format", "json", str(claim), "--clinical", str(clin)])
+    assert why.exit_code == 0, why.output
+    assert sorted(d["rule"] for d in json.loads(why.output)["denials"]) == expected
+    for args in (["why-not", str(claim), "16"], ["what-if", str(claim), "--set", "claim.prior_authorization=PA-1"],
+                 ["fix", str(claim)]):
+        res = runner.invoke(main, [*args, "--format", "json", "--clinical", str(clin), "--payer", "medicare"])
+        assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["report", str(claim), "--clinical", str(clin), "--payer", "medicare",
+                               "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["graph", "--claim", str(claim), "--clinical", str(clin), "--out", str(tmp_path / "g.json")])
+    assert res.exit_code == 0, res.output
+
+
+def test_convert_writes_the_999_and_prints_warnings(tmp_path):
+    from click.testing import CliRunner
+
+    from denialkb.engine.cli import main
+
+    ack = tmp_path / "ack.999"
+    res = CliRunner().invoke(main, ["convert", str(THIRD / "ims_x12_multiple_st.txt"), "--ack", str(ack)])
+    assert res.exit_code == 2  # its claims are refused; the 999 says why, per transaction set
+    text = ack.read_text()
+    assert "ST*999*" in text and "AK2*837*987654*005010X222A1~" in text and "IK3*HI*21**8~" in text
+    assert "AK9*R*" in text or "AK9*P*" in text
+    res = CliRunner().invoke(main, ["convert", str(THIRD / "lfh_demo.drug.example10.2.837"), "--ack", str(ack)])
+    assert "AK1*HC*1*005010X222A2~" in ack.read_text()  # the version the sender used
+    res = CliRunner().invoke(main, ["convert", str(THIRD / "hl7_Claim-MED-00050.json")])
+    assert res.exit_code == 0
+    assert "warning: fhir_icd10_assumed" in res.output

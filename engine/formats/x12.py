@@ -614,6 +614,10 @@ def read_x12_result(
         relabelled, scan, notes, _ = _prepare(text, name)
         result.warnings += notes
         doc, result.ack = _run_pyx12(relabelled, name, ack)
+        if result.ack:  # the 999 names the versions the sender used
+            for version, base in ERRATA_VERSIONS.items():
+                if version in text:
+                    result.ack = result.ack.replace(base, version)
     except FormatError as exc:
         result.rejections.append(Rejection(name, None, exc))
         return result
