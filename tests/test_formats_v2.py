@@ -132,3 +132,60 @@ def test_fhir_providers_line_pos_administration_and_receptors(v2):
     assert (first[0]["start"][11:], first[0]["end"][11:]) == ("09:10", "09:50")
     assert doc["clinical"]["biomarkers"]["er"] == "positive"
     assert doc["clinical"]["biomarkers"]["pr"] == "negative"
+
+
+V2_DOC = {
+    "format_version": 2,
+    "claim": {
+        "id": "PTZ-V2-0001", "form": "professional", "payer": "medicare", "place_of_service": "11",
+        "frequency_code": "7", "original_claim_id": "PTZ-V2-0000",
+        "diagnoses": ["C50.911", "Z17.31"],
+        "lines": [
+            {"number": 1, "code": "J9306", "modifiers": ["JZ"], "units": 420, "service_date": "2025-03-14",
+             "ndc": "50242-0145-01", "ndc_quantity": 14, "ndc_unit": "ML", "charge": 4800,
+             "diagnosis_pointers": [1, 2]},
+            {"number": 2, "code": "96413", "units": 1, "service_date": "2025-03-14",
+             "service_date_end": "2025-03-15", "place_of_service": "22", "charge": 300,
+             "diagnosis_pointers": [1]},
+        ],
+    },
+    "patient": {"id": "P-0001", "birth_date": "1968-04-02", "sex": "F"},
+    "providers": {"billing": {"npi": "1234567893", "taxonomy": "207RX0202X"},
+                  "rendering": {"npi": "1098765432", "taxonomy": "207RX0202X"}},
+    "coverage": {"start_date": "2023-01-01", "plan_type": "medicare_ffs"},
+    "clinical": {"biomarkers": {"her2": {"ihc": "3+", "test_date": "2025-01-12"}, "er": "positive", "pr": "negative"}},
+    "administrations": [{"date": "2025-03-14", "drug": "pertuzumab", "dose_mg": 420, "route": "IV",
+                         "start": "2025-03-14T09:10", "end": "2025-03-14T09:50", "lot_number": "H0123",
+                         "ndc": "50242-0145-01"}],
+}
+
+
+def test_v2_fields_round_trip_through_the_837_writer(v2):
+    from denialkb.engine.formats import validate_x12, write_837
+
+    text = write_837(V2_DOC, "P")
+    validate_x12(text)  # pyx12 finds nothing wrong
+    (claim,) = _x12(text).claims
+    doc = claim.document
+    assert doc["providers"] == V2_DOC["providers"]
+    for key in ("frequency_code", "original_claim_id"):
+        assert doc["claim"][key] == V2_DOC["claim"][key]
+    assert doc["claim"]["lines"][1]["place_of_service"] == "22"
+    assert doc["claim"]["lines"][1]["service_date_end"] == "2025-03-15"
+    assert doc["coverage"]["plan_type"] == "medicare_ffs" and doc["coverage"]["member_id"] == "P-0001"
+
+
+def test_v2_fields_round_trip_through_the_fhir_writer(v2):
+    from fhir.resources.R4B.bundle import Bundle
+
+    from denialkb.engine.formats import write_bundle
+    from denialkb.engine.formats.fhir import read_fhir_result
+
+    bundle = write_bundle(V2_DOC)
+    Bundle.model_validate(bundle)
+    (claim,) = read_fhir_result(bundle, payer="medicare").claims
+    doc = claim.document
+    assert doc["providers"] == {"billing": {"npi": "1234567893"}, "rendering": V2_DOC["providers"]["rendering"]}
+    assert doc["claim"]["lines"][1]["place_of_service"] == "22" and "place_of_service" not in doc["claim"]["lines"][0]
+    assert doc["administrations"] == V2_DOC["administrations"]
+    assert {k: doc["clinical"]["biomarkers"][k] for k in ("er", "pr")} == {"er": "positive", "pr": "negative"}
