@@ -269,9 +269,8 @@ def read_fhir(
                     findings.append(f)
         raise _invalid(findings, result.file)
     if not result.claims:
-        skipped = getattr(result, "skipped", None)
-        if skipped:
-            raise skipped
+        if result.skipped is not None:
+            raise result.skipped
         raise UnsupportedFhirError(
             "the Bundle holds no Claim resource",
             file=result.file,
@@ -343,7 +342,7 @@ def read_fhir_result(
                 place=f"{where}.type",
             )
             result.warnings.append(note)
-            if not hasattr(result, "skipped"):
+            if result.skipped is None:
                 result.skipped = UnsupportedFhirError(
                     f"Claim.type {str(ctype)[:20]!r} is not converted",
                     file=name,

@@ -156,7 +156,6 @@ class _Scan:
     st_lines: list[tuple[int, int, int, str]] = field(default_factory=list)  # (first, last, gs, ST02)
     gs_versions: list[tuple[int, str]] = field(default_factory=list)  # (line, GS08)
     claims: list[_Claim] = field(default_factory=list)
-    hl_of_claim: dict[int, int] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)
     structure_error: tuple[int, str] | None = None
 
