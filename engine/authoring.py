@@ -24,13 +24,14 @@ kb_unknown_date           info      a table row, code or rule has effective_from
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from denialkb.engine.conditions import FindingRef, Leaf, Node, explain_condition, leaves, walk
-from denialkb.engine.errors import Problem, did_you_mean
-from denialkb.engine.kb import KnowledgeBase, check_kb
+from denialkb.engine.errors import Problem, did_you_mean, root_cause_key
+from denialkb.engine.kb import ENGINE_PAYER_SETTINGS, TEMPLATE_RE, KnowledgeBase, check_kb, is_dated
 from denialkb.engine.yamlio import LoadError, load_document
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -94,13 +95,14 @@ def lint_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list[
     Returns
     -------
     (kb, problems)
-        ``kb`` is None when the KB cannot be loaded; problems are sorted by file and line.
+        ``kb`` is None when the KB cannot be loaded; problems come root causes first (parse,
+        schema, other errors, warnings, info), by file and line within each.
     """
     kb, problems = check_kb(root)
     problems = list(problems)
     if kb is not None:
         problems += lint_problems(kb)
-    return kb, sorted(set(problems), key=Problem.sort_key)
+    return kb, sorted(set(problems), key=root_cause_key)
 
 
 def lint_problems(kb: KnowledgeBase) -> list[Problem]:
@@ -170,7 +172,7 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
     for c in kb.cases:
         for key in ("fires", "near_miss"):
             for j, rid in enumerate(c.raw.get(key, [])):
-                if rid not in kb.rules_by_id:
+                if rid not in kb.rules_by_id and rid not in kb.broken_rules:
                     path = _case_path(kb, c, pos)
                     line, col = pos.mark(c.file, path + (key, j)) if path else (c.line, c.col)
                     out.append(Problem("kb_case_unknown_rule", f"case '{c.id}': {key} names unknown rule '{rid}'",
@@ -185,6 +187,10 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
                hint="add a case with `near_miss: [" + r.id + "]` where the rule stays silent")
 
     out += _unknown_dates(kb, pos)
+    out += _row_problems(kb, pos)
+    for r in kb.rules:
+        _explanation_numbers(kb, r, at)
+    _verify(kb, at)
     return out
 
 
@@ -263,8 +269,19 @@ def _never_fires(kb: KnowledgeBase, r) -> tuple | None:
         if not any(overlaps(kb.hcpcs[c]) for c in codes):
             return ("scope",), (f"no code in scope ({', '.join(codes)}) is valid between "
                                 f"{lo or 'the beginning'} and {hi or 'now'}")
+    if codes and sc.get("drugs") and all(c in kb.hcpcs for c in codes) \
+            and not any(kb.hcpcs[c].get("drug") in sc["drugs"] for c in codes):
+        return ("scope", "drugs"), (f"no code in scope ({', '.join(codes)}) bills a drug in scope "
+                                    f"({', '.join(sc['drugs'])})")
     payers = [kb.payers[p] for p in sc.get("payers", []) if p in kb.payers] or list(kb.payers.values())
     conj = _conjuncts(r.when)
+    for leaf in conj:  # a condition that asks for a code, drug or payer the scope leaves out
+        limit = {"line.code": codes, "line.drug": sc.get("drugs"), "payer.id": sc.get("payers")}.get(leaf.fact)
+        if limit and leaf.ref is None and leaf.op in ("eq", "in"):
+            vals = leaf.operand if leaf.op == "in" else (leaf.operand,)
+            if not set(vals) & set(limit):
+                return (_sub(leaf), f"{leaf.fact} must be {_show(vals[0]) if len(vals) == 1 else 'one of ' + ', '.join(map(str, vals))}"
+                                    f", which the rule's scope ({', '.join(limit)}) leaves out")
     for leaf in conj:
         if leaf.op == "missing":
             continue
@@ -660,3 +677,353 @@ def _short(v) -> str:
         return "(absent)"
     s = json.dumps(v, default=str) if not isinstance(v, str) else v
     return s if len(s) <= 120 else s[:117] + "..."
+
+
+# --------------------------------------------------------------------------- references rows make
+
+_UNIT = r"(?:%|percent\b|mg/kg\b|mg\b|ng/mL\b|cm\b|points?\b|days?\b|weeks?\b|months?\b|units?\b|minutes?\b|hours?\b|kg\b)"
+_EXPL_NUMBER = re.compile(r"(?<![\w.\-/])(\d+(?:\.\d+)?)(?:\s*(?:-|to|or)\s*(\d+(?:\.\d+)?))?\s*" + _UNIT)
+_ANY_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
+
+
+def code_hint(code, choices) -> str:
+    """did-you-mean for a code: two swapped characters or one wrong character first (J9538 -> J9358),
+    else the closest by difflib."""
+    code = str(code)
+    same_len = sorted(c for c in choices if len(c) == len(code))
+    for c in same_len:  # a transposition of two neighbouring characters
+        diff = [i for i in range(len(code)) if code[i] != c[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and code[diff[0]] == c[diff[1]] and code[diff[1]] == c[diff[0]]:
+            return f"did you mean '{c}'?"
+    for c in same_len:  # one character wrong
+        if sum(a != b for a, b in zip(code, c, strict=True)) == 1:
+            return f"did you mean '{c}'?"
+    return did_you_mean(code, choices)
+
+
+def settings_read(kb: KnowledgeBase) -> dict:
+    """Payer setting names something reads -> who reads it (rule ids, or 'the engine')."""
+    read: dict[str, list] = {k: ["the engine (timely filing)"] for k in ENGINE_PAYER_SETTINGS}
+    for r in kb.rules:
+        names = {f for lf in leaves(r.when) for f in lf.facts()} | set(TEMPLATE_RE.findall(r.explanation))
+        for f in sorted(names):
+            if f.startswith("payer.") and f not in ("payer.id", "payer.name"):
+                read.setdefault(f[len("payer."):], []).append(r.id)
+    return read
+
+
+def _numbers(text) -> set:
+    return {float(x) for x in _ANY_NUMBER.findall(str(text or ""))}
+
+
+def _values(v) -> list:
+    return [e["value"] for e in v] if is_dated(v) else [v]
+
+
+def _rule_numbers(kb: KnowledgeBase, r) -> set:
+    """Numbers a rule's explanation may state: its literals, the settings and dosing values it reads,
+    and numbers in its remedy / description / notes."""
+    known = set()
+    for lf in leaves(r.when):
+        for v in (lf.operand if isinstance(lf.operand, tuple) else (lf.operand,)):
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                known.add(float(v))
+    for k in ("remedy", "description", "confidence_note"):
+        known |= _numbers(r.raw.get(k))
+    known |= _numbers((r.denial or {}).get("pairing_note"))
+    names = {f for lf in leaves(r.when) for f in lf.facts()} | set(TEMPLATE_RE.findall(r.explanation))
+    payers = [kb.payers[p] for p in (r.scope or {}).get("payers", []) if p in kb.payers] or kb.payers.values()
+    drugs = [kb.drugs[d] for d in (r.scope or {}).get("drugs", []) if d in kb.drugs] or kb.drugs.values()
+    for f in names:
+        vals = []
+        if f.startswith("payer."):
+            vals = [x for p in payers for x in _values(p.settings.get(f[len("payer."):]))]
+        elif f.startswith("line.dosing."):
+            vals = [x for d in drugs for x in _values(d.get("dosing", {}).get(f[len("line.dosing."):]))]
+        known |= {float(x) for x in vals if isinstance(x, (int, float)) and not isinstance(x, bool)}
+    return known
+
+
+def _row_problems(kb: KnowledgeBase, pos: _Positions) -> list[Problem]:
+    """What payer rows, settings and table rows refer to: codes, drugs, classes, setting names, sources."""
+    out: list[Problem] = []
+
+    def add(file, path, code, msg, hint="", severity="error", expected=""):
+        line, col = pos.mark(file, path) if file else (0, 0)
+        out.append(Problem(code, msg, file, line, col, expected=expected, hint=hint, severity=severity))
+
+    read = settings_read(kb)
+    for pid, payer in sorted(kb.payers.items()):
+        f = payer.file
+        for table in ("prior_auth", "unit_limits", "step_therapy"):
+            for j, row in enumerate(getattr(payer, table)):
+                code = row.get("code")
+                if code not in kb.hcpcs:
+                    add(f, ("payer", table, j, "code"), "kb_unknown_ref",
+                        f"payer {pid} {table} row: unknown code '{code}' (the row can never apply)",
+                        hint=code_hint(code, kb.hcpcs) or "add the code to a hcpcs table first",
+                        expected="a code of the hcpcs table")
+                for k, drug in enumerate(row.get("preferred_drugs") or []):
+                    if drug not in kb.drugs:
+                        add(f, ("payer", table, j, "preferred_drugs", k), "kb_unknown_ref",
+                            f"payer {pid} {table} row for {code}: unknown drug '{drug}' in preferred_drugs",
+                            hint=kb.drug_hint(drug), expected="a KB drug id (a key of a drugs table)")
+        for key, value in sorted(payer.settings.items()):
+            if key not in read:
+                add(f, ("payer", "settings", key), "kb_unknown_setting",
+                    f"payer {pid} sets '{key}', which no rule and no engine computation reads (it has no effect)",
+                    hint=did_you_mean(key, read) or "rules read a setting as {fact: payer." + key + "} or {setting: "
+                    + key + "}", expected="one of the settings read: " + ", ".join(sorted(read)))
+            sourced = [e for e in value if e.get("sources")] if is_dated(value) else []
+            if is_dated(value):
+                for j, e in enumerate(value):
+                    if not e.get("sources") and key not in payer.raw.get("setting_sources", {}):
+                        add(f, ("payer", "settings", key, j), "kb_no_source",
+                            f"payer {pid} setting '{key}': dated entry {j + 1} cites no source",
+                            hint="give the entry `sources: [URL]`")
+                out.extend(_dated_overlaps(value, f, ("payer", "settings", key), f"payer {pid} setting '{key}'", pos))
+            elif key not in payer.raw.get("setting_sources", {}) and not sourced:
+                add(f, ("payer", "settings", key), "kb_no_source", f"payer {pid} setting '{key}' cites no source",
+                    hint=f"add `{key}: URL (what it says)` under setting_sources")
+        for key in sorted(payer.raw.get("setting_sources", {}) or {}):
+            if key not in payer.settings:
+                add(f, ("payer", "setting_sources", key), "kb_unknown_setting",
+                    f"payer {pid}: setting_sources names '{key}', which is not one of its settings",
+                    hint=did_you_mean(key, payer.settings), severity="warning")
+    for code, row in sorted(kb.hcpcs.items()):
+        drug = row.get("drug")
+        if drug is not None and drug not in kb.drugs:
+            file, _ = kb.positions.get(("hcpcs", code, "pos"), ("", None))
+            add(file, ("hcpcs", code, "drug"), "kb_unknown_ref", f"code {code}: unknown drug '{drug}'",
+                hint=kb.drug_hint(drug), expected="a KB drug id (a key of a drugs table)")
+    for name, d in sorted(kb.drugs.items()):
+        file, _ = kb.positions.get(("drugs", name, "pos"), ("", None))
+        for j, c in enumerate(d.get("classes", [])):
+            if c not in kb.drug_classes:
+                add(file, ("drugs", name, "classes", j), "kb_unknown_ref", f"drug {name}: unknown class '{c}'",
+                    hint=did_you_mean(c, kb.drug_classes), expected="a key of the drug_classes table")
+        for a in d.get("aliases", []):
+            other = kb.canonical_drug(a)
+            if other and other != name:
+                add(file, ("drugs", name, "aliases"), "kb_duplicate_id",
+                    f"drug {name}: alias '{a}' also names {other}", hint="an alias names one drug")
+        if (d.get("dosing") or d.get("products")) and not d.get("sources"):
+            add(file, ("drugs", name), "kb_no_source", f"drug {name} has dosing or products but cites no source",
+                hint="add `sources: [URL of the label]`")
+        for key, v in sorted((d.get("dosing") or {}).items()):
+            if is_dated(v):
+                out.extend(_dated_overlaps(v, file, ("drugs", name, "dosing", key), f"drug {name} dosing '{key}'", pos))
+    return out
+
+
+def _dated_overlaps(entries: list, file: str, path: tuple, what: str, pos: _Positions) -> list[Problem]:
+    """Two entries of one dated value both in force on some date."""
+    out = []
+
+    def rng(e):
+        frm = e.get("effective_from")
+        return (None if frm in (None, "unknown") else str(frm)), (str(e["effective_to"]) if e.get("effective_to") else None)
+    for i, a in enumerate(entries):
+        for j in range(i + 1, len(entries)):
+            (af, at_), (bf, bt) = rng(a), rng(entries[j])
+            if (at_ is None or bf is None or bf <= at_) and (bt is None or af is None or af <= bt):
+                line, col = pos.mark(file, path + (j,))
+                out.append(Problem("kb_dated_overlap", f"{what}: entries {i + 1} and {j + 1} are both in force "
+                                   f"from {max(filter(None, (af, bf)), default='the beginning')}", file, line, col,
+                                   hint="end the earlier entry with effective_to the day before the later one starts"))
+    return out
+
+
+def _explanation_numbers(kb: KnowledgeBase, r, at) -> None:
+    """Numbers with a unit in the explanation that no condition, setting or dosing value of the rule holds."""
+    text = TEMPLATE_RE.sub("", r.explanation)
+    known = _rule_numbers(kb, r)
+    stale = []
+    for m in _EXPL_NUMBER.finditer(text):
+        for g in (m.group(1), m.group(2)):
+            if g is not None and float(g) not in known and g not in stale:
+                stale.append(g)
+    if stale:
+        at(r, ("explanation",), "kb_explanation_number",
+           f"explanation states {', '.join(stale)}, which no condition, setting or dosing value of the rule holds",
+           "warning", hint="print the value with a placeholder ({payer.<setting>}, {line.dosing.<key>}) or "
+           "correct the text to match the conditions")
+
+
+# --------------------------------------------------------------------------- verification across rules
+
+def _date_range(scope: dict) -> tuple:
+    frm, to = (scope or {}).get("effective_from"), (scope or {}).get("effective_to")
+    return (None if frm in (None, "unknown") else str(frm)), (str(to) if to else None)
+
+
+def _ranges_overlap(a: tuple, b: tuple) -> tuple | None:
+    """The overlap ``(from, to)`` of two date ranges (None = open end), or None when they are disjoint."""
+    lo = max((x for x in (a[0], b[0]) if x), default=None)
+    hi = min((x for x in (a[1], b[1]) if x), default=None)
+    if lo and hi and lo > hi:
+        return None
+    return lo, hi
+
+
+def _range_contains(outer: tuple, inner: tuple) -> bool:
+    return (outer[0] is None or (inner[0] is not None and inner[0] >= outer[0])) and \
+           (outer[1] is None or (inner[1] is not None and inner[1] <= outer[1]))
+
+
+def _scope_sans_dates(r) -> str:
+    return _canon({k: sorted(v) for k, v in (r.scope or {}).items() if k in ("codes", "drugs", "payers")})
+
+
+def _scope_contains(a, b) -> bool:
+    """Every claim line in scope of rule ``b`` is in scope of rule ``a``."""
+    for k in ("codes", "drugs", "payers"):
+        sa, sb = (a.scope or {}).get(k), (b.scope or {}).get(k)
+        if sa and (not sb or not set(sb) <= set(sa)):
+            return False
+    return _range_contains(_date_range(a.scope), _date_range(b.scope))
+
+
+def _shape(cond) -> str:
+    """A condition with its literal operands left out: which facts it compares, and how."""
+    if isinstance(cond, Leaf):
+        side = cond.ref if cond.ref else "literal"
+        return _canon([cond.fact, {"lt": "<", "le": "<", "gt": ">", "ge": ">"}.get(cond.op, cond.op), side])
+    if isinstance(cond, FindingRef):
+        return _canon(["finding", cond.finding, cond.negated])
+    if isinstance(cond, Node):
+        parts = sorted(_shape(c) for c in cond.children)
+        return cond.kind + "[" + ",".join(parts) + "]"
+    return ""
+
+
+def _same_rule_family(a, b) -> bool:
+    """Two rules that look like versions of one: the same facts compared the same way, the same
+    title, or one id extending the other (``X`` and ``X-2027``)."""
+    return (_shape(a.when) == _shape(b.when) or a.title.strip().lower() == b.title.strip().lower()
+            or a.id.startswith(b.id + "-") or b.id.startswith(a.id + "-"))
+
+
+def _pure_conjunction(cond) -> list | None:
+    """The leaves and finding references of a condition made only of (nested) ``all``, else None."""
+    if isinstance(cond, (Leaf, FindingRef)):
+        return [cond]
+    if isinstance(cond, Node) and cond.kind == "all":
+        out = []
+        for c in cond.children:
+            sub = _pure_conjunction(c)
+            if sub is None:
+                return None
+            out += sub
+        return out
+    return None
+
+
+def _conclusion(r) -> tuple:
+    if r.conclusion == "finding":
+        return ("finding", r.finding)
+    d = r.denial
+    return ("denial", d["carc"], d["group"], d["stage"])
+
+
+def _num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _implies(b, a) -> bool:
+    """Leaf (or finding reference) ``b`` being true makes ``a`` true."""
+    if isinstance(a, FindingRef) or isinstance(b, FindingRef):
+        return isinstance(a, FindingRef) and isinstance(b, FindingRef) and (a.finding, a.negated) == (b.finding, b.negated)
+    if a.fact != b.fact:
+        return False
+    if a.op == "exists":
+        return b.op != "missing"
+    if (a.op, a.ref, _key(a.operand)) == (b.op, b.ref, _key(b.operand)):
+        return True
+    if a.ref or b.ref:
+        return False
+    x, y = b.operand, a.operand
+    if a.op in ("gt", "ge") and b.op in ("gt", "ge", "eq") and _num(x) and _num(y):
+        return x > y or (x == y and (a.op == "ge" or b.op == "gt"))
+    if a.op in ("lt", "le") and b.op in ("lt", "le", "eq") and _num(x) and _num(y):
+        return x < y or (x == y and (a.op == "le" or b.op == "lt"))
+    if a.op == "in":
+        if b.op == "eq":
+            return x in y
+        if b.op == "in":
+            return set(x) <= set(y)
+    if a.op in ("ne", "not_in"):
+        banned = set(y) if a.op == "not_in" else {y}
+        if b.op == "eq":
+            return x not in banned
+        if b.op == "in":
+            return not (set(x) & banned)
+    return False
+
+
+def _verify(kb: KnowledgeBase, at) -> None:
+    """Decision-table checks across rules (cf. the Drools verifier): versions whose dates overlap,
+    rules another rule subsumes, and contradictory conclusions on the same conditions."""
+    rules = kb.rules
+    where = {r.id: f"{r.file}:{r.line}" for r in rules}
+    for i, a in enumerate(rules):
+        for b in rules[i + 1:]:
+            if a.level != b.level:
+                continue
+            same_scope = _scope_sans_dates(a) == _scope_sans_dates(b)
+            ra, rb = _date_range(a.scope), _date_range(b.scope)
+            overlap = _ranges_overlap(ra, rb)
+            # two versions of one conclusion: same scope, same denial, the same facts compared the same way
+            if (a.conclusion == b.conclusion == "denial" and same_scope and _conclusion(a) == _conclusion(b)
+                    and _same_rule_family(a, b) and (any(ra) or any(rb)) and overlap is not None):
+                lo, hi = overlap
+                older, newer = (a, b) if (ra[0] or "") <= (rb[0] or "") else (b, a)
+                frm = _date_range(newer.scope)[0]
+                fix = (f"end {older.id} with effective_to the day before {frm}" if frm
+                       else "give the versions effective dates that do not overlap")
+                at(newer, ("scope",), "kb_version_overlap",
+                   f"{newer.id} and {older.id} ({where[older.id]}) look like two versions of one rule (same scope "
+                   f"and denial) and both are in force from {lo or 'the beginning'} to {hi or 'now'}",
+                   "warning", hint=fix)
+                continue
+            if overlap is None:
+                continue
+            ca, cb = _canon_cond(a.raw.get("when")), _canon_cond(b.raw.get("when"))
+            # contradictory conclusions: the same conditions, in the same scope, conclude differently
+            if (ca == cb and same_scope and ra == rb and a.conclusion == b.conclusion
+                    and _conclusion(a) != _conclusion(b)):
+                what = ("findings" if a.conclusion == "finding" else "denials")
+                at(b, ("conclude",), "kb_conflicting_conclusion",
+                   f"concludes {_show_conclusion(b)} on the same conditions and scope where {a.id} ({where[a.id]}) "
+                   f"concludes {_show_conclusion(a)}: the two {what} contradict each other",
+                   "warning", hint="make the conditions differ, or keep one conclusion")
+                continue
+            # subsumption: whenever the narrower rule fires, the broader one fires with the same conclusion
+            if _conclusion(a) != _conclusion(b) or ca == cb:
+                continue
+            for broad, narrow in ((a, b), (b, a)):
+                conj_broad = _pure_conjunction(broad.when)
+                if conj_broad is None or not _scope_contains(broad, narrow):
+                    continue
+                conj_narrow = _conjuncts_with_findings(narrow.when)
+                if all(any(_implies(nb, ab) for nb in conj_narrow) for ab in conj_broad):
+                    at(narrow, ("when",), "kb_subsumed_rule",
+                       f"is subsumed by {broad.id} ({where[broad.id]}): whenever this rule fires, {broad.id} fires "
+                       f"too with the same conclusion ({_show_conclusion(broad)})",
+                       "warning", hint=f"drop this rule, or narrow {broad.id}")
+                    break
+
+
+def _conjuncts_with_findings(cond) -> list:
+    if isinstance(cond, (Leaf, FindingRef)):
+        return [cond]
+    if isinstance(cond, Node) and cond.kind == "all":
+        return [x for c in cond.children for x in _conjuncts_with_findings(c)]
+    return []
+
+
+def _show_conclusion(r) -> str:
+    if r.conclusion == "finding":
+        return f"finding {r.finding}"
+    d = r.denial
+    return f"denial {d['group']}-{d['carc']} ({d['stage']})"

@@ -55,12 +55,12 @@ rules:
     r = run_cli("kb", "lint", kb)
     assert r.returncode == 1
     lines = [x for x in r.stdout.splitlines() if x.startswith("kb/rules/zz.yaml")]
-    assert lines == [
+    assert lines == [  # errors before warnings, by file and line within each
+        'kb/rules/zz.yaml:8:34: TEST-CONTRADICTION: kb_unreachable_rule: rule can never fire: line.code_kind: '
+        'must equal both "drug" and "administration"',
         'kb/rules/zz.yaml:2:5: TEST-CONTRADICTION: kb_no_golden_case: no golden case fires this rule (warning)',
         'kb/rules/zz.yaml:2:5: TEST-CONTRADICTION: kb_no_near_miss: no golden case is a near miss for this rule '
-        '(warning)',
-        'kb/rules/zz.yaml:8:34: TEST-CONTRADICTION: kb_unreachable_rule: rule can never fire: line.code_kind: '
-        'must equal both "drug" and "administration"']
+        '(warning)']
     info = kb_census.unknown_dates()
     assert r.stdout.endswith(f"\n1 error, 2 warnings, {info} info\n")
     j = run_cli("kb", "lint", kb, "--format", "json")
