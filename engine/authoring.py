@@ -672,9 +672,21 @@ def render_diff(changes: list[Change], replay: list[dict] | None) -> str:
     return "\n".join(out) + "\n"
 
 
+def show_dated(v) -> str:
+    """A dated value in one line: ``50 until 2026-12-31; 55 from 2027-01-01``."""
+    parts = []
+    for e in v:
+        frm, to = e.get("effective_from"), e.get("effective_to")
+        when = (f" from {frm}" if frm and frm != "unknown" else "") + (f" until {to}" if to else "")
+        parts.append(f"{_short(e['value'])}{when}")
+    return "; ".join(parts)
+
+
 def _short(v) -> str:
     if v is None:
         return "(absent)"
+    if is_dated(v):
+        return show_dated(v)
     s = json.dumps(v, default=str) if not isinstance(v, str) else v
     return s if len(s) <= 120 else s[:117] + "..."
 
