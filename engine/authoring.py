@@ -616,30 +616,80 @@ def diff_kbs(old: KnowledgeBase, new: KnowledgeBase) -> list[Change]:
     return out
 
 
-def replay_claims(old_dir, new_dir, claims_dir) -> list[dict]:
-    """Decide every claim file in ``claims_dir`` under both KBs; return the decisions that change."""
-    from denialkb.engine.cli import load_claims
+@dataclass
+class Replay:
+    """Claims decided under an old and a new KB: what changed, what one KB could not decide."""
+
+    claims: int = 0
+    changes: list = field(default_factory=list)  # one dict per claim whose decision changed
+    undecided: list = field(default_factory=list)  # {claim, file, kb, kb_dir, why}
+    by_rule: list = field(default_factory=list)  # {rule, added, removed}: claims per rule
+
+    def to_dict(self) -> dict:
+        return {"claims": self.claims, "decisions_changed": self.changes, "undecided": self.undecided,
+                "by_rule": self.by_rule}
+
+
+def replay(old_dir, new_dir, claims_dir) -> Replay:
+    """Decide every claim file in ``claims_dir`` with each KB separately.
+
+    A claim one KB cannot decide (an unknown payer or drug, an invalid document) is reported
+    with the KB and the reason, and the other claims are still compared. Decisions that change
+    are summarised by rule: for each rule, the claims on which its denial appears or disappears.
+    """
+    from denialkb.engine.errors import DenialKBError
+    from denialkb.engine.inputs import read_inputs
     from denialkb.engine.runtime import Decider
 
     files = sorted(p for p in Path(claims_dir).iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
-    docs = load_claims([str(f) for f in files])
-    a, b = Decider(old_dir), Decider(new_dir)
-    changes = []
-    for doc in docs:
-        ra, rb = a.check_document(doc), b.check_document(doc)
-        da = {_denial_key(d): d for d in ra["denials"]}
-        db = {_denial_key(d): d for d in rb["denials"]}
-        if ra["outcome"] == rb["outcome"] and set(da) == set(db):
+    kbs = (("old", str(old_dir), Decider(old_dir)), ("new", str(new_dir), Decider(new_dir)))
+    out = Replay()
+    added: dict = {}
+    removed: dict = {}
+    for f in files:
+        try:
+            docs = read_inputs([str(f)])
+        except DenialKBError as e:
+            out.undecided.append({"claim": None, "file": str(f), "kb": "both", "kb_dir": "",
+                                  "why": [p.format() for p in e.problems]})
             continue
-        changes.append({
-            "claim": doc.claim_id, "file": doc.file,
-            "outcome": {"old": ra["outcome"], "new": rb["outcome"]},
-            "denials_added": [{"denial": k, "explanation": db[k]["explanation"]} for k in sorted(set(db) - set(da))],
-            "denials_removed": [{"denial": k, "explanation": da[k]["explanation"]} for k in sorted(set(da) - set(db))],
-            "old": {"kb_version": ra["kb_version"], "denials": [_denial_line(d) for d in ra["denials"]]},
-            "new": {"kb_version": rb["kb_version"], "denials": [_denial_line(d) for d in rb["denials"]]},
-        })
-    return changes
+        for doc in docs:
+            out.claims += 1
+            recs = {}
+            for name, path, decider in kbs:
+                try:
+                    recs[name] = decider.check_document(doc)
+                except DenialKBError as e:
+                    out.undecided.append({"claim": doc.claim_id, "file": doc.file, "kb": name, "kb_dir": path,
+                                          "why": [p.format() for p in e.problems]})
+            if len(recs) != 2:
+                continue
+            ra, rb = recs["old"], recs["new"]
+            da = {_denial_key(d): d for d in ra["denials"]}
+            db = {_denial_key(d): d for d in rb["denials"]}
+            if ra["outcome"] == rb["outcome"] and set(da) == set(db):
+                continue
+            for k in set(db) - set(da):
+                added.setdefault(db[k]["id"], set()).add(doc.claim_id)
+            for k in set(da) - set(db):
+                removed.setdefault(da[k]["id"], set()).add(doc.claim_id)
+            out.changes.append({
+                "claim": doc.claim_id, "file": doc.file,
+                "outcome": {"old": ra["outcome"], "new": rb["outcome"]},
+                "denials_added": [{"denial": k, "explanation": db[k]["explanation"]} for k in sorted(set(db) - set(da))],
+                "denials_removed": [{"denial": k, "explanation": da[k]["explanation"]}
+                                    for k in sorted(set(da) - set(db))],
+                "old": {"kb_version": ra["kb_version"], "denials": [_denial_line(d) for d in ra["denials"]]},
+                "new": {"kb_version": rb["kb_version"], "denials": [_denial_line(d) for d in rb["denials"]]},
+            })
+    out.by_rule = [{"rule": r, "added": len(added.get(r, ())), "removed": len(removed.get(r, ()))}
+                   for r in sorted(set(added) | set(removed))]
+    return out
+
+
+def replay_claims(old_dir, new_dir, claims_dir) -> list[dict]:
+    """Decide every claim file in ``claims_dir`` under both KBs; return the decisions that change."""
+    return replay(old_dir, new_dir, claims_dir).changes
 
 
 def _denial_key(d) -> str:
@@ -650,8 +700,11 @@ def _denial_line(d) -> str:
     return f"{_denial_key(d)}: {d['explanation']}"
 
 
-def render_diff(changes: list[Change], replay: list[dict] | None) -> str:
-    """Text report of :func:`diff_kbs` and :func:`replay_claims`."""
+def render_diff(changes: list[Change], replay: Replay | list | None) -> str:
+    """Text report of :func:`diff_kbs` and :func:`replay` (or the list of :func:`replay_claims`)."""
+    rep = replay if isinstance(replay, Replay) else None
+    if rep is not None:
+        replay = rep.changes
     out = []
     for c in changes:
         sign = {"added": "+", "removed": "-", "changed": "~"}[c.change]
@@ -669,6 +722,19 @@ def render_diff(changes: list[Change], replay: list[dict] | None) -> str:
             out.append("    old: " + ("; ".join(ch["old"]["denials"]) or "no denials"))
             out.append("    new: " + ("; ".join(ch["new"]["denials"]) or "no denials"))
         out.append(f"{len(replay)} decision{'s' if len(replay) != 1 else ''} changed")
+    if rep is not None:
+        for r in rep.by_rule:
+            out.append(f"    {r['rule']}: denial added on {r['added']} claim{'s' if r['added'] != 1 else ''}, "
+                       f"removed on {r['removed']}")
+        for u in rep.undecided:
+            who = f"claim {u['claim']} ({u['file']})" if u["claim"] else u["file"]
+            kb = "either KB" if u["kb"] == "both" else f"the {u['kb']} KB ({u['kb_dir']})"
+            out.append(f"{who}: not decided with {kb}:")
+            out.extend("    " + line for why in u["why"] for line in why.splitlines())
+        if rep.undecided:
+            n = len(rep.undecided)
+            out.append(f"{n} claim{'s' if n != 1 else ''} could not be decided with one of the KBs "
+                       f"(not compared); {rep.claims} claims read")
     return "\n".join(out) + "\n"
 
 

@@ -79,14 +79,14 @@ def test(kb_dir, coverage, coverage_min, fmt):
 @handle_errors
 def diff(old, new, claims_dir, fmt):
     """Rules and tables added, removed and changed between two KBs; optionally replay claims."""
-    from denialkb.engine.authoring import diff_kbs, render_diff, replay_claims
+    from denialkb.engine.authoring import diff_kbs, render_diff, replay
     from denialkb.engine.kb import load_kb
 
     changes = diff_kbs(load_kb(old), load_kb(new))
-    replay = replay_claims(old, new, claims_dir) if claims_dir else None
+    rep = replay(old, new, claims_dir) if claims_dir else None
     if fmt == "json":
-        click.echo(json.dumps({"changes": [c.to_dict() for c in changes], "decisions_changed": replay},
-                              indent=2, default=str))
+        click.echo(json.dumps({"changes": [c.to_dict() for c in changes],
+                               **(rep.to_dict() if rep else {"decisions_changed": None})}, indent=2, default=str))
     else:
-        click.echo(render_diff(changes, replay), nl=False)
+        click.echo(render_diff(changes, rep), nl=False)
     sys.exit(0)

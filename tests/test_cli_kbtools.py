@@ -167,12 +167,40 @@ def test_kb_diff_with_claims(tmp_path):
         "    - JZ-MISSING-NO-WASTE@line:1: " + _jz_explanation(old, claims / "no-jz.yaml") + "\n"
         "    old: JZ-MISSING-NO-WASTE@line:1: " + _jz_explanation(old, claims / "no-jz.yaml") + "\n"
         "    new: no denials\n"
-        "1 decision changed\n")
+        "1 decision changed\n"
+        "    JZ-MISSING-NO-WASTE: denial added on 0 claims, removed on 1\n")
     j = json.loads(run_cli("kb", "diff", old, new, "--claims", claims, "--format", "json").stdout)
     assert j["changes"] == [{"kind": "payer", "id": "medicare", "change": "changed",
                              "fields": [{"field": "settings.jz_required_from", "old": "2023-07-01",
                                          "new": "2024-07-01"}]}]
     assert [c["claim"] for c in j["decisions_changed"]] == ["CLM-NO-JZ"]
+
+
+def test_kb_diff_claims_a_kb_cannot_decide_are_reported_not_fatal(tmp_path):
+    """A claim for a payer only the new KB has: reported with the KB that refused it; the rest compared."""
+    old = copy_kb(tmp_path, "old")
+    new = copy_kb(tmp_path, "new")
+    acme = (new / "payers" / "commercial.yaml").read_text().replace("id: commercial", "id: acme", 1)
+    (new / "payers" / "acme.yaml").write_text(acme.replace("timely_filing_days: 90", "timely_filing_days: 30"))
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    base = json.loads(json.dumps(load_document(KB / "cases" / "base" / "pertuzumab-medicare.yaml", "x").data,
+                                 default=str))
+    (claims / "a-medicare.yaml").write_text(yaml.safe_dump(base))
+    base["claim"]["id"], base["claim"]["payer"] = "CLM-ACME", "acme"
+    (claims / "b-acme.yaml").write_text(yaml.safe_dump(base))
+    (claims / "c-broken.yaml").write_text("claim: [\n")
+    r = run_cli("kb", "diff", old, new, "--claims", claims)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    i = out.index(f"claim CLM-ACME ({claims / 'b-acme.yaml'}): not decided with the old KB ({old}):")
+    assert "unknown payer 'acme'" in out[i + 1]
+    assert any(x.startswith(f"{claims / 'c-broken.yaml'}: not decided with either KB:") for x in out)
+    assert out[-1] == "2 claims could not be decided with one of the KBs (not compared); 2 claims read"
+    assert "0 decisions changed" in out
+    j = json.loads(run_cli("kb", "diff", old, new, "--claims", claims, "--format", "json").stdout)
+    assert [(u["claim"], u["kb"]) for u in j["undecided"]] == [("CLM-ACME", "old"), (None, "both")]
+    assert j["claims"] == 2 and j["decisions_changed"] == []
 
 
 def _jz_explanation(kb, claim_file):
