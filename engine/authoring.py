@@ -432,6 +432,10 @@ class Coverage:
     leaves_partial: list = field(default_factory=list)  # (rule id, leaf text, seen values)
     denials_never: list = field(default_factory=list)
     carcs_never: list = field(default_factory=list)
+    fire_counts: dict = field(default_factory=dict)  # rule id -> times fired (per line), all cases
+    fire_cases: dict = field(default_factory=dict)  # rule id -> cases in which it fired
+    leaf_counts: list = field(default_factory=list)  # (rule id, leaf text, {true, false, unknown: n})
+    carc_counts: dict = field(default_factory=dict)  # CARC -> denials produced with it
 
     @property
     def percent(self) -> float:
@@ -447,6 +451,36 @@ class Coverage:
                 "conditions_not_both_ways": [{"rule": r, "condition": t, "seen": s}
                                              for r, t, s in self.leaves_partial],
                 "denials_never_produced": self.denials_never, "carcs_never_produced": self.carcs_never}
+
+    def report(self) -> dict:
+        """Coverage in full, for ``--coverage-out``: every rule with the times it fired and the cases,
+        every condition with how often it was true / false / unknown, every CARC with its count."""
+        return {**self.to_dict(),
+                "rules": [{"rule": r, "fired": self.fire_counts.get(r, 0), "cases": sorted(self.fire_cases.get(r, ()))}
+                          for r in sorted(self.fire_counts)],
+                "conditions": [{"rule": r, "condition": t, **n} for r, t, n in self.leaf_counts],
+                "carcs": [{"carc": c, "produced": n} for c, n in sorted(self.carc_counts.items(), key=_carc_key)]}
+
+    def csv(self) -> str:
+        """The same as :meth:`report`, one row per rule, condition and CARC."""
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["kind", "rule", "condition", "carc", "fired", "true", "false", "unknown", "cases"])
+        for r in sorted(self.fire_counts):
+            w.writerow(["rule", r, "", "", self.fire_counts[r], "", "", "", " ".join(sorted(self.fire_cases.get(r, ())))])
+        for r, t, n in self.leaf_counts:
+            w.writerow(["condition", r, t, "", "", n["true"], n["false"], n["unknown"], ""])
+        for c, n in sorted(self.carc_counts.items(), key=_carc_key):
+            w.writerow(["carc", "", "", c, n, "", "", "", ""])
+        return buf.getvalue()
+
+
+def _carc_key(item):
+    c = item[0]
+    return (int(c) if c.isdigit() else 10**6, c)
 
 
 @dataclass
@@ -484,19 +518,25 @@ def run_kb_tests(root: str | Path | None = None, coverage: bool = False) -> Test
     kb = decider.kb
     results = []
     cov = Coverage(rules_total=len(kb.rules)) if coverage else None
-    seen: dict = {}  # (rule id, leaf index) -> set of results
+    seen: dict = {}  # (rule id, leaf index) -> {result: times}
     produced_denials, produced_carcs = set(), set()
     for case in kb.cases:
         res = run_case(decider, case)
         results.append(res)
+        if res.record is not None:
+            res.fired = sorted({f"{t['rule']}@line:{t['line']}" if t.get("line") else t["rule"]
+                                for t in res.record["trace"]})
         if cov is None or res.record is None:
             continue
         for t in res.record["trace"]:
             cov.rules_fired.add(t["rule"])
+            cov.fire_counts[t["rule"]] = cov.fire_counts.get(t["rule"], 0) + 1
+            cov.fire_cases.setdefault(t["rule"], set()).add(case.id)
         for d in res.record["denials"]:
             produced_denials.add(d["id"])
             if d.get("carc"):
                 produced_carcs.add(str(d["carc"]))
+                cov.carc_counts[str(d["carc"])] = cov.carc_counts.get(str(d["carc"]), 0) + 1
         doc = validate_claim(case_document(case, kb.root), f"{case.file}#{case.id}")
         facts = enrich(doc, kb, case.raw.get("as_of"))
         for r in kb.rules:
@@ -506,13 +546,16 @@ def run_kb_tests(root: str | Path | None = None, coverage: bool = False) -> Test
                     continue
                 for i, leaf in enumerate(leaves(r.when)):
                     val, _ = explain_condition(leaf, facts.claim, ln, kb.value_set, r.level == "line")
-                    seen.setdefault((r.id, i), set()).add(val)
+                    counts = seen.setdefault((r.id, i), {})
+                    counts[val] = counts.get(val, 0) + 1
     if cov is not None:
         for r in kb.rules:
             lv = leaves(r.when)
             cov.leaves_total += len(lv)
             for i, leaf in enumerate(lv):
-                s = seen.get((r.id, i), set())
+                s = seen.get((r.id, i), {})
+                cov.leaf_counts.append((r.id, leaf.describe(), {"true": s.get(True, 0), "false": s.get(False, 0),
+                                                                 "unknown": s.get(None, 0)}))
                 if True in s and False in s:
                     cov.leaves_both += 1
                 else:
@@ -522,7 +565,18 @@ def run_kb_tests(root: str | Path | None = None, coverage: bool = False) -> Test
         cov.denials_never = sorted(r.id for r in kb.rules if r.conclusion == "denial" and r.id not in produced_denials)
         carcs = {str(r.denial["carc"]) for r in kb.rules if r.conclusion == "denial"}
         cov.carcs_never = sorted(carcs - produced_carcs)
+        for r in kb.rules:
+            cov.fire_counts.setdefault(r.id, 0)
+        for c in carcs:
+            cov.carc_counts.setdefault(c, 0)
     return TestRun(results, cov, time.perf_counter() - t0)
+
+
+def write_coverage(cov: Coverage, path) -> None:
+    """Write coverage as JSON or CSV (chosen by the file's extension)."""
+    p = Path(path)
+    text = cov.csv() if p.suffix.lower() == ".csv" else json.dumps(cov.report(), indent=2) + "\n"
+    p.write_text(text, encoding="utf-8")
 
 
 def _line_in_scope(rule, ln: dict) -> bool:
@@ -541,6 +595,8 @@ def render_test_run(run: TestRun) -> str:
     out = []
     for r in run.results:
         out.append(f"{'PASS' if r.passed else 'FAIL'} {r.case} ({r.file})")
+        if r.record is not None:
+            out.append("    fired: " + (", ".join(r.fired) or "none"))
         for d in r.diffs:
             out.append("    " + d)
         if r.error:

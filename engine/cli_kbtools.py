@@ -48,18 +48,28 @@ def lint(kb_dir, fmt):
 @click.option("--coverage", is_flag=True, help="Report rules, conditions, denials and CARCs the cases miss.")
 @click.option("--coverage-min", type=click.FloatRange(0, 100), default=None, metavar="N",
               help="Fail (exit 1) when coverage is below N percent (implies --coverage).")
+@click.option("--coverage-out", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Write coverage (rules with times fired, conditions, CARCs) to FILE: .json or .csv "
+                   "(implies --coverage).")
+@click.option("--fail-on-empty", is_flag=True, help="Fail (exit 1) when the KB has no golden cases.")
 @format_option
 @handle_errors
-def test(kb_dir, coverage, coverage_min, fmt):
-    """Run the KB's golden cases: PASS/FAIL per case with a diff, optional coverage, time taken."""
-    from denialkb.engine.authoring import render_test_run, run_kb_tests
+def test(kb_dir, coverage, coverage_min, coverage_out, fail_on_empty, fmt):
+    """Run the KB's golden cases: PASS/FAIL per case with the rules it fired and a diff, optional
+    coverage, time taken."""
+    from denialkb.engine.authoring import render_test_run, run_kb_tests, write_coverage
 
-    run = run_kb_tests(kb_dir, coverage=coverage or coverage_min is not None)
+    if coverage_out and not coverage_out.lower().endswith((".json", ".csv")):
+        raise click.BadParameter("FILE must end in .json or .csv", param_hint="--coverage-out")
+    run = run_kb_tests(kb_dir, coverage=coverage or coverage_min is not None or coverage_out is not None)
     low = coverage_min is not None and run.coverage.percent < coverage_min
+    empty = fail_on_empty and not run.results
+    if coverage_out:
+        write_coverage(run.coverage, coverage_out)
     if fmt == "json":
         click.echo(json.dumps({
-            "cases": [{"case": r.case, "file": r.file, "passed": r.passed, "diffs": r.diffs, "error": r.error}
-                      for r in run.results],
+            "cases": [{"case": r.case, "file": r.file, "passed": r.passed, "fired": r.fired, "diffs": r.diffs,
+                       "error": r.error} for r in run.results],
             "passed": run.passed, "failed": run.failed,
             "coverage": run.coverage.to_dict() if run.coverage else None,
             "seconds": round(run.seconds, 3)}, indent=2))
@@ -67,7 +77,9 @@ def test(kb_dir, coverage, coverage_min, fmt):
         click.echo(render_test_run(run), nl=False)
         if low:
             click.echo(f"coverage {run.coverage.percent:.1f}% is below the minimum {coverage_min:g}%")
-    sys.exit(1 if run.failed or low else 0)
+        if empty:
+            click.echo("no golden cases: nothing was tested (--fail-on-empty)")
+    sys.exit(1 if run.failed or low or empty else 0)
 
 
 @kb_group.command("diff")

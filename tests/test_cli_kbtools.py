@@ -221,3 +221,57 @@ def test_check_as_of_record_fields(tmp_path):
     rec = json.loads(r.stdout)
     assert rec["evaluated_as_of"] == "2023-06-30"
     assert rec["kb_version"].startswith("sha256:") and len(rec["kb_version"]) == 71
+
+
+def _kb_with_cases(tmp_path, keep=("starter.yaml",)) -> Path:
+    kb = copy_kb(tmp_path)
+    for f in (kb / "cases").glob("*.yaml"):
+        if f.name not in keep:
+            f.unlink()
+    return kb
+
+
+def test_kb_test_lists_rules_fired_and_writes_coverage(tmp_path):
+    from denialkb.engine.cases import case_document
+    from denialkb.engine.claim import validate_claim
+    from denialkb.engine.runtime import Decider
+
+    kb = _kb_with_cases(tmp_path)
+    out_json, out_csv = tmp_path / "cov.json", tmp_path / "cov.csv"
+    r = run_cli("kb", "test", kb, "--coverage-out", out_json)
+    assert r.returncode == 0, r.stdout + r.stderr
+    # the expected counts, from deciding each case independently
+    d = Decider(kb)
+    fired, per_case = {}, {}
+    for case in d.kb.cases:
+        rec = d.check_document(validate_claim(case_document(case, d.kb.root), case.id))
+        per_case[case.id] = sorted({f"{t['rule']}@line:{t['line']}" if t.get("line") else t["rule"]
+                                    for t in rec["trace"]})
+        for t in rec["trace"]:
+            fired[t["rule"]] = fired.get(t["rule"], 0) + 1
+    lines = r.stdout.splitlines()
+    for case in d.kb.cases:
+        i = lines.index(f"PASS {case.id} ({case.file})")
+        assert lines[i + 1] == "    fired: " + (", ".join(per_case[case.id]) or "none")
+    assert any(v for v in per_case.values())
+    rep = json.loads(out_json.read_text())
+    assert {x["rule"]: x["fired"] for x in rep["rules"] if x["fired"]} == fired
+    assert len(rep["rules"]) == len(d.kb.rules)
+    assert {x["carc"] for x in rep["carcs"]} == {r.denial["carc"] for r in d.kb.rules if r.conclusion == "denial"}
+    assert all(set(c) == {"rule", "condition", "true", "false", "unknown"} for c in rep["conditions"])
+    j = json.loads(run_cli("kb", "test", kb, "--coverage-out", out_csv, "--format", "json").stdout)
+    assert {c["case"]: c["fired"] for c in j["cases"]} == per_case
+    import csv
+
+    rows = list(csv.DictReader(out_csv.open()))
+    assert {x["rule"]: int(x["fired"]) for x in rows if x["kind"] == "rule" and x["fired"] != "0"} == fired
+    assert {x["kind"] for x in rows} == {"rule", "condition", "carc"}
+
+
+def test_kb_test_fail_on_empty(tmp_path):
+    kb = _kb_with_cases(tmp_path, keep=())
+    assert run_cli("kb", "test", kb).returncode == 0
+    r = run_cli("kb", "test", kb, "--fail-on-empty")
+    assert r.returncode == 1
+    assert "no golden cases: nothing was tested (--fail-on-empty)" in r.stdout
+    assert run_cli("kb", "test", kb, "--coverage-out", tmp_path / "x.txt").returncode == 2
