@@ -261,7 +261,10 @@ def test_kb_test_failing_case_shows_diff(tmp_path):
     bad = [r for r in run.results if not r.passed]
     assert [r.case for r in bad] == ["wrong-expectation"]
     text = render_test_run(run)
-    assert ("FAIL wrong-expectation (kb/cases/extra.yaml)\n    denials differ:\n      produced but not expected: "
+    assert ("FAIL wrong-expectation (kb/cases/extra.yaml)\n    fired: CODE-DRUG-DOCUMENTATION-MISMATCH@line:1, "
+            "CODE-DRUG-NDC-MISMATCH@line:1, HER2-POSITIVE-BY-ASCO-CAP, RAMUCIRUMAB-DX-NOT-SUPPORTING@line:1, "
+            "RAMUCIRUMAB-SITE-NOT-INDICATED@line:1\n"
+            "    denials differ:\n      produced but not expected: "
             "CODE-DRUG-DOCUMENTATION-MISMATCH@line:1, CODE-DRUG-NDC-MISMATCH@line:1, "
             "RAMUCIRUMAB-DX-NOT-SUPPORTING@line:1, RAMUCIRUMAB-SITE-NOT-INDICATED@line:1\n") in text
 

@@ -133,7 +133,7 @@ cases:
     assert (data["passed"], data["failed"]) == (len(kb_census.cases()), 1)
     bad = [c for c in data["cases"] if not c["passed"]]
     assert bad == [{"case": "wrong-outcome", "file": "kb/cases/zz.yaml", "passed": False,
-                    "diffs": ["outcome: expected denied, got clean"], "error": ""}]
+                    "fired": ["HER2-POSITIVE-BY-ASCO-CAP"], "diffs": ["outcome: expected denied, got clean"], "error": ""}]
     assert data["coverage"] is None and data["seconds"] > 0
 
 
