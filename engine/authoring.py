@@ -188,6 +188,7 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
 
     out += _unknown_dates(kb, pos)
     out += _row_problems(kb, pos)
+    out += _todos(kb, pos)
     for r in kb.rules:
         _explanation_numbers(kb, r, at)
     _verify(kb, at)
@@ -908,15 +909,17 @@ def _row_problems(kb: KnowledgeBase, pos: _Positions) -> list[Problem]:
                     f"payer {pid} sets '{key}', which no rule and no engine computation reads (it has no effect)",
                     hint=did_you_mean(key, read) or "rules read a setting as {fact: payer." + key + "} or {setting: "
                     + key + "}", expected="one of the settings read: " + ", ".join(sorted(read)))
-            sourced = [e for e in value if e.get("sources")] if is_dated(value) else []
+            src = str((payer.raw.get("setting_sources") or {}).get(key) or "").strip()
+            if value is None:  # not set: nothing to source
+                continue
             if is_dated(value):
                 for j, e in enumerate(value):
-                    if not e.get("sources") and key not in payer.raw.get("setting_sources", {}):
+                    if not e.get("sources") and not src:
                         add(f, ("payer", "settings", key, j), "kb_no_source",
                             f"payer {pid} setting '{key}': dated entry {j + 1} cites no source",
                             hint="give the entry `sources: [URL]`")
                 out.extend(_dated_overlaps(value, f, ("payer", "settings", key), f"payer {pid} setting '{key}'", pos))
-            elif key not in payer.raw.get("setting_sources", {}) and not sourced:
+            elif not src:
                 add(f, ("payer", "settings", key), "kb_no_source", f"payer {pid} setting '{key}' cites no source",
                     hint=f"add `{key}: URL (what it says)` under setting_sources")
         for key in sorted(payer.raw.get("setting_sources", {}) or {}):
@@ -947,6 +950,36 @@ def _row_problems(kb: KnowledgeBase, pos: _Positions) -> list[Problem]:
         for key, v in sorted((d.get("dosing") or {}).items()):
             if is_dated(v):
                 out.extend(_dated_overlaps(v, file, ("drugs", name, "dosing", key), f"drug {name} dosing '{key}'", pos))
+    return out
+
+
+def _todos(kb: KnowledgeBase, pos: _Positions) -> list[Problem]:
+    """Values still saying TODO (left by `kb new`): a warning each, at the value."""
+    out = []
+
+    def walk_data(file, data, path):
+        if isinstance(data, dict):
+            for k, v in data.items():
+                walk_data(file, v, path + (k,))
+        elif isinstance(data, list):
+            for i, v in enumerate(data):
+                walk_data(file, v, path + (i,))
+        elif isinstance(data, str) and data.lstrip().upper().startswith("TODO"):
+            line, col = pos.mark(file, path)
+            out.append(Problem("kb_todo", f"{_place(path)} still says {_short(data)}", file, line, col,
+                               hint="replace the TODO with the real value", severity="warning"))
+    for file in kb.files:
+        pos.mark(file, ())
+        ld = pos.cache.get(file)
+        if ld is not None:
+            walk_data(file, ld.data, ())
+    return out
+
+
+def _place(path: tuple) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
     return out
 
 

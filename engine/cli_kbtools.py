@@ -17,7 +17,7 @@ from denialkb.engine.cli import format_option, handle_errors, main
 
 @main.group("kb")
 def kb_group():
-    """Tools for knowledge-base authors: lint, test, diff."""
+    """Tools for knowledge-base authors: lint, test, diff, new."""
 
 
 kb_dir_arg = click.argument("kb_dir", required=False, type=click.Path(file_okay=False))
@@ -102,3 +102,61 @@ def diff(old, new, claims_dir, fmt):
     else:
         click.echo(render_diff(changes, rep), nl=False)
     sys.exit(0)
+
+
+@kb_group.group("new")
+def new_group():
+    """Start a drug, a payer or a rule from a template (then edit the TODOs and run kb lint / kb test)."""
+
+
+new_kb_option = click.option("--kb", "kb_dir", type=click.Path(file_okay=False), default="kb", show_default=True,
+                             help="The knowledge-base directory to add the files to.")
+
+
+def _written(paths):
+    for p in paths:
+        click.echo(f"wrote {p}")
+    click.echo("next: replace the TODOs, then run `denialkb kb lint` and `denialkb kb test` on the KB")
+
+
+@new_group.command("drug")
+@click.argument("name")
+@click.option("--code", required=True, help="The HCPCS code that bills the drug, e.g. J9358.")
+@click.option("--unit-mg", type=float, required=True, help="Milligrams in one billing unit of the code.")
+@click.option("--max-mg-per-kg", type=float, required=True, help="Labelled maximum dose in mg/kg.")
+@click.option("--dose-mg-per-kg", type=float, default=None, help="Labelled dose in mg/kg (default: the maximum).")
+@click.option("--brand", "brands", multiple=True, help="Brand name (an alias); repeat for several.")
+@new_kb_option
+@handle_errors
+def new_drug(name, code, unit_mg, max_mg_per_kg, dose_mg_per_kg, brands, kb_dir):
+    """A drug: its code row, drug row (aliases, dosing), a dose rule with the JW guard, golden cases."""
+    from denialkb.engine.scaffold import drug_values, render, write_files
+
+    _written(write_files(kb_dir, render("drug", drug_values(name, code, unit_mg, max_mg_per_kg, dose_mg_per_kg,
+                                                               brands))))
+
+
+@new_group.command("payer")
+@click.argument("payer_id")
+@click.option("--name", required=True, help="The payer's name, as explanations print it.")
+@new_kb_option
+@handle_errors
+def new_payer(payer_id, name, kb_dir):
+    """A payer profile listing every setting the KB reads, each with its source field."""
+    from denialkb.engine.kb import load_kb
+    from denialkb.engine.scaffold import payer_values, render, write_files
+
+    _written(write_files(kb_dir, render("payer", payer_values(load_kb(kb_dir), payer_id, name))))
+
+
+@new_group.command("rule")
+@click.argument("rule_id")
+@click.option("--level", type=click.Choice(["line", "claim"]), default="line", show_default=True)
+@click.option("--file", "file", default=None, help="File name under rules/ and cases/ (default: the id).")
+@new_kb_option
+@handle_errors
+def new_rule(rule_id, level, file, kb_dir):
+    """A rule from the template, with a golden case and a near miss to fill in."""
+    from denialkb.engine.scaffold import render, rule_values, write_files
+
+    _written(write_files(kb_dir, render("rule", rule_values(rule_id, level, file))))
