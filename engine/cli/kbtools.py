@@ -9,10 +9,24 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
-from denialkb.engine.cli import format_option, handle_errors, main
+from denialkb.engine.cli.app import (
+    KBSource,
+    echo_header,
+    format_option,
+    handle_errors,
+    kb_version_of,
+    main,
+    resolve_kb,
+    use_kb,
+)
+
+
+def _short(version):
+    return version[:19] if version else "unreadable"
 
 
 @main.group("kb")
@@ -20,7 +34,8 @@ def kb_group():
     """Tools for knowledge-base authors: lint, test, diff, new."""
 
 
-kb_dir_arg = click.argument("kb_dir", required=False, type=click.Path(file_okay=False))
+kb_dir_arg = click.argument("kb_dir", required=False, type=click.Path(file_okay=False),
+                            callback=lambda ctx, param, v: use_kb(v, origin="argument", ctx=ctx))
 
 
 @kb_group.command("lint")
@@ -37,6 +52,7 @@ def lint(kb_dir, fmt):
         click.echo(json.dumps({"summary": summarize(problems), "problems": [problem_dict(p) for p in problems]},
                               indent=2))
     else:
+        echo_header()
         for p in problems:
             click.echo(format_problem(p))
         click.echo(summarize(problems))
@@ -74,6 +90,7 @@ def test(kb_dir, coverage, coverage_min, coverage_out, fail_on_empty, fmt):
             "coverage": run.coverage.to_dict() if run.coverage else None,
             "seconds": round(run.seconds, 3)}, indent=2))
     else:
+        echo_header()
         click.echo(render_test_run(run), nl=False)
         if low:
             click.echo(f"coverage {run.coverage.percent:.1f}% is below the minimum {coverage_min:g}%")
@@ -100,6 +117,9 @@ def diff(old, new, claims_dir, fmt):
         click.echo(json.dumps({"changes": [c.to_dict() for c in changes],
                                **(rep.to_dict() if rep else {"decisions_changed": None})}, indent=2, default=str))
     else:
+        a, b = KBSource(Path(old), "argument"), KBSource(Path(new), "argument")
+        click.echo(f"kb diff: {a.display()} (version {_short(kb_version_of(a.path))}) -> "
+                   f"{b.display()} (version {_short(kb_version_of(b.path))})")
         click.echo(render_diff(changes, rep), nl=False)
     sys.exit(0)
 
@@ -109,8 +129,18 @@ def new_group():
     """Start a drug, a payer or a rule from a template (then edit the TODOs and run kb lint / kb test)."""
 
 
-new_kb_option = click.option("--kb", "kb_dir", type=click.Path(file_okay=False), default="kb", show_default=True,
-                             help="The knowledge-base directory to add the files to.")
+new_kb_option = click.option("--kb", "kb_dir", type=click.Path(file_okay=False), default=None,
+                             help="The knowledge-base directory to add the files to (else $DENIALKB_KB or ./kb).")
+
+
+def _target_kb(kb_dir) -> str:
+    from denialkb.engine.errors import Problem, UsageError
+
+    src = resolve_kb(kb_dir)
+    if src.origin == "shipped":
+        raise UsageError([Problem("usage_error", "kb new writes into a knowledge-base directory, not into the KB "
+                                  "shipped with denialkb", hint="name it with --kb DIR (e.g. --kb kb)")])
+    return str(src.path)
 
 
 def _written(paths):
@@ -132,7 +162,7 @@ def new_drug(name, code, unit_mg, max_mg_per_kg, dose_mg_per_kg, brands, kb_dir)
     """A drug: its code row, drug row (aliases, dosing), a dose rule with the JW guard, golden cases."""
     from denialkb.engine.scaffold import drug_values, render, write_files
 
-    _written(write_files(kb_dir, render("drug", drug_values(name, code, unit_mg, max_mg_per_kg, dose_mg_per_kg,
+    _written(write_files(_target_kb(kb_dir), render("drug", drug_values(name, code, unit_mg, max_mg_per_kg, dose_mg_per_kg,
                                                                brands))))
 
 
@@ -146,6 +176,7 @@ def new_payer(payer_id, name, kb_dir):
     from denialkb.engine.kb import load_kb
     from denialkb.engine.scaffold import payer_values, render, write_files
 
+    kb_dir = _target_kb(kb_dir)
     _written(write_files(kb_dir, render("payer", payer_values(load_kb(kb_dir), payer_id, name))))
 
 
@@ -159,4 +190,4 @@ def new_rule(rule_id, level, file, kb_dir):
     """A rule from the template, with a golden case and a near miss to fill in."""
     from denialkb.engine.scaffold import render, rule_values, write_files
 
-    _written(write_files(kb_dir, render("rule", rule_values(rule_id, level, file))))
+    _written(write_files(_target_kb(kb_dir), render("rule", rule_values(rule_id, level, file))))
