@@ -352,3 +352,53 @@ def test_unknown_setting_operand(tmp_path):
     assert out == ["kb/rules/r.yaml:7:35: A-RULE: kb_unknown_ref: unknown fact 'payer.lvef_min_percen'\n"
                    "    expected a fact name from docs/facts.md\n"
                    "    hint: did you mean 'payer.lvef_min_percent'?"]
+
+
+# --------------------------------------------------------------------------- YAML and date errors in plain words
+
+def test_tab_indentation_says_replace_tabs(tmp_path):
+    kb = mini_kb(tmp_path, rule("A-RULE", ["{fact: line.units, gt: 5}"]))
+    (kb / "payers" / "acme.yaml").write_text(PAYER.replace("    timely_filing_days: 90", "\ttimely_filing_days: 90"))
+    out = problems(kb, "kb_parse_error")
+    assert out == ["kb/payers/acme.yaml:5:1: kb_parse_error: invalid YAML: a tab character is used for indentation "
+                   "or spacing; YAML allows only spaces\n"
+                   "    hint: replace each tab with spaces (2 per level, lined up with the lines above)"]
+
+
+def test_unclosed_flow_mapping_in_plain_words(tmp_path):
+    kb = mini_kb(tmp_path, rule("A-RULE", ["{fact: line.units, gt: 5"]))
+    out = problems(kb, "kb_parse_error")
+    assert len(out) == 1 and "is not closed, or a comma is missing" in out[0] and "hint: close it with '}'" in out[0]
+
+
+def test_code_with_leading_zero_must_be_quoted(tmp_path):
+    kb = mini_kb(tmp_path, rule("A-RULE", ["{fact: line.code, in: [J9306, 0131]}"]))
+    out = problems(kb, "kb_parse_error")
+    assert out == ['kb/rules/r.yaml:7:41: kb_parse_error: 0131 would be read as the number 89 (a leading zero makes '
+                   'it octal)\n    hint: codes are text: put it in quotes, "0131"']
+
+
+def test_us_date_reported_once_with_the_format(tmp_path):
+    kb = mini_kb(tmp_path, rule("A-RULE", ["{fact: line.units, gt: 5}"], scope='{effective_to: "12/14/2025"}'))
+    out = problems(kb, "kb_schema_error")
+    assert out == ["kb/rules/r.yaml:5:13: A-RULE: kb_schema_error: rules[0].scope.effective_to: '12/14/2025' is not "
+                   "a valid date\n"
+                   '    expected a date written YYYY-MM-DD in quotes, like "2025-12-14", or null']
+
+
+def test_slashed_date_in_a_table_no_schema_jargon(tmp_path):
+    kb = mini_kb(tmp_path, rule("A-RULE", ["{fact: line.units, gt: 5}"]))
+    p = kb / "tables" / "t.yaml"
+    p.write_text(p.read_text().replace('effective_from: "2013-01-01"', "effective_from: 2020/07/01"))
+    out = problems(kb, "kb_schema_error")
+    assert len(out) == 1 and "not valid under any" not in out[0]
+    assert out[0].endswith('expected a date written YYYY-MM-DD in quotes, like "2025-12-14", or \'unknown\' when no '
+                           'source states it')
+
+
+def test_dated_setting_with_a_bad_entry_is_located(tmp_path):
+    payer = PAYER.replace("    lvef_min_percent: 50\n",
+                          "    lvef_min_percent:\n      - {value: 50, effective_to: 2026-12-31, sourcez: [x]}\n")
+    kb = mini_kb(tmp_path, rule("A-RULE", ["{fact: line.units, gt: {setting: lvef_min_percent}}"]), payer=payer)
+    out = problems(kb, "kb_schema_error")
+    assert len(out) == 1 and "unknown key 'sourcez'" in out[0] and "hint: did you mean 'sources'?" in out[0]
