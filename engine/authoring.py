@@ -191,6 +191,7 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
     out += _todos(kb, pos)
     for r in kb.rules:
         _explanation_numbers(kb, r, at)
+        _drug_literals(kb, r, at)
     _verify(kb, at)
     return out
 
@@ -999,6 +1000,25 @@ def _dated_overlaps(entries: list, file: str, path: tuple, what: str, pos: _Posi
                                    f"from {max(filter(None, (af, bf)), default='the beginning')}", file, line, col,
                                    hint="end the earlier entry with effective_to the day before the later one starts"))
     return out
+
+
+def _drug_literals(kb: KnowledgeBase, r, at) -> None:
+    """Drug names compared with the drug-list facts (``clinical.concurrent_drugs``, ...) must be drug ids,
+    and class names compared with the class-list facts must be drug classes: the facts hold ids."""
+    for leaf in leaves(r.when):
+        if leaf.ref is not None or leaf.op in ("exists", "missing", "matches"):
+            continue
+        vals = leaf.operand if isinstance(leaf.operand, tuple) else (leaf.operand,)
+        if leaf.fact.endswith("_drugs"):
+            for v in vals:
+                if isinstance(v, str) and v not in kb.drugs:
+                    at(r, tuple(leaf.path[2:]), "kb_unknown_ref", f"{leaf.fact} holds drug ids; '{v}' is not one",
+                       expected="a KB drug id (a key of a drugs table)", hint=kb.drug_hint(v))
+        elif leaf.fact.endswith("_classes"):
+            for v in vals:
+                if isinstance(v, str) and v not in kb.drug_classes:
+                    at(r, tuple(leaf.path[2:]), "kb_unknown_ref", f"{leaf.fact} holds drug classes; '{v}' is not one",
+                       expected="a key of the drug_classes table", hint=did_you_mean(v, kb.drug_classes))
 
 
 def _explanation_numbers(kb: KnowledgeBase, r, at) -> None:

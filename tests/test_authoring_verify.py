@@ -402,3 +402,14 @@ def test_dated_setting_with_a_bad_entry_is_located(tmp_path):
     kb = mini_kb(tmp_path, rule("A-RULE", ["{fact: line.units, gt: {setting: lvef_min_percent}}"]), payer=payer)
     out = problems(kb, "kb_schema_error")
     assert len(out) == 1 and "unknown key 'sourcez'" in out[0] and "hint: did you mean 'sources'?" in out[0]
+
+
+def test_drug_names_in_condition_lists_must_be_ids(tmp_path):
+    kb = mini_kb(tmp_path, rule("A-RULE", ["{fact: clinical.concurrent_drugs, none_in: [Perjeta, ramucirumb, pertuzumab]}"]))
+    out = problems(kb, "kb_unknown_ref")
+    assert [x.splitlines()[0] for x in out] == [
+        "kb/rules/r.yaml:7:45: A-RULE: kb_unknown_ref: clinical.concurrent_drugs holds drug ids; 'Perjeta' is not one",
+        "kb/rules/r.yaml:7:45: A-RULE: kb_unknown_ref: clinical.concurrent_drugs holds drug ids; 'ramucirumb' is not one"]
+    assert [x.splitlines()[-1] for x in out] == [
+        "    hint: 'Perjeta' is an alias of pertuzumab: use the KB drug id 'pertuzumab'",
+        "    hint: did you mean 'ramucirumab'?"]
