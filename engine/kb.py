@@ -346,14 +346,24 @@ def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list
             col.problems.append(Problem(p.code, f"{p.place}: {p.message}" if p.place else p.message,
                                         name, p.line, p.col, "", rule, p.expected, p.hint))
         if errs:
-            # a broken file still declares its rule and finding ids, so references to them elsewhere
+            # errors only inside some rules / cases: the file's other rules and cases still load
+            paths = [tuple(e.absolute_path) for e in errs]
+            only_items = all(len(p) >= 2 and p[0] in ("rules", "cases") and isinstance(p[1], int) for p in paths)
+            # a broken rule still declares its rule and finding ids, so references to them elsewhere
             # (cases, other rules) are not reported as unknown: the schema error is the one cause
-            for r in data.get("rules") or [] if isinstance(data.get("rules"), list) else []:
+            for i, r in enumerate(data.get("rules") if isinstance(data.get("rules"), list) else []):
+                if only_items and ("rules", i) not in {p[:2] for p in paths}:
+                    continue
                 if isinstance(r, dict) and isinstance(r.get("id"), str):
                     declared_rules.setdefault(r["id"], name)
                     concl = r.get("conclude")
                     if isinstance(concl, dict) and isinstance(concl.get("finding"), str):
                         declared_findings.setdefault(concl["finding"], name)
+        if errs and only_items:
+            bad = {p[:2] for p in paths}
+            data = {k: ([x for i, x in enumerate(v) if (k, i) not in bad] if k in ("rules", "cases") else v)
+                    for k, v in data.items()}
+        elif errs:
             # keep what is still usable (tables, payers) so one mistake does not cascade into
             # "unknown payer/code" errors everywhere; rules and cases of a broken file are skipped
             data = {k: v for k, v in data.items() if k in tables or k == "payer"}
@@ -364,6 +374,10 @@ def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list
                 data["payer"] = {"name": "", "settings": {}, **data["payer"]}
                 if not isinstance(data["payer"]["settings"], dict):
                     data["payer"]["settings"] = {}
+                for t in ("prior_auth", "unit_limits", "step_therapy"):  # only well-formed rows
+                    rows = data["payer"].get(t)
+                    data["payer"][t] = [r for r in rows if isinstance(r, dict) and isinstance(r.get("code"), str)] \
+                        if isinstance(rows, list) else []
             for sec in [k for k in data if k in tables]:
                 data[sec] = {k: v for k, v in data[sec].items() if isinstance(v, dict)}
         for section, value in data.items():

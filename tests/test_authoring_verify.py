@@ -413,3 +413,18 @@ def test_drug_names_in_condition_lists_must_be_ids(tmp_path):
     assert [x.splitlines()[-1] for x in out] == [
         "    hint: 'Perjeta' is an alias of pertuzumab: use the KB drug id 'pertuzumab'",
         "    hint: did you mean 'ramucirumab'?"]
+
+
+def test_schema_error_in_one_rule_keeps_the_other_rules_of_the_file(tmp_path):
+    kb = mini_kb(tmp_path, rule("GOOD-RULE", ["{fact: line.units, gt: 5}"]),
+                 rule("BAD-RULE", ["{fact: line.units, gt: 6}"]).replace("    remedy: Fix it.\n", ""),
+                 rule("USES-FINDING", ["{finding: BAD-FINDING}", "{fact: line.units, gt: 7}"]))
+    (kb / "rules" / "f.yaml").write_text("rules:\n" + rule("F-RULE", ["{fact: line.units, gt: 1}"],
+                                                           concl="finding: BAD-FINDING").replace("level: line", "level: lines"))
+    loaded, ps = check_kb(kb)
+    assert sorted(r.id for r in loaded.rules) == ["GOOD-RULE", "USES-FINDING"]
+    assert sorted(loaded.broken_rules) == ["BAD-RULE", "F-RULE"]
+    errors = [format_problem(p).splitlines()[0] for p in ps if p.severity == "error"]
+    assert [e.split(": ", 1)[1] for e in errors] == [
+        "F-RULE: kb_schema_error: rules[0].level: found 'lines'",
+        "BAD-RULE: kb_schema_error: rules[1].remedy: required key is missing"]
