@@ -66,7 +66,7 @@ def schema_problem(err: jsonschema.ValidationError, file: str, marks: dict, code
     loc_path = path
     if v == "additionalProperties":
         allowed = sorted(sch.get("properties", {}))
-        extras = sorted(k for k in inst if k not in allowed)
+        extras = sorted((k for k in inst if k not in allowed), key=str)
         key = extras[0]
         loc_path = path + (key,)
         section = place_of(path) if path else "the document"
