@@ -208,9 +208,38 @@ def value_problems(doc, file: str = "", marks: dict | None = None, code: str = "
     free_text : allow tabs and line breaks in every string (KB files), not only in
         :data:`FREE_TEXT_KEYS`
     """
+    return _check(doc, file, marks, code, fields, free_text)[0]
+
+
+def checked_values(doc, file: str = "", marks: dict | None = None, code: str = "claim_invalid",
+                   fields: dict | None = None) -> tuple[list[Problem], object]:
+    """:func:`value_problems`, and a copy of ``doc`` in which each refused value is null.
+
+    Schema validation then runs on the copy, so it never meets a value it cannot handle
+    (a 5,000-digit integer, which jsonschema cannot even print) and every other problem
+    is still reported. Returns ``doc`` itself when nothing was refused.
+    """
+    problems, paths = _check(doc, file, marks, code, fields, False)
+    if not paths:
+        return problems, doc
+    return problems, _masked(doc, {tuple(p) for p in paths})
+
+
+def _masked(v, paths, path=()):
+    if path in paths:
+        return None
+    if isinstance(v, dict):
+        return {k: _masked(x, paths, path + (k,)) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_masked(x, paths, path + (i,)) for i, x in enumerate(v)]
+    return v
+
+
+def _check(doc, file, marks, code, fields, free_text):
     fields = claim_fields() if fields is None else fields
     marks = marks or {}
     out: list[Problem] = []
+    bad_paths: list[tuple] = []
     zones: list[tuple[bool, tuple]] = []
 
     def where(path):
@@ -222,6 +251,7 @@ def value_problems(doc, file: str = "", marks: dict | None = None, code: str = "
         return marks.get((), (0, 0)) if marks else (0, 0)
 
     def add(path, msg, expected=""):
+        bad_paths.append(tuple(path))
         line, col = where(path)
         out.append(Problem(code, msg, file, line, col, place_of(path), expected=expected))
 
@@ -261,8 +291,9 @@ def value_problems(doc, file: str = "", marks: dict | None = None, code: str = "
         if isinstance(v, (int, float)):
             top = number_max(path, fields)
             if abs(v) > top:
+                typed = (fields.get(tuple("*" if isinstance(p, int) else p for p in path)) or {}).get("kind")
                 add(path, f"found a number larger than {top:,.0f}" if abs(v) < 1e18 else "found a huge number",
-                    f"a number of at most {top:,.0f}")
+                    f"a number of at most {top:,.0f}" if typed == "number" else "")
             return
         if isinstance(v, str):
             key = next((p for p in reversed(path) if isinstance(p, str)), "")
@@ -297,4 +328,4 @@ def value_problems(doc, file: str = "", marks: dict | None = None, code: str = "
     if aware and naive:
         add(aware[0], f"this date-time has a UTC offset and {place_of(naive[0])} has none",
             "every date-time of a document with a UTC offset (like +01:00 or Z), or none with one")
-    return out
+    return out, bad_paths

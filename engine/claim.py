@@ -16,7 +16,7 @@ from importlib import resources
 
 import jsonschema
 
-from denialkb.engine.bounds import value_problems
+from denialkb.engine.bounds import checked_values
 from denialkb.engine.errors import ClaimInvalidError, Problem
 from denialkb.engine.validation import _found, place_of, schema_problem
 from denialkb.engine.yamlio import Loaded, LoadError, load_document, parse_text
@@ -160,7 +160,7 @@ def validate_claim(data, file: str = "<input>", marks: dict | None = None) -> Cl
         raise ClaimInvalidError([Problem(CODE, f"expected a mapping with a 'claim' key, found {_found(data)}",
                                          file, 1 if marks else 0, 1 if marks else 0, "(document)")])
     doc = _jsonable(data, (), problems, file, marks)
-    bad = value_problems(doc, file, marks, CODE)  # NaN/infinity, maxima, text, dates (engine/bounds.py)
+    bad, doc = checked_values(doc, file, marks, CODE)  # NaN/inf, maxima, text, dates (engine/bounds.py)
     problems.extend(bad)
     fast = _fast_validator()
     valid = False

@@ -13,7 +13,6 @@ Practitioner, Encounter ...) and any field or code we do not map become warnings
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -76,13 +75,16 @@ def _load(source: str | Path | dict) -> tuple[dict, str]:
     else:
         path = Path(source)
         text, name = path.read_text(encoding="utf-8"), path.name
-    try:
-        return json.loads(text), name
-    except json.JSONDecodeError as exc:
+    from denialkb.engine.yamlio import LoadError, loads_json
+
+    try:  # strict JSON: duplicate keys, NaN/Infinity, overlong numbers and deep nesting refused
+        return loads_json(text, name, "fhir_invalid"), name
+    except LoadError as exc:
+        p = exc.problem
         raise InvalidFhirError(
-            f"not JSON: {exc.msg}",
+            p.message.replace("invalid JSON: ", "not JSON: "),
             file=name,
-            location=f"{exc.lineno}:{exc.colno}",
+            location=f"{p.line}:{p.col}" if p.line else "",
             expected="a FHIR R4 Bundle in JSON",
         ) from None
 
