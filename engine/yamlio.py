@@ -151,7 +151,13 @@ class _NoAliasComposer(yaml.SafeLoader):
 def parse_yaml(text: str, file: str, code: str, max_depth: int = MAX_DEPTH,
                max_nodes: int = MAX_NODES) -> Loaded:
     """Parse one YAML document safely; raise :class:`LoadError` with a position."""
-    loader = _NoAliasComposer(text)
+    try:
+        loader = _NoAliasComposer(text)
+    except yaml.reader.ReaderError as e:  # a control character: the reader refuses it on construction
+        line, col = _line_col(text, e.position) if isinstance(e.position, int) else (0, 0)
+        raise _problem(code, file, f"invalid YAML: control character #x{e.character:04x} is not allowed"
+                       if isinstance(e.character, int) else "invalid YAML: unreadable character", line, col,
+                       expected="printable text") from None
     try:
         try:
             node = loader.get_single_node()

@@ -255,3 +255,12 @@ def test_set_values_use_the_bounded_loader():
     assert r.returncode == 2 and "claim.lines[0].units: found infinity" in r.stderr
     r = run_cli("what-if", E, "--set", "clinical.concurrent_drugs=" + "[" * 60 + "]" * 60)
     assert r.returncode == 2 and "nested deeper than 40 levels" in r.stderr
+
+
+@pytest.mark.parametrize("text,line,col", [("\x01claim: 1\n", 1, 1), ('claim:\n  id: "a\x02b"\n', 2, 9)])
+def test_yaml_control_character_is_a_located_error_not_a_traceback(tmp_path, text, line, col):
+    # found by tests/test_fuzz.py: PyYAML's reader raised ReaderError outside the parser's handlers
+    p = tmp_path / "ctl.yaml"
+    p.write_bytes(text.encode())
+    (got,) = problems_of(p)
+    assert got.startswith(f"{p}:{line}:{col}: claim_invalid: invalid YAML: control character #x000")
