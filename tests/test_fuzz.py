@@ -24,13 +24,19 @@ from . import fuzzlib as F
 from .conftest import run_cli
 
 SCALE = float(os.environ.get("DENIALKB_FUZZ_SCALE", "1"))
+# scripts/fuzz.py sets per-test counts: "test_fuzz_claim_bytes=8000,test_fuzz_kb_reader=150"
+COUNTS = dict((k, int(v)) for k, v in (item.split("=") for item in
+                                        os.environ.get("DENIALKB_FUZZ_COUNTS", "").split(",") if "=" in item))
 
 
 def fuzz(n: int):
     """Hypothesis settings: ``n`` examples (times DENIALKB_FUZZ_SCALE), fixed seed, no database."""
-    return settings(max_examples=max(1, int(n * SCALE)), derandomize=True, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.filter_too_much], print_blob=True)
+    def deco(fn):
+        count = COUNTS.get(fn.__name__, max(1, int(n * SCALE)))
+        return settings(max_examples=count, derandomize=True, deadline=None, database=None,
+                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                               HealthCheck.filter_too_much], print_blob=True)(fn)
+    return deco
 
 
 _TMP = Path(tempfile.mkdtemp(prefix="denialkb-fuzz-"))
