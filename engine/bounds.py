@@ -28,6 +28,7 @@ they name the file, line:col, place, what was expected and what kind of value wa
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 import re
 from functools import lru_cache
@@ -235,8 +236,99 @@ def _masked(v, paths, path=()):
     return v
 
 
+_INDEX: dict = {}
+
+
+def _field_index(fields: dict) -> tuple[dict, dict]:
+    """``(kinds, limits)`` by path pattern, computed once per fields table."""
+    key = id(fields)
+    hit = _INDEX.get(key)
+    if hit is None or hit[0] is not fields:
+        kinds = {p: e["kind"] for p, e in fields.items()}
+        limits = {p: min(e["maximum"], DEFAULT_MAX) for p, e in fields.items()
+                  if e["kind"] == "number" and e.get("maximum") is not None}
+        hit = _INDEX[key] = (fields, kinds, limits)
+    return hit[1], hit[2]
+
+
+_BAD_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _trie(fields: dict) -> dict:
+    """The typed fields as a tree of keys (``"*"`` for list items); leaves hold ``None``."""
+    root: dict = {}
+    for path in fields:
+        node = root
+        for k in path:
+            node = node.setdefault(k, {})
+    return root
+
+
+@lru_cache(maxsize=1)
+def _claim_trie() -> dict:
+    return _trie(claim_fields())
+
+
+# what json.dumps(ensure_ascii=False) writes for a control character, and the characters it
+# leaves raw that are refused (DEL, C1 controls, lone surrogates)
+_ESCAPED_OR_RAW_BAD = re.compile(r'\\[bfnrt]|\\u00|[\x7f-\x9f\ud800-\udfff]')
+
+
+def _text_is_clean(doc) -> bool:
+    """True when no string or key of ``doc`` can hold a refused character and no number is
+    NaN, infinite or too long to print: one C-speed ``json.dumps`` instead of a walk."""
+    try:
+        text = json.dumps(doc, ensure_ascii=False, allow_nan=False)
+    except (ValueError, TypeError, RecursionError):
+        return False
+    return _ESCAPED_OR_RAW_BAD.search(text) is None
+
+
+def _check_typed(doc, trie, file, marks, code, kinds, limits):
+    """The fast path: only the schema's numbers, dates and date-times (text is known clean)."""
+    problems = []
+    slow = False
+    zones: set = set()
+    stack = [(doc, trie, (), ())]
+    while stack and not slow:
+        v, node, path, pat = stack.pop()
+        t = type(v)
+        if t is dict:
+            for k, sub in node.items():
+                if k in v:
+                    stack.append((v[k], sub, path + (k,), pat + (k,)))
+        elif t is list:
+            sub = node.get("*")
+            if sub is not None:
+                for i, x in enumerate(v):
+                    stack.append((x, sub, path + (i,), pat + ("*",)))
+        elif t is int or t is float:
+            top = limits.get(pat)
+            if top is None:
+                top = NUMBER_MAX.get(pat[-1] if pat and pat[-1] != "*" else "", DEFAULT_MAX)
+            slow = abs(v) > top
+        elif t is str:
+            kind = kinds.get(pat)
+            if kind == "date":
+                slow = _DATE_RE.match(v) is not None and not _year_ok(int(v[:4]))
+            elif kind == "datetime" and _DATE_RE.match(v):
+                try:
+                    when = parse_datetime(v)
+                except ValueError:
+                    return problems, True
+                slow = not _year_ok(when.year)
+                zones.add(when.tzinfo is not None)
+    return problems, slow or len(zones) > 1  # mixed offsets: the full walk names both places
+
+
 def _check(doc, file, marks, code, fields, free_text):
+    fast = fields is None and not free_text
     fields = claim_fields() if fields is None else fields
+    kinds, limits = _field_index(fields)
+    if fast and _text_is_clean(doc):
+        _, slow = _check_typed(doc, _claim_trie(), file, marks, code, kinds, limits)
+        if not slow:
+            return [], []
     marks = marks or {}
     out: list[Problem] = []
     bad_paths: list[tuple] = []
@@ -256,6 +348,8 @@ def _check(doc, file, marks, code, fields, free_text):
         out.append(Problem(code, msg, file, line, col, place_of(path), expected=expected))
 
     def text_ok(path, s, key):
+        if not _BAD_TEXT.search(s):
+            return True
         if _SURROGATE.search(s):
             add(path, "found text with a lone surrogate (not valid Unicode)",
                 "UTF-8 text (each character a valid Unicode code point)")
@@ -267,62 +361,69 @@ def _check(doc, file, marks, code, fields, free_text):
             return False
         return True
 
-    def walk(v, path, depth):
-        if depth > 200:  # the readers bound depth at 40; this only guards direct callers
-            return
-        if isinstance(v, dict):
-            for k, x in v.items():
-                if isinstance(k, str) and not text_ok(path + (k,), k, ""):
-                    continue
-                walk(x, path + (k,), depth + 1)
-            return
-        if isinstance(v, list):
-            for i, x in enumerate(v):
-                walk(x, path + (i,), depth + 1)
-            return
-        if isinstance(v, bool) or v is None:
-            return
-        if isinstance(v, float) and math.isnan(v):
-            add(path, "found NaN (not a number)", "a number, or leave the field out when it is not known")
-            return
-        if isinstance(v, float) and math.isinf(v):
-            add(path, "found infinity", "a finite number")
-            return
-        if isinstance(v, (int, float)):
-            top = number_max(path, fields)
-            if abs(v) > top:
-                typed = (fields.get(tuple("*" if isinstance(p, int) else p for p in path)) or {}).get("kind")
-                add(path, f"found a number larger than {top:,.0f}" if abs(v) < 1e18 else "found a huge number",
-                    f"a number of at most {top:,.0f}" if typed == "number" else "")
-            return
-        if isinstance(v, str):
-            key = next((p for p in reversed(path) if isinstance(p, str)), "")
-            if not text_ok(path, v, key):
-                return
-            pattern = tuple("*" if isinstance(p, int) else p for p in path)
-            kind = (fields.get(pattern) or {}).get("kind")
-            if kind == "date" and _DATE_RE.match(v):
-                try:
-                    d = _dt.date.fromisoformat(v)
-                except ValueError:
-                    return  # the schema's format check reports it
-                if not _year_ok(d.year):
-                    add(path, "found a date outside the years 1900 to 2100",
-                        "a date from 1900-01-01 to 2100-12-31")
-            elif kind == "datetime" and _DATE_RE.match(v):
-                try:
-                    t = parse_datetime(v)
-                except ValueError as e:
-                    add(path, f"found an impossible date-time ({e})",
-                        "an ISO 8601 date-time like 2024-03-15T09:10")
-                    return
-                if not _year_ok(t.year):
-                    add(path, "found a date-time outside the years 1900 to 2100",
-                        "a date-time from 1900 to 2100")
-                    return
-                zones.append((t.tzinfo is not None, path))
+    def number(v, path, pat, key):
+        top = limits.get(pat)
+        if top is None:
+            top = NUMBER_MAX.get(key, DEFAULT_MAX)
+        if abs(v) > top:
+            add(path, f"found a number larger than {top:,.0f}" if abs(v) < 1e18 else "found a huge number",
+                f"a number of at most {top:,.0f}" if kinds.get(pat) == "number" else "")
 
-    walk(doc, (), 0)
+    def text(v, path, pat, key):
+        if not text_ok(path, v, key):
+            return
+        kind = kinds.get(pat)
+        if kind == "date" and _DATE_RE.match(v):
+            if not _year_ok(int(v[:4])):
+                add(path, "found a date outside the years 1900 to 2100", "a date from 1900-01-01 to 2100-12-31")
+        elif kind == "datetime" and _DATE_RE.match(v):
+            try:
+                t = parse_datetime(v)
+            except ValueError as e:
+                add(path, f"found an impossible date-time ({e})", "an ISO 8601 date-time like 2024-03-15T09:10")
+                return
+            if not _year_ok(t.year):
+                add(path, "found a date-time outside the years 1900 to 2100", "a date-time from 1900 to 2100")
+                return
+            zones.append((t.tzinfo is not None, path))
+
+    # iterative, in document order (children pushed in reverse); (value, path, pattern, nearest key)
+    stack = [(doc, (), (), "")]
+    while stack:
+        v, path, pat, key = stack.pop()
+        t = type(v)
+        if t is dict:
+            if len(path) > 200:  # the readers bound depth at 40; this only guards direct callers
+                continue
+            items = []
+            for k, x in v.items():
+                if type(k) is str:
+                    if not text_ok(path + (k,), k, ""):
+                        continue
+                    items.append((x, path + (k,), pat + (k,), k))
+                else:
+                    items.append((x, path + (k,), pat + (k,), key))
+            stack.extend(reversed(items))
+        elif t is list:
+            if len(path) > 200:
+                continue
+            stack.extend(reversed([(x, path + (i,), pat + ("*",), key) for i, x in enumerate(v)]))
+        elif t is str:
+            text(v, path, pat, key)
+        elif t is float:
+            if v != v:
+                add(path, "found NaN (not a number)", "a number, or leave the field out when it is not known")
+            elif v in (math.inf, -math.inf):
+                add(path, "found infinity", "a finite number")
+            else:
+                number(v, path, pat, key)
+        elif t is int:
+            number(v, path, pat, key)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):  # subclasses
+            number(float(v) if isinstance(v, float) else int(v), path, pat, key)
+        elif isinstance(v, str):
+            text(str(v), path, pat, key)
+
     aware = [p for z, p in zones if z]
     naive = [p for z, p in zones if not z]
     if aware and naive:

@@ -264,3 +264,18 @@ def test_yaml_control_character_is_a_located_error_not_a_traceback(tmp_path, tex
     p.write_bytes(text.encode())
     (got,) = problems_of(p)
     assert got.startswith(f"{p}:{line}:{col}: claim_invalid: invalid YAML: control character #x000")
+
+
+def test_fast_path_and_full_walk_agree():
+    # value_problems takes a C-speed path for clean documents; every refusal goes through the full walk
+    from denialkb.engine.bounds import _check
+
+    for p in sorted(EXAMPLES.glob("*.yaml")):
+        doc = as_json(p)
+        assert value_problems(doc) == _check(doc, "", {}, "claim_invalid", claim_fields(), False)[0] == []
+    doc = as_json()
+    doc["documentation"]["infusion_end"] = "2024-03-15T09:50+01:00"
+    assert [p.place for p in value_problems(doc)] == ["documentation.infusion_end"]
+    doc = as_json()
+    doc["claim"]["lines"][0]["charge"] = 20_000_000
+    assert [p.place for p in value_problems(doc)] == ["claim.lines[0].charge"]
