@@ -48,6 +48,8 @@ def _json_type(v) -> str:
 def _found(v, path=()) -> str:
     if path and is_sensitive(place_of(path)):  # patient data is described, never quoted
         return describe(v)
+    if v is None:
+        return "null"
     if isinstance(v, (dict, list)):
         return f"a {_json_type(v)}"
     if isinstance(v, str):

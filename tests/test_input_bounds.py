@@ -279,3 +279,24 @@ def test_fast_path_and_full_walk_agree():
     doc = as_json()
     doc["claim"]["lines"][0]["charge"] = 20_000_000
     assert [p.place for p in value_problems(doc)] == ["claim.lines[0].charge"]
+
+
+def test_empty_document_says_null_once(tmp_path):
+    p = tmp_path / "empty.yaml"
+    p.write_text("# nothing\n")
+    (got,) = problems_of(p)
+    assert got.endswith("expected a mapping with a 'claim' key, found null")
+
+
+def test_audit_of_an_infinite_charge_rejects_it_and_writes_valid_json(tmp_path):
+    p = sed(tmp_path, "charge: 4800.00", "charge: .inf")
+    r = run_cli("audit", p, "--out", tmp_path / "out", "--workers", "1")
+    assert r.returncode == 1 and "read 1 = decided 0 + rejected 1" in r.stdout, r.stdout + r.stderr
+
+    def refuse(token):
+        raise ValueError(token)
+
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(), parse_constant=refuse)
+    assert summary["rejected"] == 1
+    (rej,) = [json.loads(x) for x in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
+    assert rej["problems"][0]["place"] == "claim.lines[0].charge"
