@@ -37,7 +37,7 @@ def handle_errors(fn):
             return fn(*args, **kwargs)
         except DenialKBError as err:
             _emit_error(err, kwargs.get("fmt", "text") or "text")
-            sys.exit(2)
+            sys.exit(getattr(err, "exit_code", 2))
     return wrapper
 
 

@@ -184,3 +184,17 @@ def test_s4_cli_check_audit_and_json_errors_carry_no_patient_data(tmp_path):
     for text in outs:
         for s in secrets:
             assert s not in text, (s, text)
+
+
+def test_render_failure_from_the_cli_is_reported_with_exit_3(tmp_path):
+    import os
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "dot").write_text("#!/bin/sh\ncat > /dev/null\necho 'Error: <stdin>: syntax error in line 3' >&2\nexit 1\n")
+    (fake / "dot").chmod(0o755)
+    r = run_cli("graph", "--claim", E, "--out", tmp_path / "g.svg",
+                env={"PATH": f"{fake}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert r.returncode == 3, r.stderr
+    assert "render_error: Graphviz failed to render SVG: Error: <stdin>: syntax error in line 3" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "g.svg").exists()
