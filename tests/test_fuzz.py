@@ -176,3 +176,16 @@ def test_fuzz_cli_exit_codes(tmp_path, label, src, edits):
     assert "Traceback" not in r.stderr
     if r.returncode == 2:
         assert r.stdout == "" and f"{p.name}" in r.stderr.splitlines()[0]
+
+
+def test_fuzz_finding_fhir_claim_type_not_a_codeable_concept_is_refused(tmp_path):
+    # found by test_fuzz_fhir_reader_values: Claim.type given as a number crashed the reader
+    # (AttributeError, exit 3) before validation could refuse it
+    doc = json.loads(F.FHIR_FILE.read_text())
+    claim = next(e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "Claim")
+    claim["type"] = 2 ** 63
+    p = tmp_path / "b.json"
+    p.write_text(json.dumps(doc))
+    kind, problems = F.outcome(F.read_file(p, F.FHIR_CLINICAL), "fhir")
+    assert kind == "refused"
+    assert any(".type" in p and "CodeableConcept" in p for p in problems), problems

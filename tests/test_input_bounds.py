@@ -300,3 +300,14 @@ def test_audit_of_an_infinite_charge_rejects_it_and_writes_valid_json(tmp_path):
     assert summary["rejected"] == 1
     (rej,) = [json.loads(x) for x in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
     assert rej["problems"][0]["place"] == "claim.lines[0].charge"
+
+
+def test_jsonl_duplicate_keys_are_rejected_per_line(tmp_path):
+    good = json.dumps(as_json(JZ))
+    dup = good.replace('"payer": "medicare"', '"payer": "medicare", "payer": "commercial"', 1)
+    p = tmp_path / "b.jsonl"
+    p.write_text(good.replace("CLM-P-NO-JZ", "A") + "\n" + dup.replace("CLM-P-NO-JZ", "B") + "\n")
+    r = run_cli("audit", p, "--out", tmp_path / "out", "--workers", "1")
+    assert "read 2 = decided 1 + rejected 1" in r.stdout, r.stdout + r.stderr
+    (rej,) = [json.loads(x) for x in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
+    assert rej["problems"][0]["message"] == 'duplicate key "payer"' and rej["problems"][0]["line"] == 2
