@@ -249,7 +249,7 @@ def iter_documents(paths: Iterable[str | Path], payer: str | None = None,
     converter refused is one item with its located problems.
     """
     from denialkb.engine.formats.reader import sniff_file
-    from denialkb.engine.yamlio import LoadError, load_document
+    from denialkb.engine.yamlio import LoadError, load_document, loads_json
 
     for p in _expand(paths):
         suf = p.suffix.lower()
@@ -262,11 +262,12 @@ def iter_documents(paths: Iterable[str | Path], payer: str | None = None,
                         if not text.strip():
                             continue
                         label = f"{p}:{i}"
-                        try:
-                            yield label, json.loads(text), None
-                        except json.JSONDecodeError as e:
-                            yield label, None, [Problem("claim_invalid", f"not JSON: {e.msg}", str(p), i,
-                                                        e.colno)]
+                        try:  # strict JSON (yamlio.loads_json): duplicate keys, NaN, long numbers refused
+                            yield label, loads_json(text, str(p), "claim_invalid"), None
+                        except LoadError as e:
+                            q = e.problem
+                            yield label, None, [Problem("claim_invalid", q.message.replace("invalid JSON: ", "not JSON: "),
+                                                        str(p), i, q.col, expected=q.expected, hint=q.hint)]
             elif suf == ".csv":
                 yield from _flat_groups(_csv_rows(p), str(p))
             elif suf == ".parquet":
