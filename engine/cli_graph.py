@@ -36,7 +36,8 @@ def _usage(msg, expected="", hint=""):
               help="Only the part of the graph downstream of this fact (e.g. line.units).")
 @click.option("--drug", default=None, help="KB graph: only rules that can apply to this drug.")
 @click.option("--payer", default=None, help="KB graph: only rules that can apply to this payer.")
-@click.option("--stage", default=None, type=click.Choice(["front_end", "adjudication", "post_payment_review"]),
+@click.option("--stage", default=None, type=click.Choice(["front_end", "adjudication", "prior_authorization", "medical_review",
+                                                         "post_payment_review"]),
               help="KB graph: only denials of this stage (and the findings they need).")
 @click.option("--cluster", default="stage", show_default=True, type=click.Choice(["stage", "drug", "none"]),
               help="Group rules and denials in the picture by denial stage or by drug.")
