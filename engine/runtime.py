@@ -21,24 +21,39 @@ from denialkb.engine.facts import ClaimFacts, enrich
 from denialkb.engine.kb import KnowledgeBase, load_kb
 from denialkb.engine.trace import Decision, Firing, Unknown, fact_key
 
+ENGINES = ("experta", "experta-reference", "direct")
+
 
 class Decider:
     """Decides claims against one knowledge base.
 
-    The KB is loaded and compiled once; one experta engine is built once and reset for
-    every claim. Not thread-safe (experta's Rule descriptor is not): use one Decider per
-    thread, or processes.
+    The KB is loaded and compiled once. With the default ``experta`` engine, the rules
+    that can fit a claim's scope (payer, code and drug of its lines) are run in an
+    experta engine built once per such set of rules and reset for every claim.
+    Not thread-safe (experta's Rule descriptor is not): use one Decider per thread, or
+    processes.
 
     Parameters
     ----------
     kb : KnowledgeBase or path, optional
         The knowledge base, or its directory. Default: the shipped KB.
+    engine : str
+        ``experta`` (default: the scoped compilation), ``experta-reference`` (every rule in
+        one engine, Claim x Line joins: the straightforward compilation, kept as the
+        reference) or ``direct`` (stratified evaluation of the same compiled conditions,
+        no RETE). All three decide byte-identical records.
     """
 
-    def __init__(self, kb: KnowledgeBase | str | Path | None = None):
+    def __init__(self, kb: KnowledgeBase | str | Path | None = None, engine: str = "experta"):
+        if engine not in ENGINES:
+            from denialkb.engine.errors import Problem, UsageError
+
+            raise UsageError([Problem("usage_error", f"unknown engine '{engine}'",
+                                      expected="one of: " + ", ".join(ENGINES))])
         self.kb = kb if isinstance(kb, KnowledgeBase) else load_kb(kb)
-        self.compiled: CompiledKB = compile_kb(self.kb)
-        self.engine = self.compiled.engine_class()
+        self.engine_name = engine
+        self.compiled: CompiledKB = compile_kb(self.kb, "reference" if engine == "experta-reference"
+                                               else "scoped")
 
     # ------------------------------------------------------------------ deciding
     def decide(self, doc: ClaimDocument, as_of: str | None = None) -> Decision:
@@ -48,20 +63,27 @@ class Decider:
 
     def decide_facts(self, facts: ClaimFacts) -> Decision:
         """Run the engine on already enriched facts."""
-        eng = self.engine
-        eng.reset()
-        unknown: list = []
         c = facts.claim
-        declared = [ClaimFact(payer=c["claim.payer"], values=Values(c, unknown))]
-        for ln in facts.lines:
-            declared.append(LineFact(n=ln["line.number"], code=ln["line.code"], drug=ln["line.drug"],
-                                     values=Values(ln, unknown)))
-        eng.declare(*declared)
-        eng.run()
+        if self.engine_name == "direct":
+            from denialkb.engine.direct import run_direct
+
+            raw_firings, justifications, unknown = run_direct(self.compiled, facts)
+        else:
+            eng = self.compiled.engine_for(c["claim.payer"],
+                                           frozenset((ln["line.code"], ln["line.drug"]) for ln in facts.lines))
+            eng.reset()
+            unknown = []
+            declared = [ClaimFact(payer=c["claim.payer"], values=Values(c, unknown))]
+            for ln in facts.lines:
+                declared.append(LineFact(n=ln["line.number"], code=ln["line.code"], drug=ln["line.drug"],
+                                         values=Values(ln, unknown, c)))
+            eng.declare(*declared)
+            eng.run()
+            raw_firings, justifications = eng.firings, eng.justifications
         firings = [Firing(step, rule, line, matched, key, kind, new)
-                   for (step, rule, line, matched, key, kind, new) in eng.firings]
+                   for (step, rule, line, matched, key, kind, new) in raw_firings]
         decision = Decision(c["claim.id"], self.kb.version, facts.as_of or c["claim.first_service_date"],
-                            facts, firings, {k: list(v) for k, v in eng.justifications.items()})
+                            facts, firings, {k: list(v) for k, v in justifications.items()})
         decision.unknowns = self._unknowns(facts, decision, unknown)
         return decision
 
