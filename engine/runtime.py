@@ -24,6 +24,16 @@ from denialkb.engine.trace import Decision, Firing, Unknown, fact_key
 ENGINES = ("experta", "experta-reference", "direct")
 
 
+def _direct_engine() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        v = version("denialkb")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        v = "unknown"
+    return {"name": "direct", "version": v}
+
+
 class Decider:
     """Decides claims against one knowledge base.
 
@@ -85,6 +95,8 @@ class Decider:
         decision = Decision(c["claim.id"], self.kb.version, facts.as_of or c["claim.first_service_date"],
                             facts, firings, {k: list(v) for k, v in justifications.items()})
         decision.unknowns = self._unknowns(facts, decision, unknown)
+        if self.engine_name == "direct":
+            decision.engine = _direct_engine()
         return decision
 
     def _unknowns(self, facts: ClaimFacts, decision: Decision, candidates: list) -> list:
