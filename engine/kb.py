@@ -437,7 +437,19 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
             elif r.level == "claim" and name.startswith("line."):
                 add(r, "kb_schema_error", f"explanation of a claim-level rule names line fact '{{{name}}}'",
                     ("explanation",))
-    # cycles among findings
+    # cycles among findings: graphlib (stdlib) finds whether there is one; networkx, slow to
+    # import, is only needed to list every cycle
+    from graphlib import CycleError, TopologicalSorter
+
+    deps: dict = {}
+    for r in kb.rules:
+        for ref in finding_refs(r.when):
+            deps.setdefault(r.concludes, set()).add(ref.finding)
+    try:
+        TopologicalSorter(deps).prepare()
+        return
+    except CycleError:
+        pass
     import networkx as nx
 
     g = nx.DiGraph()
