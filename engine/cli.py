@@ -44,7 +44,7 @@ def handle_errors(fn):
 def get_decider(kb_dir):
     from denialkb.engine.runtime import Decider
 
-    return Decider(kb_dir)
+    return Decider(kb_dir, cases=False)  # golden cases are for `kb test`
 
 
 def load_claims(files, payer=None, clinical=None) -> list:

@@ -227,15 +227,18 @@ class _Collector:
         self.problems.append(Problem(code, msg, file, line, col, "", rule, expected, hint, severity))
 
 
-def load_kb(root: str | Path | None = None, *, strict: bool = True) -> KnowledgeBase:
+def load_kb(root: str | Path | None = None, *, strict: bool = True, cases: bool = True) -> KnowledgeBase:
     """Load and check the knowledge base in ``root`` (default: the shipped KB).
+
+    ``cases=False`` skips the golden cases (they never decide a claim; ``check`` and
+    ``audit`` do not need them, ``kb test`` does).
 
     Raises
     ------
     KBInvalidError
         With every problem of every file, when any error is found (``strict``).
     """
-    kb, problems = check_kb(root)
+    kb, problems = check_kb(root, cases=cases)
     errors = [p for p in problems if p.severity == "error"]
     if errors and strict:
         raise KBInvalidError(problems)
@@ -245,8 +248,9 @@ def load_kb(root: str | Path | None = None, *, strict: bool = True) -> Knowledge
     return kb
 
 
-def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
-    """Load the KB and return it (or None when unusable) with all problems found."""
+def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load the KB and return it (or None when unusable) with all problems found
+    (without the golden cases of ``cases/`` when ``cases`` is false)."""
     root = Path(root) if root is not None else default_kb_dir()
     col = _Collector(root)
     if not root.is_dir():
@@ -264,6 +268,8 @@ def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list
     raw_cases: list = []
     validator = _kb_validator()
     for path in files:
+        if not cases and path.relative_to(root).as_posix().startswith("cases/"):
+            continue
         name = col.rel(path)
         try:
             loaded = load_document(path, "kb_parse_error")

@@ -52,15 +52,18 @@ class Decider:
         one engine, Claim x Line joins: the straightforward compilation, kept as the
         reference) or ``direct`` (stratified evaluation of the same compiled conditions,
         no RETE). All three decide byte-identical records.
+    cases : bool
+        Load the KB's golden cases too (default). ``check`` and ``audit`` do not need them.
     """
 
-    def __init__(self, kb: KnowledgeBase | str | Path | None = None, engine: str = "experta"):
+    def __init__(self, kb: KnowledgeBase | str | Path | None = None, engine: str = "experta",
+                 cases: bool = True):
         if engine not in ENGINES:
             from denialkb.engine.errors import Problem, UsageError
 
             raise UsageError([Problem("usage_error", f"unknown engine '{engine}'",
                                       expected="one of: " + ", ".join(ENGINES))])
-        self.kb = kb if isinstance(kb, KnowledgeBase) else load_kb(kb)
+        self.kb = kb if isinstance(kb, KnowledgeBase) else load_kb(kb, cases=cases)
         self.engine_name = engine
         self.compiled: CompiledKB = compile_kb(self.kb, "reference" if engine == "experta-reference"
                                                else "scoped")

@@ -79,3 +79,10 @@ def test_unknown_engine_is_a_usage_error():
 
     with pytest.raises(UsageError, match="unknown engine 'clips'"):
         Decider(KB, engine="clips")
+
+
+def test_check_path_loads_no_golden_cases_and_decides_the_same(decider):
+    d = Decider(KB, cases=False)
+    assert d.kb.cases == [] and decider.kb.cases and d.kb.version == decider.kb.version
+    for name, doc, as_of in corpus(decider.kb, 0):
+        assert to_json(d.check_document(doc, as_of)) == to_json(decider.check_document(doc, as_of)), name
