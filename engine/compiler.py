@@ -129,20 +129,25 @@ class CompiledKB:
     rules: list  # CompiledRule, in salience order (first to fire first)
     by_id: dict
     mode: str = "scoped"
-    scoped_rules: dict = field(default_factory=dict, repr=False)  # attr name -> experta Rule
+    scoped_rules: dict = field(default_factory=dict, repr=False)  # (index, line predicate?) -> experta Rule
     _engines: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _subsets: dict = field(default_factory=dict, repr=False)
     _reference: object = field(default=None, repr=False)
     finding_levels: dict = field(default_factory=dict)  # finding id -> "claim" | "line"
 
     def subset_for(self, payer, pairs: frozenset) -> tuple:
-        """Indexes of the rules whose scope can fit the claim (cached per scope signature)."""
+        """``(index, needs line predicate)`` of the rules whose scope can fit the claim (cached
+        per scope signature). A line rule whose code/drug scope fits *every* line of the claim
+        needs no code/drug predicate in the network."""
         key = (payer, pairs)
         sub = self._subsets.get(key)
         if sub is None:
             if len(self._subsets) > 4 * ENGINE_CACHE_SIZE:
                 self._subsets.clear()
-            sub = self._subsets[key] = tuple(cr.index for cr in self.rules if cr.fits(payer, pairs))
+            sub = self._subsets[key] = tuple(
+                (cr.index, cr.line_level and (cr.codes is not None or cr.drugs is not None)
+                 and not all(cr.fits(payer, (p,)) for p in pairs))
+                for cr in self.rules if cr.fits(payer, pairs))
         return sub
 
     def engine_for(self, payer, pairs: frozenset):
@@ -159,7 +164,7 @@ class CompiledKB:
         sub = self.subset_for(payer, pairs)
         eng = self._engines.get(sub)
         if eng is None:
-            attrs = {f"r{i}": self.scoped_rules[f"r{i}"] for i in sub}
+            attrs = {f"r{i}": self.scoped_rules[(i, pred)] for i, pred in sub}
             eng = type("DenialKBScopedEngine", (ScopedEngine,), attrs)()
             self._engines[sub] = eng
             if len(self._engines) > ENGINE_CACHE_SIZE:
@@ -218,7 +223,8 @@ def compile_kb(kb: KnowledgeBase, mode: str = "scoped") -> CompiledKB:
                           line_level=line_level)
         compiled.append(cr)
         attrs[f"r{idx}"] = _reference_rule(kb, cr, idx)
-        scoped[f"r{idx}"] = _scoped_rule(kb, cr, idx)
+        scoped[(idx, True)] = _scoped_rule(kb, cr, idx, True)
+        scoped[(idx, False)] = _scoped_rule(kb, cr, idx, False)
     engine_class = type("DenialKBEngine", (RecordingEngine,), attrs)
     ckb = CompiledKB(kb, engine_class, compiled, {c.rule.id: c for c in compiled}, mode, scoped,
                      finding_levels={f: _finding_level(kb, f) for f in kb.finding_rules})
@@ -322,15 +328,16 @@ def _reference_rule(kb: KnowledgeBase, cr: CompiledRule, idx: int):
     return Rule(*patterns, salience=cr.salience)(_body(cr))
 
 
-def _scoped_rule(kb: KnowledgeBase, cr: CompiledRule, idx: int):
+def _scoped_rule(kb: KnowledgeBase, cr: CompiledRule, idx: int, line_predicate: bool):
     """One pattern per rule: the line fact carries the claim's facts. The payer scope is
-    not a pattern here: engines only hold rules whose payer scope fits the claim."""
+    not a pattern here: engines only hold rules whose payer scope fits the claim; nor is
+    the code/drug scope when it fits every line of the claim (``line_predicate`` false)."""
     test, in_scope = cr.test, cr.in_scope
     if cr.line_level:
         line_kw = {"n": MATCH.n}
-        if cr.codes is not None:
+        if line_predicate and cr.codes is not None:
             line_kw["code"] = _in(cr.codes)
-        if cr.drugs is not None:
+        if line_predicate and cr.drugs is not None:
             line_kw["drug"] = _in(cr.drugs)
         patterns = [AS.line << LineFact(**line_kw)]
 
