@@ -456,9 +456,15 @@ class _Serial:
 
 def _pool(workers: int, scheduler: str | None, kb_dir):
     if scheduler:
+        import dask
         from dask.distributed import Client
 
-        client = Client(scheduler) if isinstance(scheduler, str) else Client(scheduler)
+        # distributed keeps the last messages of every batched stream for debugging
+        # (low-level-log-length, 1,000 by default); ours carry whole claim chunks, so that
+        # history would grow the client by ~1 MB per task. Schedulers and workers need the
+        # same setting (benchmarks/README.md, "Dask").
+        with dask.config.set({"distributed.admin.low-level-log-length": 0}):
+            client = Client(scheduler) if isinstance(scheduler, str) else Client(scheduler)
 
         class _Dask:
             def submit(self, fn, *args):
