@@ -11,7 +11,14 @@ import sys
 
 import click
 
-from denialkb.engine.cli import _check_date, as_of_option, handle_errors, kb_option, main
+from denialkb.engine.cli import (
+    _check_date,
+    as_of_option,
+    engine_option,
+    handle_errors,
+    kb_option,
+    main,
+)
 from denialkb.engine.decision_log import DEFAULT_LOG
 
 log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), default=DEFAULT_LOG,
@@ -32,8 +39,9 @@ log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), 
               help="Append every decision to this SQLite decision log.")
 @click.option("--store-input", is_flag=True, help="With --log: store each input document too (for replay).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a TTY).")
+@engine_option
 @handle_errors
-def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress):
+def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress, engine):
     """Decide many claims (files, folders, .jsonl, .csv, .parquet) in parallel.
 
     A bad claim is reported in rejected.jsonl and skipped; it never stops the run.
@@ -43,7 +51,8 @@ def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_in
 
     as_of = _check_date(as_of)
     s = run_audit(inputs, out_dir, workers=workers or os.cpu_count(), scheduler=scheduler, as_of=as_of,
-                  kb_dir=kb_dir, log_path=log_path, store_input=store_input, progress=progress)
+                  kb_dir=kb_dir, log_path=log_path, store_input=store_input, progress=progress,
+                  engine=engine)
     outcomes = ", ".join(f"{k} {v['count']}" for k, v in s.to_dict()["by"]["outcome"].items())
     click.echo(f"read {s.read} = decided {s.decided} + rejected {s.rejected}"
                + (f" ({outcomes})" if outcomes else "") + f"; results in {out_dir}")

@@ -24,6 +24,15 @@ from denialkb.engine.trace import Decision, Firing, Unknown, fact_key
 ENGINES = ("experta", "experta-reference", "direct")
 
 
+def check_engine(engine: str) -> None:
+    """Raise :class:`~denialkb.engine.errors.UsageError` unless ``engine`` is one of :data:`ENGINES`."""
+    if engine not in ENGINES:
+        from denialkb.engine.errors import Problem, UsageError, did_you_mean
+
+        raise UsageError([Problem("usage_error", f"unknown engine '{engine}'",
+                                  expected="one of: " + ", ".join(ENGINES), hint=did_you_mean(engine, ENGINES))])
+
+
 def _direct_engine() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -58,11 +67,7 @@ class Decider:
 
     def __init__(self, kb: KnowledgeBase | str | Path | None = None, engine: str = "experta",
                  cases: bool = True):
-        if engine not in ENGINES:
-            from denialkb.engine.errors import Problem, UsageError
-
-            raise UsageError([Problem("usage_error", f"unknown engine '{engine}'",
-                                      expected="one of: " + ", ".join(ENGINES))])
+        check_engine(engine)
         self.kb = kb if isinstance(kb, KnowledgeBase) else load_kb(kb, cases=cases)
         self.engine_name = engine
         self.compiled: CompiledKB = compile_kb(self.kb, "reference" if engine == "experta-reference"
