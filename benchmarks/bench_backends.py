@@ -56,13 +56,13 @@ def _variants(kb_dir, docs):
     # engine builds: the reference builds one engine with every rule; the scoped compilation
     # one engine per distinct set of rules fitting the claims' scopes
     t = time.process_time()
-    deciders["experta-reference"].compiled.engine_for(None, frozenset())
+    deciders["experta-reference"].engines.engine_for(None, frozenset())
     build["engine build (reference, all rules)"] = time.process_time() - t
     t = time.process_time()
     for f in facts:
-        deciders["experta"].compiled.engine_for(
+        deciders["experta"].engines.engine_for(
             f.claim["claim.payer"], frozenset((ln["line.code"], ln["line.drug"]) for ln in f.lines))
-    build[f"engine builds (scoped, {len(deciders['experta'].compiled._engines)} engines)"] = \
+    build[f"engine builds (scoped, {len(deciders['experta'].engines)} engines)"] = \
         time.process_time() - t
 
     def full(d):
@@ -73,7 +73,7 @@ def _variants(kb_dir, docs):
         return run
 
     def floor(d):
-        ckb = d.compiled
+        ckb = d.engines
 
         def run():
             for fx in facts:

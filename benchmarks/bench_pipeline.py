@@ -52,7 +52,7 @@ def main():
     def floor():
         for fx in facts:
             c = fx.claim
-            eng = d.compiled.engine_for(c["claim.payer"],
+            eng = d.engines.engine_for(c["claim.payer"],
                                         frozenset((ln["line.code"], ln["line.drug"]) for ln in fx.lines))
             eng.reset()
             u: list = []

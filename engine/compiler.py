@@ -11,7 +11,7 @@ those same closures:
       so there is no ``Claim`` x ``Line`` join; a claim rule is one ``Claim`` pattern;
     * rules are pre-filtered by scope (payer, and the code/drug of some line) for each
       claim; one engine is built lazily per set of fitting rules and cached
-      (:meth:`CompiledKB.engine_for`);
+      (:class:`Engines`);
     * ``reset()`` wipes only the memory nodes and declares ``InitialFact`` directly, and
       experta polls only the conflict sets that changed (:mod:`denialkb.engine._experta`).
 
@@ -121,7 +121,7 @@ class CompiledKB:
     """A KB compiled for experta: the rules in salience order, and the engines.
 
     ``engine_class`` is the reference compilation (every rule, Claim x Line joins);
-    :meth:`engine_for` gives the engine that decides one claim in the chosen ``mode``.
+    :meth:`engines` gives the engines that decide claims in the chosen ``mode``.
     """
 
     kb: KnowledgeBase
@@ -130,9 +130,7 @@ class CompiledKB:
     by_id: dict
     mode: str = "scoped"
     scoped_rules: dict = field(default_factory=dict, repr=False)  # (index, line predicate?) -> experta Rule
-    _engines: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _subsets: dict = field(default_factory=dict, repr=False)
-    _reference: object = field(default=None, repr=False)
     finding_levels: dict = field(default_factory=dict)  # finding id -> "claim" | "line"
 
     def subset_for(self, payer, pairs: frozenset) -> tuple:
@@ -150,21 +148,40 @@ class CompiledKB:
                 for cr in self.rules if cr.fits(payer, pairs))
         return sub
 
-    def engine_for(self, payer, pairs: frozenset):
-        """The (reset-before-use) experta engine that decides a claim with this scope signature.
+    def engines(self) -> Engines:
+        """A new, empty set of engines for this KB (one per thread: experta is not thread-safe)."""
+        return Engines(self)
 
-        ``scoped``: one engine per distinct set of fitting rules, built on first use and kept
-        (at most :data:`ENGINE_CACHE_SIZE`, least recently used dropped). ``reference``: one
-        engine with every rule.
-        """
-        if self.mode == "reference":
+
+class Engines:
+    """The experta engines one :class:`~denialkb.engine.runtime.Decider` decides with.
+
+    ``scoped``: one engine per distinct set of fitting rules, built on first use and kept (at
+    most :data:`ENGINE_CACHE_SIZE`, least recently used dropped). ``reference``: one engine
+    with every rule. Not shared between threads (experta engines and rules are not
+    thread-safe); the compiled rules are.
+    """
+
+    def __init__(self, compiled: CompiledKB):
+        self.compiled = compiled
+        self._engines: OrderedDict = OrderedDict()
+        self._reference = None
+
+    def __len__(self) -> int:
+        return len(self._engines) + (self._reference is not None)
+
+    def engine_for(self, payer, pairs: frozenset):
+        """The engine (reset it before use) that decides a claim of ``payer`` whose lines have
+        these ``(code, drug)`` pairs."""
+        ckb = self.compiled
+        if ckb.mode == "reference":
             if self._reference is None:
-                self._reference = self.engine_class()
+                self._reference = ckb.engine_class()
             return self._reference
-        sub = self.subset_for(payer, pairs)
+        sub = ckb.subset_for(payer, pairs)
         eng = self._engines.get(sub)
         if eng is None:
-            attrs = {f"r{i}": self.scoped_rules[(i, pred)] for i, pred in sub}
+            attrs = {f"r{i}": ckb.scoped_rules[(i, pred)] for i, pred in sub}
             eng = type("DenialKBScopedEngine", (ScopedEngine,), attrs)()
             self._engines[sub] = eng
             if len(self._engines) > ENGINE_CACHE_SIZE:

@@ -72,6 +72,7 @@ class Decider:
         self.engine_name = engine
         self.compiled: CompiledKB = compile_kb(self.kb, "reference" if engine == "experta-reference"
                                                else "scoped")
+        self.engines = self.compiled.engines()  # this Decider's own (experta is not thread-safe)
 
     # ------------------------------------------------------------------ deciding
     def decide(self, doc: ClaimDocument, as_of: str | None = None) -> Decision:
@@ -87,7 +88,7 @@ class Decider:
 
             raw_firings, justifications, unknown = run_direct(self.compiled, facts)
         else:
-            eng = self.compiled.engine_for(c["claim.payer"],
+            eng = self.engines.engine_for(c["claim.payer"],
                                            frozenset((ln["line.code"], ln["line.drug"]) for ln in facts.lines))
             eng.reset()
             unknown = []

@@ -86,3 +86,18 @@ def test_check_path_loads_no_golden_cases_and_decides_the_same(decider):
     assert d.kb.cases == [] and decider.kb.cases and d.kb.version == decider.kb.version
     for name, doc, as_of in corpus(decider.kb, 0):
         assert to_json(d.check_document(doc, as_of)) == to_json(decider.check_document(doc, as_of)), name
+
+
+def test_deciders_share_compiled_rules_but_not_engines(kb):
+    """experta engines are not thread-safe: every Decider (one per thread in batch) has its own."""
+    from denialkb.engine.claim import load_claim
+
+    from .conftest import EXAMPLES
+
+    decider, other = Decider(kb), Decider(kb)
+    assert other.compiled is decider.compiled
+    doc = load_claim(EXAMPLES / "pertuzumab-her2-missing.yaml")
+    assert to_json(other.check_document(doc)) == to_json(decider.check_document(doc))
+    mine = list(decider.engines._engines.values())
+    theirs = list(other.engines._engines.values())
+    assert theirs and not {id(e) for e in mine} & {id(e) for e in theirs}
