@@ -1,9 +1,12 @@
 """Benchmark 6: `run_audit` on a Dask cluster: throughput, and memory over consecutive audits.
 
 Run:  python benchmarks/bench_dask.py [--claims 5000] [--audits 3] [--workers 2] [--tuned]
+      [--local-cluster]
 
 Starts a scheduler and --workers workers (`dask scheduler` / `dask worker --nworkers 1
---nthreads 1`, on 127.0.0.1) as separate processes so each one's memory can be read, then
+--nthreads 1 --no-nanny`, on 127.0.0.1) as separate processes so each one's memory can be read
+(with --local-cluster: a `distributed.LocalCluster` of --workers processes with one thread each,
+whose scheduler runs in this process, so "scheduler" is then this process), then
 runs --audits consecutive audits of the same generated claims (benchmarks/_common.py,
 seed 7) from this process. After each audit: wall time, claims/s and the resident memory
 (RSS, psutil) of the scheduler and of every worker process (nanny excluded), plus what
@@ -18,6 +21,7 @@ statistical profile, and glibc returns freed memory (MALLOC_TRIM_THRESHOLD_).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -91,6 +95,7 @@ def main():
     ap.add_argument("--audits", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--tuned", action="store_true")
+    ap.add_argument("--local-cluster", action="store_true")
     a = ap.parse_args()
     import psutil
 
@@ -105,34 +110,45 @@ def main():
         with open(jl, "w") as f:
             for d in generate_claims(a.claims):
                 f.write(json.dumps(d) + "\n")
-        sfile = tmp / "scheduler.json"
-        procs.append(subprocess.Popen([bindir / "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                       "--no-dashboard", "--scheduler-file", sfile], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        for _ in range(50):
-            if sfile.exists() and sfile.stat().st_size:
-                break
-            time.sleep(0.2)
-        for _ in range(a.workers):
-            procs.append(subprocess.Popen([bindir / "dask", "worker", "--scheduler-file", sfile,
-                                           "--nworkers", "1", "--nthreads", "1", "--host", "127.0.0.1",
-                                           "--no-dashboard", "--no-nanny"], env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        from dask.distributed import Client
-
         from denialkb.engine.batch import run_audit
 
-        client = Client(scheduler_file=str(sfile))
-        client.wait_for_workers(a.workers, timeout=60)
-        addr = client.scheduler.address
-        sched = psutil.Process(procs[0].pid)
-        workers = [psutil.Process(p.pid) for p in procs[1:]]
+        cluster = None
+        if a.local_cluster:
+            from dask.distributed import Client, LocalCluster
+
+            cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None)
+            client = Client(cluster)
+            addr = cluster
+            sched = psutil.Process()
+            workers = [psutil.Process(pid) for pid in client.run(os.getpid).values()]
+        else:
+            sfile = tmp / "scheduler.json"
+            procs.append(subprocess.Popen([bindir / "dask", "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                           "--no-dashboard", "--scheduler-file", sfile], env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            for _ in range(50):
+                if sfile.exists() and sfile.stat().st_size:
+                    break
+                time.sleep(0.2)
+            for _ in range(a.workers):
+                procs.append(subprocess.Popen([bindir / "dask", "worker", "--scheduler-file", sfile,
+                                               "--nworkers", "1", "--nthreads", "1", "--host", "127.0.0.1",
+                                               "--no-dashboard", "--no-nanny"], env=env,
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            from dask.distributed import Client
+
+            client = Client(scheduler_file=str(sfile))
+            client.wait_for_workers(a.workers, timeout=60)
+            addr = client.scheduler.address
+            sched = psutil.Process(procs[0].pid)
+            workers = [psutil.Process(p.pid) for p in procs[1:]]
 
         def mb(p):
             return round(p.memory_info().rss / 2**20, 1)
 
         print(f"claims per audit: {a.claims}; scheduler + {a.workers} workers (1 thread each), "
-              f"tuned={a.tuned}")
+              f"tuned={a.tuned}, local_cluster={a.local_cluster}; load average {os.getloadavg()[0]:.1f}")
         print(f"idle: scheduler {mb(sched)} MB, workers {[mb(w) for w in workers]} MB, client {mb(psutil.Process())} MB")
         digests = set()
         for i in range(a.audits):
@@ -141,7 +157,7 @@ def main():
             s = run_audit([jl], out, scheduler=addr, progress=False)
             wall = time.perf_counter() - t
             time.sleep(1.0)  # let the cluster settle (forget released tasks)
-            digests.add((out / "decisions.jsonl").read_bytes())
+            digests.add(hashlib.sha256((out / "decisions.jsonl").read_bytes()).hexdigest())
             st = client.run_on_scheduler(_scheduler_state)
             ws = client.run(_worker_state)
             if os.environ.get("PROBE"):
@@ -152,6 +168,8 @@ def main():
             shutil.rmtree(out)
         print(f"decisions identical across audits: {len(digests) == 1}")
         client.close()
+        if cluster is not None:
+            cluster.close()
     finally:
         for p in reversed(procs):
             p.terminate()
