@@ -601,7 +601,7 @@ def diff_kbs(old: KnowledgeBase, new: KnowledgeBase) -> list[Change]:
 
 def replay_claims(old_dir, new_dir, claims_dir) -> list[dict]:
     """Decide every claim file in ``claims_dir`` under both KBs; return the decisions that change."""
-    from denialkb.engine.cli import load_claims
+    from denialkb.engine.inputs import read_inputs as load_claims
     from denialkb.engine.runtime import Decider
 
     files = sorted(p for p in Path(claims_dir).iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file())

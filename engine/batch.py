@@ -18,7 +18,6 @@ line) and the flat CSV / Parquet layout (one row per line item, rows of a claim 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import sys
@@ -29,7 +28,11 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 
+from denialkb.engine.decision_log import canonical_sha256, record_line
 from denialkb.engine.errors import DenialKBError, Problem
+
+__all__ = ["canonical_sha256", "record_line", "run_audit", "process_chunk", "iter_documents",
+           "rows_to_document", "document_to_rows", "Summary"]
 
 CHUNK_SIZE = 64
 DOC_SUFFIXES = (".yaml", ".yml", ".json")
@@ -277,17 +280,6 @@ def _decider(kb_dir, engine: str = "experta"):
 def init_worker(kb_dir=None, engine: str = "experta") -> None:
     """ProcessPoolExecutor initializer: compile the KB once in this process."""
     _decider(kb_dir, engine)
-
-
-def canonical_sha256(data: dict) -> str:
-    """sha256 of the canonical JSON of a (validated) claim document."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def record_line(record: dict) -> str:
-    """One decision record as one JSON line (deterministic)."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 def why_paths(record: dict) -> list[str]:

@@ -40,8 +40,20 @@ def _format_problem(err) -> Problem:
                    expected=err.expected or "", hint=err.hint or "")
 
 
-def read_inputs(files, payer: str | None = None, clinical: str | None = None) -> list[ClaimDocument]:
+def payer_map_of(kb_dir) -> Path | None:
+    """The payer id map (``mappings/payer_ids.yaml``) of the KB in ``kb_dir``, if it has one."""
+    if kb_dir is None:
+        return None
+    p = Path(kb_dir) / "mappings" / "payer_ids.yaml"
+    return p if p.is_file() else None
+
+
+def read_inputs(files, payer: str | None = None, clinical: str | None = None,
+                kb_dir=None) -> list[ClaimDocument]:
     """Read and validate every input file; return claim documents in input order.
+
+    X12 and FHIR inputs map payer ids with the payer id map of the KB in ``kb_dir``
+    (``mappings/payer_ids.yaml``) when it has one, else the packaged map.
 
     Raises
     ------
@@ -62,7 +74,9 @@ def read_inputs(files, payer: str | None = None, clinical: str | None = None) ->
         from denialkb.engine import formats
 
         try:
-            converted = formats.read_x12(path, payer=payer) if kind == "x12" else formats.read_fhir(path, payer=payer)
+            pmap = payer_map_of(kb_dir)
+            reader = formats.read_x12 if kind == "x12" else formats.read_fhir
+            converted = reader(path, payer=payer, payer_map=pmap)
             documents = [c.document for c in converted]
             labels = [c.source for c in converted]
             if clinical:

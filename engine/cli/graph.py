@@ -11,9 +11,10 @@ from pathlib import Path
 
 import click
 
-from denialkb.engine.cli import (
-    _check_date,
+from denialkb.engine.cli.app import (
     as_of_option,
+    check_date,
+    echo_header,
     get_decider,
     handle_errors,
     kb_option,
@@ -50,7 +51,7 @@ def graph(claim_file, denial, fact, drug, payer, stage, cluster, as_of, kb_dir, 
     from denialkb.visualize.graph import decision_graph, focus_graph, kb_graph
     from denialkb.visualize.render import format_for, render
 
-    as_of = _check_date(as_of)
+    as_of = check_date(as_of)
     try:
         format_for(out)
     except ValueError as e:
@@ -80,6 +81,7 @@ def graph(claim_file, denial, fact, drug, payer, stage, cluster, as_of, kb_dir, 
         if fact not in names:
             raise _usage(f"--fact: no fact '{fact}' in this graph", hint=did_you_mean(fact, names))
         g = focus_graph(g, fact=fact)
+    echo_header(kb.version)
     for p in render(g, out, cluster):
         click.echo(f"wrote {p} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
 
@@ -95,11 +97,12 @@ def report(files, out, as_of, kb_dir):
     """Write one self-contained HTML audit report for claim documents."""
     from denialkb.visualize.report import build_report
 
-    as_of = _check_date(as_of)
+    as_of = check_date(as_of)
     docs = load_claims(files)
     decider = get_decider(kb_dir)
     html_text = build_report(decider, docs, as_of)
     p = Path(out)
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(html_text, encoding="utf-8")
+    echo_header(decider.kb.version)
     click.echo(f"wrote {p} ({len(docs)} claim{'s' if len(docs) != 1 else ''})")

@@ -10,9 +10,10 @@ import json
 
 import click
 
-from denialkb.engine.cli import (
-    _check_date,
+from denialkb.engine.cli.app import (
     as_of_option,
+    check_date,
+    echo_header,
     format_option,
     get_decider,
     handle_errors,
@@ -43,11 +44,12 @@ def why_cmd(file, denial, fmt, kb_dir, as_of):
 
     doc = _one(file)
     decider = get_decider(kb_dir)
-    decision = decider.decide(doc, _check_date(as_of))
+    decision = decider.decide(doc, check_date(as_of))
     chains = why(decision, decider.kb, denial)
     if fmt == "json":
         _json({"claim_id": decision.claim_id, "denials": chains})
     else:
+        echo_header(decider.kb.version)
         click.echo(render_why(decision.claim_id, chains), nl=False)
 
 
@@ -64,11 +66,12 @@ def why_not_cmd(file, target, fmt, kb_dir, as_of):
 
     doc = _one(file)
     decider = get_decider(kb_dir)
-    decision = decider.decide(doc, _check_date(as_of))
+    decision = decider.decide(doc, check_date(as_of))
     attempts = why_not(decision, decider.kb, target)
     if fmt == "json":
         _json({"claim_id": decision.claim_id, "target": target, "attempts": attempts})
     else:
+        echo_header(decider.kb.version)
         click.echo(render_why_not(decision.claim_id, target, attempts), nl=False)
 
 
@@ -85,10 +88,11 @@ def paths_cmd(target, payer, fmt, kb_dir, as_of):
     from denialkb.engine.kb import load_kb
 
     kb = load_kb(kb_dir)
-    chains = paths(kb, target, payer, _check_date(as_of))
+    chains = paths(kb, target, payer, check_date(as_of))
     if fmt == "json":
         _json({"target": target, "payer": payer, "as_of": as_of, "paths": chains})
     else:
+        echo_header(kb.version)
         click.echo(render_paths(target, chains), nl=False)
 
 
@@ -106,10 +110,12 @@ def what_if_cmd(file, sets, unsets, fmt, kb_dir, as_of):
 
     doc = _one(file)
     pairs = [parse_assignment(s) for s in sets]
-    res = what_if(get_decider(kb_dir), doc, pairs, list(unsets), _check_date(as_of))
+    decider = get_decider(kb_dir)
+    res = what_if(decider, doc, pairs, list(unsets), check_date(as_of))
     if fmt == "json":
         _json(res)
     else:
+        echo_header(decider.kb.version)
         click.echo(render_what_if(res), nl=False)
 
 
@@ -123,8 +129,10 @@ def fix_cmd(file, fmt, kb_dir, as_of):
     """For each denial, the smallest verified changes that clear it (or why the claim should not be billed so)."""
     from denialkb.engine.explain import fix, render_fix
 
-    res = fix(get_decider(kb_dir), _one(file), _check_date(as_of))
+    decider = get_decider(kb_dir)
+    res = fix(decider, _one(file), check_date(as_of))
     if fmt == "json":
         _json(res)
     else:
+        echo_header(decider.kb.version)
         click.echo(render_fix(res), nl=False)

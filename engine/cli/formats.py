@@ -7,7 +7,7 @@ import json
 
 import click
 
-from denialkb.engine.cli import handle_errors, load_claims, main
+from denialkb.engine.cli.app import handle_errors, load_claims, main
 from denialkb.engine.errors import Problem, UsageError
 
 

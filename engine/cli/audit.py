@@ -11,9 +11,11 @@ import sys
 
 import click
 
-from denialkb.engine.cli import (
-    _check_date,
+from denialkb.engine.cli.app import (
     as_of_option,
+    check_date,
+    current_kb,
+    echo_header,
     engine_option,
     handle_errors,
     kb_option,
@@ -49,10 +51,12 @@ def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_in
     """
     from denialkb.engine.batch import run_audit
 
-    as_of = _check_date(as_of)
+    as_of = check_date(as_of)
+    # the shipped KB is passed as None, so that Dask workers use their own installed copy
     s = run_audit(inputs, out_dir, workers=workers or os.cpu_count(), scheduler=scheduler, as_of=as_of,
-                  kb_dir=kb_dir, log_path=log_path, store_input=store_input, progress=progress,
+                  kb_dir=None if current_kb().shipped else kb_dir, log_path=log_path, store_input=store_input, progress=progress,
                   engine=engine)
+    echo_header()
     outcomes = ", ".join(f"{k} {v['count']}" for k, v in s.to_dict()["by"]["outcome"].items())
     click.echo(f"read {s.read} = decided {s.decided} + rejected {s.rejected}"
                + (f" ({outcomes})" if outcomes else "") + f"; results in {out_dir}")
@@ -102,6 +106,7 @@ def log_replay(claim_id, log_path, kb_dir, claim_file, as_json):
     if as_json:
         click.echo(json.dumps({k: v for k, v in res.items() if k != "record"}, indent=2))
     else:
+        echo_header(res["record"]["kb_version"])
         click.echo(f"claim {claim_id}, logged {res['logged_at']}")
         click.echo("kb_version: same as logged" if res["same_kb_version"] else
                    f"kb_version: changed ({res['logged_kb_version']} -> {res['current_kb_version']})")
