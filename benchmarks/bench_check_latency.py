@@ -27,13 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PHASES = r"""
 import json, sys, time
 t0 = time.process_time()
-from denialkb.engine import cli, runtime, record  # noqa: F401  (what `check` imports)
+from denialkb.engine import cli, record, runtime  # noqa: F401  (what `check` imports)
+from denialkb.engine.claim import load_claim
 t1 = time.process_time()
 from denialkb.engine.kb import load_kb
 kb = load_kb(None, cases=False)
 t2 = time.process_time()
 d = runtime.Decider(kb)
-doc = cli.load_claims([sys.argv[1]])[0]
+doc = load_claim(sys.argv[1])
 d.engines.engine_for(doc.data["claim"]["payer"], frozenset())  # noqa: the first engine build
 t3 = time.process_time()
 rec = d.check_document(doc)
