@@ -367,6 +367,9 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                        tables["carc"], tables["rarc"], payers, rules, cases)
     kb.positions = table_where
     _check_references(kb, col)
+    from denialkb.engine.kbchecks import load_problems  # value bounds, typed payer settings
+
+    col.problems += load_problems(kb, col.loaded)
     return kb, col.problems
 
 
@@ -443,29 +446,22 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
             elif r.level == "claim" and name.startswith("line."):
                 add(r, "kb_schema_error", f"explanation of a claim-level rule names line fact '{{{name}}}'",
                     ("explanation",))
-    # cycles among findings: graphlib (stdlib) finds whether there is one; networkx, slow to
-    # import, is only needed to list every cycle
+    # cycles among findings: graphlib (stdlib) says whether there is one; networkx, slow to
+    # import, only lists them (one per strongly connected component, engine/kbchecks.py)
     from graphlib import CycleError, TopologicalSorter
 
+    edges = [(ref.finding, r.concludes, r.id) for r in kb.rules for ref in finding_refs(r.when)]
     deps: dict = {}
-    for r in kb.rules:
-        for ref in finding_refs(r.when):
-            deps.setdefault(r.concludes, set()).add(ref.finding)
+    for needed, concluded, _ in edges:
+        deps.setdefault(concluded, set()).add(needed)
     try:
         TopologicalSorter(deps).prepare()
         return
     except CycleError:
         pass
-    import networkx as nx
+    from denialkb.engine.kbchecks import cycle_problems
 
-    g = nx.DiGraph()
-    for r in kb.rules:
-        for ref in finding_refs(r.when):
-            g.add_edge(ref.finding, r.concludes, rule=r.id)
-    for cycle in sorted(nx.simple_cycles(g), key=lambda c: sorted(c)):
-        if not cycle:
-            continue
-        rid = g.edges[cycle[-1], cycle[0]]["rule"] if len(cycle) > 1 else g.edges[cycle[0], cycle[0]]["rule"]
+    for rid, cycle in cycle_problems(edges):
         add(kb.rules_by_id[rid], "kb_cycle", "findings depend on each other in a cycle: "
             + " -> ".join(cycle + [cycle[0]]), ("when",), hint="a finding cannot (even indirectly) depend on itself")
 

@@ -61,14 +61,25 @@ class Decider:
         one engine, Claim x Line joins: the straightforward compilation, kept as the
         reference) or ``direct`` (stratified evaluation of the same compiled conditions,
         no RETE). All three decide byte-identical records.
+    lint : bool
+        When ``kb`` is a directory, refuse a KB that lints with errors (the default: a broken
+        KB never decides a claim, see engine/kbchecks.py). The author's tools that run a KB
+        under development (``kb test``, ``kb diff --claims``) pass False.
     cases : bool
-        Load the KB's golden cases too (default). ``check`` and ``audit`` do not need them.
+        With ``lint=False``: load the KB's golden cases too (default). Linting needs them.
     """
 
-    def __init__(self, kb: KnowledgeBase | str | Path | None = None, engine: str = "experta",
-                 cases: bool = True):
+    def __init__(self, kb: KnowledgeBase | str | Path | None = None, *, engine: str = "experta",
+                 lint: bool = True, cases: bool = True):
         check_engine(engine)
-        self.kb = kb if isinstance(kb, KnowledgeBase) else load_kb(kb, cases=cases)
+        if isinstance(kb, KnowledgeBase):
+            self.kb = kb
+        elif lint:
+            from denialkb.engine.kbchecks import load_kb_for_deciding
+
+            self.kb = load_kb_for_deciding(kb)
+        else:
+            self.kb = load_kb(kb, cases=cases)
         self.engine_name = engine
         self.compiled: CompiledKB = compile_kb(self.kb, "reference" if engine == "experta-reference"
                                                else "scoped")

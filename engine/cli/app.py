@@ -272,11 +272,10 @@ class DenialKBGroup(click.Group):
 # --------------------------------------------------------------------------- shared helpers
 
 def get_decider(kb_dir, engine: str = "experta"):
-    """A :class:`~denialkb.engine.runtime.Decider` for the resolved KB directory (without the
-    golden cases: only ``kb test`` needs them)."""
+    """A :class:`~denialkb.engine.runtime.Decider` for the resolved KB directory."""
     from denialkb.engine.runtime import Decider
 
-    return Decider(kb_dir, engine=engine, cases=False)
+    return Decider(kb_dir, engine=engine)
 
 
 def load_claims(files, payer=None, clinical=None) -> list:
