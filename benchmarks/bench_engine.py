@@ -28,7 +28,7 @@ def bench(kb_dir, docs, repeat: int) -> tuple[int, float, float]:
     from denialkb.engine.facts import enrich
     from denialkb.engine.runtime import Decider
 
-    d = Decider(kb_dir, engine="experta-reference")  # one engine holding every rule
+    d = Decider(kb_dir, engine="experta-reference", lint=False)  # one engine holding every rule
     facts = [enrich(validate_claim(x), d.kb) for x in docs]
     n = len(facts) * repeat
 
