@@ -196,7 +196,7 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
     return {
         "claim_id": decision.claim_id,
         "kb_version": decision.kb_version,
-        "engine": {"name": "experta", "version": EXPERTA_VERSION},
+        "engine": decision.engine or {"name": "experta", "version": EXPERTA_VERSION},
         "evaluated_as_of": decision.evaluated_as_of,
         "outcome": outcome,
         "payer": c.get("claim.payer"),

@@ -189,3 +189,17 @@ def test_readme_example_output_is_real(cli):
     got = [ln for ln in out.splitlines() if "sha256:" not in ln]
     assert out.startswith("kb: kb (version sha256:") and block.startswith("kb: kb (version sha256:")
     assert got == want
+
+
+def test_check_imports_neither_networkx_nor_graphviz():
+    import subprocess
+    import sys
+
+    from .conftest import EXAMPLES
+
+    code = ("import sys\nfrom denialkb.engine.cli import main\n"
+            "try:\n    main(['check', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+            "print('decided', sorted(m for m in ('networkx', 'graphviz') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "pertuzumab-her2-missing.yaml")],
+                       capture_output=True, text=True)
+    assert r.stdout.strip().splitlines()[-1] == "decided []", r.stderr
