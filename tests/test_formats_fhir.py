@@ -10,6 +10,8 @@ import pytest
 
 from denialkb.engine.formats import InvalidFhirError, UnsupportedFhirError, read_fhir
 
+from .formats_v1view import v1_view
+
 BUNDLE = Path(__file__).parent / "data" / "formats" / "pertuzumab_bundle.json"
 PAYERS = {"payer_ids": {"MEDTEST01": "medicare"}}
 
@@ -20,7 +22,7 @@ def _bundle() -> dict:
 
 def test_bundle_converts_field_by_field():
     (claim,) = read_fhir(BUNDLE, payer_map=PAYERS)
-    assert claim.document == {
+    assert v1_view(claim.document) == {
         "claim": {
             "id": "PTZ-2025-0001",
             "form": "professional",
@@ -114,7 +116,7 @@ def test_unknown_resource_type_is_an_error():
 def test_not_json_not_bundle_no_claim():
     with pytest.raises(InvalidFhirError) as info:
         read_fhir('{"resourceType": "Bundle",\n  "type": }')
-    assert info.value.location == "2:11"
+    assert info.value.location == "line 2, column 11"
     with pytest.raises(InvalidFhirError) as info:
         read_fhir({"resourceType": "Patient"})
     assert info.value.location == "resourceType"

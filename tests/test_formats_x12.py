@@ -16,7 +16,10 @@ from denialkb.engine.formats import (  # noqa: E402
     match_clinical,
     merge_clinical,
     read_x12,
+    validate_x12,
 )
+
+from .formats_v1view import v1_view  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "formats"
 THIRD = Path(__file__).parent / "data" / "third_party"
@@ -51,7 +54,7 @@ PERTUZUMAB_837P = {
 
 def test_pertuzumab_837p_converts_field_by_field():
     (claim,) = read_x12(DATA / "pertuzumab_837p.txt", payer_map=PAYERS)
-    assert claim.document == PERTUZUMAB_837P
+    assert v1_view(claim.document) == PERTUZUMAB_837P
     assert claim.source == "pertuzumab_837p.txt:claim 1 (CLM*PTZ-2025-0001)"
     assert claim.warnings == []
     # the document is plain JSON data (ISO strings, no date objects)
@@ -60,7 +63,7 @@ def test_pertuzumab_837p_converts_field_by_field():
 
 def test_ramucirumab_837p_keeps_the_jw_waste_line():
     (claim,) = read_x12(str(DATA / "ramucirumab_837p.txt"), payer_map=PAYERS)
-    assert claim.document == {
+    assert v1_view(claim.document) == {
         "claim": {
             "id": "RAM-2025-0007",
             "form": "professional",
@@ -100,7 +103,7 @@ def test_ramucirumab_837p_keeps_the_jw_waste_line():
 
 def test_837i_reads_type_of_bill_and_revenue_code():
     (claim,) = read_x12(DATA / "pertuzumab_837i.txt", payer_map=PAYERS)
-    assert claim.document == {
+    assert v1_view(claim.document) == {
         "claim": {
             "id": "PTZ-2025-0001I",
             "form": "institutional",
@@ -149,7 +152,10 @@ def test_multi_claim_file_gives_one_document_per_clm():
     # RD8 range -> start date, with a warning
     assert claims[2].document["claim"]["lines"][0]["service_date"] == "2025-03-10"
     assert claims[2].document["claim"]["prior_authorization"] == "PA-901"
-    assert claims[2].warnings == ["DTP*472 is a date range; service_date is its start date"]
+    if "service_date_end" in claims[2].document["claim"]["lines"][0]:  # claim format v2 carries the end
+        assert claims[2].warnings == []
+    else:
+        assert claims[2].warnings == ["DTP*472 is a date range; service_date is its start date"]
     assert "prior_authorization" not in claims[1].document["claim"]
     # dependent patient (2000C): demographics from 2010CA, no patient id
     assert claims[3].document["patient"] == {"birth_date": "2001-06-15", "sex": "M"}
@@ -233,26 +239,26 @@ def test_not_x12_and_missing_file():
     assert info.value.code == "file_unreadable"
 
 
-def test_third_party_x222a2_is_unsupported_but_converts_as_a1():
-    with pytest.raises(UnsupportedX12Error) as info:
-        read_x12(THIRD / "lfh_drug-in-office_X222A2.837")
-    assert info.value.code == "x12_unsupported"
-    assert "005010X222A2" in info.value.message
-    text = (THIRD / "lfh_drug-in-office_X222A2.837").read_text().replace("X222A2", "X222A1")
-    (claim,) = read_x12(text, payer="commercial")
+def test_third_party_x222a2_is_read_with_the_a1_map_and_a_warning():
+    (claim,) = read_x12(THIRD / "lfh_drug-in-office_X222A2.837", payer="commercial")
     lines = claim.document["claim"]["lines"]
     assert [ln["code"] for ln in lines] == ["90782", "J1550"]
     assert lines[1]["ndc"] == "00026-0635-12"
     assert (lines[1]["ndc_quantity"], lines[1]["ndc_unit"], lines[1]["charge"]) == (10, "ML", 53.37)
     assert claim.document["claim"]["diagnoses"] == ["03591"]
     assert claim.warnings == [
-        "diagnoses: HI qualifier BK is ICD-9-CM; the knowledge base expects ICD-10-CM"
+        "version 005010X222A2 was validated with pyx12's 005010X222A1 map (pyx12 has no "
+        "005010X222A2 map); rules the 005010X222A2 errata changed are not checked",
+        "diagnoses: HI qualifier BK is ICD-9-CM; the knowledge base expects ICD-10-CM",
     ]
+    assert claim.warnings[0].code == "x12_errata_version"
 
 
 def test_third_party_835_findings_come_back_typed():
+    with pytest.raises(UnsupportedX12Error):
+        read_x12(THIRD / "lfh_managed-care_X221A1.835")  # an 835 is not a claim
     with pytest.raises(InvalidX12Error) as info:
-        read_x12(THIRD / "lfh_managed-care_X221A1.835")
+        validate_x12(THIRD / "lfh_managed-care_X221A1.835")
     err = info.value
     assert err.findings[0].location == "line 4, segment 2 BPR, element BPR16"
     assert "invalid date (20002316)" in err.findings[0].message
@@ -289,7 +295,7 @@ def test_merge_clinical_adds_sections_and_missing_fields():
         "sex": "F",
         "weight_kg": 68.0,
     }
-    assert merged["coverage"] == {"start_date": "2023-01-01"}
+    assert v1_view(merged)["coverage"] == {"start_date": "2023-01-01"}
     assert merged["documentation"]["dose_mg"] == 420
 
 

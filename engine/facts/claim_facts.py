@@ -418,7 +418,7 @@ def _payer_dynamic(kb):
 
     out = []
     for key in sorted(kb.payer_setting_names()):
-        vals = [p.settings.get(key) for p in kb.payers.values() if p.settings.get(key) is not None]
+        vals = kb.setting_values(key)
         typ = value_type(vals[0]) if vals else "str"
         doc = "Payer setting (kb/payers)" + ("; false when a payer does not set it." if typ == "bool" else
                                              "; absent when a payer does not set it.")
@@ -445,7 +445,7 @@ def payer_setting_defaults(kb) -> dict:
     if cached is None:
         cached = {}
         for key in sorted(kb.payer_setting_names()):
-            vals = [p.settings[key] for p in kb.payers.values() if p.settings.get(key) is not None]
+            vals = kb.setting_values(key)
             cached[key] = False if vals and all(isinstance(v, bool) for v in vals) else None
         kb._payer_defaults = cached
     return cached
@@ -463,5 +463,5 @@ def payer(ctx, c):
     # a payer profile is authoritative: a yes/no policy it does not set is off (false), not
     # unknown; other settings it does not set stay absent (rules guard them with `exists`)
     for k, default in payer_setting_defaults(ctx.kb).items():
-        out[f"payer.{k}"] = p.settings.get(k, default)
+        out[f"payer.{k}"] = p.setting(k, c["claim.in_force_date"], default)
     return out

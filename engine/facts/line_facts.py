@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as _dt
 import math
 
-from denialkb.engine.facts.claim_facts import value_type
+from denialkb.engine.dated import dated_value, is_dated
+from denialkb.engine.facts.claim_facts import payer_setting_defaults, value_type
 from denialkb.engine.facts.helpers import (
     add_months,
     as_date,
@@ -324,7 +325,7 @@ def line_same_day(ctx, i, ln, c, L):
 def _dosing_dynamic(kb):
     out = []
     for key in sorted(kb.dosing_keys()):
-        vals = [d["dosing"][key] for d in kb.drugs.values() if key in d.get("dosing", {})]
+        vals = kb.dosing_values(key)
         out.append(FactSpec(f"line.dosing.{key}", value_type(vals[0]),
                             "Dosing parameter of the line's drug (kb drugs table).", "kb drugs",
                             inputs=("kb:tables/drugs.yaml",)))
@@ -358,7 +359,7 @@ def line_history(ctx, i, ln, c, L):
     out["line.cycle_number"] = len(before) + 1 if (ldrug and "administrations" in ctx.data) else None
     dinfo = ctx.kb.drugs.get(ldrug, {}) if ldrug else {}
     for k, v in dinfo.get("dosing", {}).items():
-        out[f"line.dosing.{k}"] = v
+        out[f"line.dosing.{k}"] = dated_value(v, L["line.in_force_date"])
     return out
 
 
@@ -445,11 +446,14 @@ def line_payer(ctx, i, ln, c, L):
         out["line.payer_unit_limit"] = out["line.payer_unit_limit_days"] = out["line.units_in_limit_window"] = None
     st = [r for r in payer.step_therapy if r["code"] == code and in_force(r, eff)]
     out["line.step_preferred_drugs"] = tuple(st[0]["preferred_drugs"]) if st else None
-    s = payer.settings
-    if s.get("timely_filing_months"):
-        out["line.filing_deadline"] = add_months(as_date(dos), int(s["timely_filing_months"])).isoformat()
-    elif s.get("timely_filing_days"):
-        out["line.filing_deadline"] = (as_date(dos) + _dt.timedelta(days=int(s["timely_filing_days"]))).isoformat()
+    for k, v in payer.settings.items():  # dated settings take the value in force on the line's date
+        if is_dated(v):
+            out[f"payer.{k}"] = payer.setting(k, eff, payer_setting_defaults(ctx.kb).get(k))
+    months, days = payer.setting("timely_filing_months", eff), payer.setting("timely_filing_days", eff)
+    if months:
+        out["line.filing_deadline"] = add_months(as_date(dos), int(months)).isoformat()
+    elif days:
+        out["line.filing_deadline"] = (as_date(dos) + _dt.timedelta(days=int(days))).isoformat()
     else:
         out["line.filing_deadline"] = None
     return out
