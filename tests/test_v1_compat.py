@@ -25,10 +25,13 @@ ADDED_DENIAL_KEYS = ("amount_at_risk",)
 
 
 def _decider():
+    from denialkb.engine.kb import load_kb
     from denialkb.engine.runtime import Decider
 
     if not hasattr(_decider, "d"):
-        _decider.d = Decider(BASE / "kb")
+        # the frozen KB predates lint checks added since (e.g. a setting no rule reads); it is loaded as
+        # it was, so that only the engine differs
+        _decider.d = Decider(load_kb(BASE / "kb", strict=False))
     return _decider.d
 
 
