@@ -7,7 +7,9 @@
 ...     "lines": [{"code": "J9308", "units": 84, "service_date": "2024-03-15", "ndc": "50242-0145-01"}]}})
 >>> record = decider.check_document(doc)     # the engine is reset() for every claim
 >>> record["outcome"], [d["id"] for d in record["denials"]]
-('denied', ['CODE-DRUG-NDC-MISMATCH', 'RAMUCIRUMAB-DX-NOT-SUPPORTING', 'DOC-RECORD-NOT-ON-FILE'])
+('denied', ['CODE-DRUG-NDC-MISMATCH', 'RAMUCIRUMAB-DX-NOT-SUPPORTING'])
+>>> [m["fact"] for m in record["missing_information"]]   # absent sections are not known, never "no"
+['administrations', 'claim.received_date', 'clinical', 'documentation', 'patient']
 """
 
 from __future__ import annotations
@@ -127,6 +129,8 @@ class Decider:
         by_line = {ln["line.number"]: ln for ln in facts.lines}
         out = {}
         for idx, n in sorted(set(candidates)):
+            if n and by_line.get(n, {}).get("line.code_known") is False:
+                continue  # open world: a code the KB does not model never leaves a claim undetermined
             cr = self.compiled.rules[idx]
             r = cr.rule
             line = n or None
