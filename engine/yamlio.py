@@ -133,7 +133,7 @@ class _Builder:
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay ISO strings; validators check them with a place
-        if node.tag == "tag:yaml.org,2002:int" and node.style is None and re.fullmatch(r"[-+]?0[0-7_]+", node.value):
+        if node.tag == "tag:yaml.org,2002:int" and not node.style and re.fullmatch(r"[-+]?0[0-7_]+", node.value):
             # YAML 1.1 reads 0131 as the octal number 89: a code with a leading zero must be quoted
             raise _problem(self.code, self.file, f"{node.value} would be read as the number "
                            f"{self.constructor.construct_object(node)} (a leading zero makes it octal)", line, col,
