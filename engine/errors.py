@@ -122,6 +122,16 @@ class UsageError(DenialKBError):
     """A command was called with arguments that do not fit (e.g. an unknown rule id)."""
 
 
+class IncompleteError(DenialKBError):
+    """A run stopped before it finished: interrupted, or an output could not be written
+    (disk full, decision log locked). Its outputs are partial; exit code 4."""
+
+    exit_code = 4
+
+    def default_summary(self) -> str:
+        return "incomplete: the output is partial"
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return a ``did you mean 'x'?`` hint, or "" when nothing is close.
 

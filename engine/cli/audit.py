@@ -40,23 +40,34 @@ log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), 
               help="Append every decision to this SQLite decision log.")
 @click.option("--store-input", is_flag=True, help="With --log: store each input document too (for replay).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a TTY).")
+@click.option("--resume", is_flag=True,
+              help="Continue the interrupted run in --out (same inputs and options) after its last committed claim.")
+@click.option("--run-id", "run_id", default=None, metavar="ID",
+              help="Name the run ID instead of a fresh one (written to every output and log row).")
 @handle_errors
-def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress):
+def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress, resume, run_id):
     """Decide many claims (files, folders, .jsonl, .csv, .parquet) in parallel.
 
-    A bad claim is reported in rejected.jsonl and skipped; it never stops the run.
-    Exit 0 when every claim read was decided, 1 when some were rejected.
+    A bad claim, line or file is reported in rejected.jsonl with its place and skipped; it
+    never stops the run, and read = decided + rejected always holds. While the run is
+    incomplete --out holds a RUNNING marker and *.partial files; SIGTERM or Ctrl-C stops it
+    cleanly and --resume continues it.
+
+    Exit 0 every claim read was decided, 1 the run completed and some claims were rejected,
+    2 invalid arguments or KB (nothing decided), 3 internal error, 4 incomplete (interrupted,
+    disk full, log locked, workers failing): the outputs are partial, --resume continues.
     """
     from denialkb.engine.batch import run_audit
 
     as_of = check_date(as_of)
     # the shipped KB is passed as None, so that Dask workers use their own installed copy
     s = run_audit(inputs, out_dir, workers=workers or os.cpu_count(), scheduler=scheduler, as_of=as_of,
-                  kb_dir=None if current_kb().shipped else kb_dir, log_path=log_path, store_input=store_input, progress=progress)
+                  kb_dir=None if current_kb().shipped else kb_dir, log_path=log_path, store_input=store_input,
+                  progress=progress, resume=resume, run_id=run_id)
     echo_header()
     outcomes = ", ".join(f"{k} {v['count']}" for k, v in s.to_dict()["by"]["outcome"].items())
     click.echo(f"read {s.read} = decided {s.decided} + rejected {s.rejected}"
-               + (f" ({outcomes})" if outcomes else "") + f"; results in {out_dir}")
+               + (f" ({outcomes})" if outcomes else "") + f"; run {s.run_id}; results in {out_dir}")
     sys.exit(0 if s.rejected == 0 else 1)
 
 
@@ -74,7 +85,7 @@ def log_show(claim_id, log_path, show_all):
     """Print the logged decision(s) of CLAIM_ID as JSON."""
     from denialkb.engine.decision_log import DecisionLog
 
-    with DecisionLog(log_path) as log:
+    with DecisionLog(log_path, create=False) as log:
         rows = log.entries(claim_id) if show_all else [log.latest(claim_id)]
         if not rows:
             rows = [log.latest(claim_id)]  # raises the "not in the log" error
