@@ -415,6 +415,23 @@ def _claim_id(data) -> str | None:
     return None
 
 
+_LINE_LABEL = re.compile(r"^(.*):(\d+)$")
+
+
+def _located(problems: list[dict], source: str) -> list[dict]:
+    """Problems of a JSON Lines claim (validated under the label ``file:N``) located at the
+    file and line."""
+    m = _LINE_LABEL.match(source)
+    if not m:
+        return problems
+    out = []
+    for p in problems:
+        if p.get("file") == source and not p.get("line"):
+            p = {**p, "file": m.group(1), "line": int(m.group(2))}
+        out.append(p)
+    return out
+
+
 def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input: bool = False) -> list:
     """Decide one chunk of ``(seq, source, data, problems)``; return one result dict per
     item, in the chunk's order. Never raises for a bad claim."""
@@ -441,7 +458,7 @@ def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input
             if want_input:
                 decided["input"] = doc.data
         except DenialKBError as e:
-            res.update(status="rejected", problems=[p.to_dict() for p in e.problems])
+            res.update(status="rejected", problems=_located([p.to_dict() for p in e.problems], source))
         except UnicodeEncodeError:
             res.update(status="rejected", problems=[Problem(
                 "claim_invalid", "the claim holds text that is not valid Unicode (a lone surrogate)",
