@@ -32,7 +32,13 @@ from itertools import groupby
 from pathlib import Path
 
 from denialkb.engine.decision_log import canonical_sha256, record_line
-from denialkb.engine.errors import DenialKBError, IncompleteError, Problem, UsageError
+from denialkb.engine.errors import (
+    DenialKBError,
+    IncompleteError,
+    Problem,
+    UsageError,
+    exception_place,
+)
 
 __all__ = ["canonical_sha256", "record_line", "run_audit", "process_chunk", "iter_documents",
            "rows_to_document", "document_to_rows", "Summary"]
@@ -463,9 +469,10 @@ def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input
             res.update(status="rejected", problems=[Problem(
                 "claim_invalid", "the claim holds text that is not valid Unicode (a lone surrogate)",
                 source, expected="valid Unicode text").to_dict()])
-        except Exception as e:  # a bad claim never stops the run
-            res.update(status="rejected", problems=[Problem("internal_error", f"{type(e).__name__}: {e}",
-                                                            source).to_dict()])
+        except Exception as e:  # a bad claim never stops the run; the message names no claim value
+            res.update(status="rejected", problems=[Problem(
+                "internal_error", f"internal error {type(e).__name__} at {exception_place(e)} (a bug: please "
+                "report it)", source).to_dict()])
         else:
             res.update(decided)
         out.append(res)
@@ -485,6 +492,7 @@ class Summary:
                                               ("outcome", "denial", "carc", "stage", "payer", "drug")})
     paths: Counter = field(default_factory=Counter)
     run_id: str | None = None
+    unknown_refs: int = 0  # rejections for an unknown payer or drug (the CLI then names the KB)
 
     def _add(self, dim, key, amount):
         e = self.by[dim].setdefault(str(key), {"count": 0, "amount": 0.0})
@@ -648,7 +656,11 @@ class _Dask:
     """A Dask distributed cluster (it reschedules the work of a lost worker itself)."""
 
     def __init__(self, scheduler):
+        import asyncio
+
         from dask.distributed import Client
+
+        self.timeouts = (asyncio.TimeoutError,)  # a distinct class on Python 3.10
 
         try:
             self.client = Client(scheduler)
@@ -738,6 +750,9 @@ class _Run:
                                                "amount", "drugs", "denials", "why")})
             else:
                 self.summary.rejected += 1
+                if any(str(q.get("message", "")).startswith(("unknown payer", "unknown drug"))
+                       for q in r["problems"]):
+                    self.summary.unknown_refs += 1
                 rej.append(_rejected_line(r, self.run_id) + "\n")
                 prog.append({k: r[k] for k in ("seq", "status", "claim_id", "source")})
         fd, fr = self.files[DECISIONS], self.files[REJECTED]
@@ -785,7 +800,7 @@ class _Run:
                 raise _Stop()
             try:
                 return fut.result(timeout=0.25)
-            except _TIMEOUTS:
+            except _TIMEOUTS + getattr(self.pool, "timeouts", ()):
                 continue
 
     def restart(self, err: BaseException) -> None:

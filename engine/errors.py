@@ -132,6 +132,23 @@ class IncompleteError(DenialKBError):
         return "incomplete: the output is partial"
 
 
+def exception_place(exc: BaseException) -> str:
+    """``module.py:LINE`` of the innermost frame of denialkb's own code in ``exc``'s traceback
+    (or the innermost frame at all): where an unexpected error arose, without its message,
+    which can quote claim values."""
+    import os
+    import traceback
+    from pathlib import Path
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    marks = tuple(f"{os.sep}{d}{os.sep}" for d in ("denialkb", "engine", "visualize"))
+    ours = [f for f in frames if any(m in f.filename for m in marks)]
+    f = (ours or frames or [None])[-1]
+    if f is None:
+        return ""
+    return f"{'/'.join(Path(f.filename).parts[-2:])}:{f.lineno}"
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return a ``did you mean 'x'?`` hint, or "" when nothing is close.
 

@@ -65,6 +65,38 @@ REPRODUCERS = {
 }
 
 
+FMT = ROOT / "tests" / "data" / "formats"
+
+
+def _x1(t):
+    pytest.importorskip("pyx12")
+    p = t / "x1.txt"
+    p.write_text("".join(seg for seg in (FMT / "pertuzumab_837p.txt").read_text().splitlines(keepends=True)
+                         if not seg.startswith("GS*")))
+    return [p, "--clinical", FMT / "pertuzumab_clinical.yaml"]
+
+
+def _x2(t):
+    pytest.importorskip("pyx12")
+    text = (FMT / "pertuzumab_837p.txt").read_text()
+    assert "*000000101*" in text.splitlines()[0]
+    p = t / "x2.txt"
+    p.write_text(text.replace("*000000101*", "*000000101", 1))
+    return [p, "--clinical", FMT / "pertuzumab_clinical.yaml"]
+
+
+def _f1(t):
+    text = (FMT / "pertuzumab_bundle.json").read_text()
+    assert '"id": "pat-1"' in text
+    p = t / "f1.json"
+    p.write_text(text.replace('"id": "pat-1"', '"id": "pat-1", "extension": ' + "[" * 3000 + "]" * 3000, 1))
+    return [p, "--clinical", FMT / "pertuzumab_bundle_complement.yaml"]
+
+
+# the X12/FHIR reader crashes of reliability-review.md §2 reach the CLI too
+REPRODUCERS.update({"X1": _x1, "X2": _x2, "F1": _f1})
+
+
 @pytest.mark.parametrize("rid", sorted(REPRODUCERS))
 def test_crash_reproducers_never_exit_1(tmp_path, rid):
     args = REPRODUCERS[rid](tmp_path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -17,6 +18,7 @@ from denialkb.engine.cli.app import (
     current_kb,
     echo_header,
     handle_errors,
+    kb_note,
     kb_option,
     main,
 )
@@ -62,12 +64,15 @@ def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_in
     as_of = check_date(as_of)
     # the shipped KB is passed as None, so that Dask workers use their own installed copy
     s = run_audit(inputs, out_dir, workers=workers or os.cpu_count(), scheduler=scheduler, as_of=as_of,
-                  kb_dir=None if current_kb().shipped else kb_dir, log_path=log_path, store_input=store_input,
+                  kb_dir=None if current_kb().shipped else str(Path(kb_dir).resolve()), log_path=log_path, store_input=store_input,
                   progress=progress, resume=resume, run_id=run_id)
     echo_header()
     outcomes = ", ".join(f"{k} {v['count']}" for k, v in s.to_dict()["by"]["outcome"].items())
     click.echo(f"read {s.read} = decided {s.decided} + rejected {s.rejected}"
                + (f" ({outcomes})" if outcomes else "") + f"; run {s.run_id}; results in {out_dir}")
+    if s.unknown_refs:
+        click.echo(f"{s.unknown_refs} claim{'s' if s.unknown_refs != 1 else ''} rejected for an unknown payer or "
+                   f"drug; {kb_note().removeprefix('note: ')}", err=True)
     sys.exit(0 if s.rejected == 0 else 1)
 
 
