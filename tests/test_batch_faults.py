@@ -393,3 +393,36 @@ def test_big_audit_survives_a_killed_worker_and_sigterm_then_resumes(tmp_path):
     assert {r[0] for r in rows} == {run_id}
     assert sorted(r[2] for r in rows) == sorted(d["claim_id"] for d in dec)
     assert not (out / "RUNNING").exists() and not list(out.glob("*.partial"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc are Linux")
+def test_sigkill_of_the_parent_leaves_no_orphans_and_resumes(tmp_path):
+    """B7: SIGKILL cannot be caught, yet the workers die with the parent, the partial outputs
+    are recognisable (RUNNING), and --resume completes them with no duplicate log row."""
+    src = jsonl(tmp_path / "k.jsonl", claims(200, "k") + [b"{bad"])
+    out, log = tmp_path / "out", tmp_path / "log.sqlite"
+    cmd = [sys.executable, "-m", "denialkb.engine.cli", "audit", str(src), "--out", str(out), "--workers", "2",
+           "--log", str(log), "--kb", str(KB), "--no-progress"]
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(lambda: _lines(out / "decisions.jsonl.partial") >= 64, 240, "the first chunk")
+        workers = _children(p.pid)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert workers
+    for w in workers:
+        _wait_for(lambda w=w: not os.path.exists(f"/proc/{w}") or
+                  open(f"/proc/{w}/stat").read().split()[2] == "Z", 30, f"worker {w} to die with its parent")
+    assert (out / "RUNNING").exists() and not (out / "decisions.jsonl").exists()
+    r = subprocess.run(cmd + ["--resume"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1, r.stderr
+    assert "read 201 = decided 200 + rejected 1" in r.stdout
+    with sqlite3.connect(log) as db:
+        seqs = [s for (s,) in db.execute("SELECT seq FROM decisions ORDER BY seq")]
+    decided_seqs = [i for i in range(201) if i != 200]
+    assert seqs == decided_seqs
+    assert len((out / "decisions.jsonl").read_text().splitlines()) == 200
