@@ -46,6 +46,8 @@ __all__ = ["canonical_sha256", "record_line", "run_audit", "process_chunk", "ite
 CHUNK_SIZE = 64
 DOC_SUFFIXES = (".yaml", ".yml", ".json")
 BATCH_SUFFIXES = (".jsonl", ".csv", ".parquet")
+#: In a folder, files with these suffixes are read when their content is X12 or FHIR.
+CONVERTED_SUFFIXES = (".txt", ".edi", ".x12", ".837", ".837p", ".837i", ".ndjson", ".dat")
 TOP_PATHS = 20
 
 # --------------------------------------------------------------------------- flat layout
@@ -227,14 +229,20 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, dict]]:
 # --------------------------------------------------------------------------- reading
 
 def _expand(paths: Iterable[str | Path], exclude: Path | None = None) -> Iterator[Path]:
+    from denialkb.engine.formats.reader import sniff_file
+
     ex = exclude.resolve() if exclude is not None else None
     for p in map(Path, paths):
         if p.is_dir():
-            for q in sorted(q for q in p.rglob("*")
-                            if q.is_file() and q.suffix.lower() in DOC_SUFFIXES + BATCH_SUFFIXES):
+            for q in sorted(p.rglob("*")):
+                if not q.is_file():
+                    continue
                 if ex is not None and ex in q.resolve().parents:
                     continue  # the audit's own output folder inside an input folder
-                yield q
+                suf = q.suffix.lower()
+                if suf in DOC_SUFFIXES + BATCH_SUFFIXES or (
+                        suf in CONVERTED_SUFFIXES and sniff_file(q) != "claim"):
+                    yield q
         else:
             yield p
 
@@ -258,23 +266,58 @@ def _json_line(raw: bytes, p: Path, i: int) -> tuple[dict | None, list | None]:
         return None, [Problem("claim_invalid", f"not JSON: {type(e).__name__}: {str(e)[:120]}", str(p), i)]
 
 
-def iter_documents(paths: Iterable[str | Path], exclude: Path | None = None
-                   ) -> Iterator[tuple[str, dict | None, list | None]]:
+def _payer_map_of(kb_dir):
+    from denialkb.engine.inputs import payer_map_of
+
+    return payer_map_of(kb_dir)
+
+
+class ConvertedData(dict):
+    """A claim document converted from X12/FHIR; ``converter_warnings`` travel with it
+    to the worker (``{code, place, message}`` dicts for the record's ``warnings``)."""
+
+    converter_warnings: list
+
+
+def _converted_items(p: Path, payer, clinical, payer_map=None) -> Iterator[tuple[str, dict | None, list | None]]:
+    """The claims and rejections of one X12 / FHIR / NDJSON file, in file order."""
+    from denialkb.engine.formats._common import as_warning
+    from denialkb.engine.formats.reader import read_file
+    from denialkb.engine.inputs import rejection_problems
+
+    result = read_file(p, payer=payer, payer_map=payer_map, clinical=clinical)
+    common = [as_warning(w).to_dict() for w in result.warnings]
+    for conv in result.claims:
+        data = ConvertedData(conv.document)
+        data.converter_warnings = common + conv.warning_dicts()
+        yield conv.source, data, None
+    for rej in result.rejections:
+        yield rej.source, ({"claim": {"id": rej.claim_id}} if rej.claim_id else None), rejection_problems(rej)
+
+
+def iter_documents(paths: Iterable[str | Path], payer: str | None = None, clinical: str | None = None,
+                   payer_map=None, exclude: Path | None = None) -> Iterator[tuple[str, dict | None, list | None]]:
     """Yield ``(source label, parsed document or None, problems or None)`` in input order.
 
     A file or line that cannot be read or parsed yields its problems instead of a document:
     JSON Lines are decoded and parsed line by line, CSV claims checked one by one, so one bad
     line or byte costs only its own claim. When a file breaks off (an I/O error, a corrupt
-    Parquet page), the rest of it is one rejection naming the place it broke. ``exclude``
-    is a folder to skip inside input folders (the audit's own output).
+    Parquet page), the rest of it is one rejection naming the place it broke. X12 837, FHIR
+    (Bundle, Claim, EOB) and NDJSON files are converted (``payer`` and the ``clinical`` file
+    or folder apply to them); each claim is one item, each unit the converter refused is one
+    item with its located problems. ``exclude`` is a folder to skip inside input folders
+    (the audit's own output).
     """
+    from denialkb.engine.formats.reader import sniff_file
     from denialkb.engine.yamlio import LoadError, load_document
 
     for p in _expand(paths, exclude):
         suf = p.suffix.lower()
         at = 0  # the last line / row reached, for a file that breaks off
         try:
-            if suf == ".jsonl":
+            if suf not in BATCH_SUFFIXES and p.is_file() and sniff_file(p) != "claim":
+                yield from _converted_items(p, payer, clinical, payer_map)
+            elif suf == ".jsonl":
                 with open(p, "rb") as f:
                     for i, raw in enumerate(f, 1):
                         at = i
@@ -310,6 +353,8 @@ def iter_documents(paths: Iterable[str | Path], exclude: Path | None = None
 def count_claims(paths: Iterable[str | Path], exclude: Path | None = None) -> int | None:
     """How many claims ``iter_documents`` will yield (for the progress bar's ETA): one cheap
     pass (JSONL lines, CSV claim groups, Parquet claim_id column). None when it cannot tell."""
+    from denialkb.engine.formats.reader import sniff_file
+
     n = 0
     try:
         for p in _expand(paths, exclude):
@@ -324,8 +369,10 @@ def count_claims(paths: Iterable[str | Path], exclude: Path | None = None) -> in
 
                 col = pq.read_table(p, columns=["claim_id"]).column("claim_id").to_pylist()
                 n += sum(1 for _ in groupby(col))
-            else:
+            elif sniff_file(p) == "claim":
                 n += 1
+            else:
+                return None  # X12 / FHIR: counting needs a parse; no ETA
     except Exception:
         return None
     return n
@@ -408,6 +455,9 @@ def _decide_one(decider, data: dict, source: str, as_of):
     doc = validate_fast(data, source)
     decision = decider.decide(doc, as_of)
     rec = build_record(decision, decider.kb, doc)
+    notes = getattr(data, "converter_warnings", None)
+    if notes:
+        rec["warnings"] = list(rec.get("warnings") or []) + [n for n in notes if n not in (rec.get("warnings") or [])]
     lines = doc.data["claim"]["lines"]
     drug_of = {ln["line.number"]: ln.get("line.drug") for ln in decision.facts.lines}
     charge_of = {ln.get("number", i + 1): float(ln.get("charge") or 0) for i, ln in enumerate(lines)}
@@ -928,7 +978,8 @@ def _resume_state(out: Path, marker: dict) -> tuple[Summary, dict, int, int, int
 
 def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as_of: str | None = None,
               kb_dir=None, log_path=None, store_input: bool = False, progress: bool | None = None,
-              chunk_size: int = CHUNK_SIZE, resume: bool = False, run_id: str | None = None) -> Summary:
+              chunk_size: int = CHUNK_SIZE, payer: str | None = None, clinical: str | None = None,
+              resume: bool = False, run_id: str | None = None) -> Summary:
     """Decide every claim in ``inputs``; write decisions.jsonl, rejected.jsonl and summary.json,
     .csv, .html into ``out_dir``; return the :class:`Summary`.
 
@@ -959,7 +1010,8 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
     workers = workers or os.cpu_count() or 1
     kb = load_kb(kb_dir)  # a broken KB is exit 2 here, never a BrokenProcessPool in a worker
     meta = {"inputs": [str(Path(p).resolve()) for p in inputs], "as_of": as_of, "kb_version": kb.version,
-            "store_input": bool(store_input)}
+            "store_input": bool(store_input), "payer": payer,
+            "clinical": str(Path(clinical).resolve()) if clinical else None}
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -972,7 +1024,7 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
         if not marker:
             raise _usage("--resume: the RUNNING marker is unreadable", out, hint="run without --resume")
         for key, label in (("inputs", "the inputs"), ("as_of", "--as-of"), ("kb_version", "the KB version"),
-                           ("store_input", "--store-input")):
+                           ("store_input", "--store-input"), ("payer", "--payer"), ("clinical", "--clinical")):
             if marker.get(key) != meta[key]:
                 raise _usage(f"--resume: {label} differ from the interrupted run's", out,
                              hint="resume with the same inputs and options, or run without --resume")
@@ -1029,7 +1081,8 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
         run.open(mode)
 
         def numbered():
-            for seq, (source, data, problems) in enumerate(iter_documents(inputs, exclude=out)):
+            for seq, (source, data, problems) in enumerate(
+                    iter_documents(inputs, payer, clinical, _payer_map_of(kb_dir), exclude=out)):
                 if seq < start:
                     continue
                 summary.read += 1

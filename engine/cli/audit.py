@@ -42,13 +42,17 @@ log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), 
               help="Append every decision to this SQLite decision log.")
 @click.option("--store-input", is_flag=True, help="With --log: store each input document too (for replay).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a TTY).")
+@click.option("--payer", default=None, help="Payer profile id for X12/FHIR inputs (overrides the payer id map).")
+@click.option("--clinical", type=click.Path(exists=True), default=None,
+              help="Clinical facts for X12/FHIR inputs: a file, or a folder matched by claim id or patient id.")
 @click.option("--resume", is_flag=True,
               help="Continue the interrupted run in --out (same inputs and options) after its last committed claim.")
 @click.option("--run-id", "run_id", default=None, metavar="ID",
               help="Name the run ID instead of a fresh one (written to every output and log row).")
 @handle_errors
-def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress, resume, run_id):
-    """Decide many claims (files, folders, .jsonl, .csv, .parquet) in parallel.
+def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress, payer, clinical,
+          resume, run_id):
+    """Decide many claims (files, folders, .jsonl, .csv, .parquet, X12 837, FHIR, NDJSON) in parallel.
 
     A bad claim, line or file is reported in rejected.jsonl with its place and skipped; it
     never stops the run, and read = decided + rejected always holds. While the run is
@@ -64,8 +68,9 @@ def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_in
     as_of = check_date(as_of)
     # the shipped KB is passed as None, so that Dask workers use their own installed copy
     s = run_audit(inputs, out_dir, workers=workers or os.cpu_count(), scheduler=scheduler, as_of=as_of,
-                  kb_dir=None if current_kb().shipped else str(Path(kb_dir).resolve()), log_path=log_path, store_input=store_input,
-                  progress=progress, resume=resume, run_id=run_id)
+                  kb_dir=None if current_kb().shipped else str(Path(kb_dir).resolve()), log_path=log_path,
+                  store_input=store_input, progress=progress, payer=payer, clinical=clinical, resume=resume,
+                  run_id=run_id)
     echo_header()
     outcomes = ", ".join(f"{k} {v['count']}" for k, v in s.to_dict()["by"]["outcome"].items())
     click.echo(f"read {s.read} = decided {s.decided} + rejected {s.rejected}"

@@ -51,7 +51,9 @@ def check(files, fmt, kb_dir, as_of, payer, clinical, log_path, store_input):
     as_of = check_date(as_of)
     docs = load_claims(files, payer=payer, clinical=clinical)
     decider = get_decider(kb_dir)
-    records = [decider.check_document(d, as_of) for d in docs]
+    from denialkb.engine.inputs import attach_warnings, render_warnings
+
+    records = [attach_warnings(decider.check_document(d, as_of), d) for d in docs]
     if log_path:
         from denialkb.engine.decision_log import log_check_records
 
@@ -64,7 +66,7 @@ def check(files, fmt, kb_dir, as_of, payer, clinical, log_path, store_input):
         emit_remittance(fmt, records, docs)
     else:
         echo_header(decider.kb.version)
-        click.echo("\n".join(render_text(r) for r in records), nl=False)
+        click.echo("\n".join(render_warnings(render_text(r), r) for r in records), nl=False)
     sys.exit(EXIT_OK if all(r["outcome"] == "clean" for r in records) else EXIT_FINDINGS)
 
 
