@@ -4,8 +4,9 @@ A condition is YAML data, never code:
 
 * ``{all: [...]}``, ``{any: [...]}``, ``{not: {...}}`` combine conditions;
 * a leaf ``{fact: line.units, gt: {fact: line.expected_units}}`` compares one fact
-  with a literal, another fact (``{fact: ...}``), a code set (``{code_set: NAME}``) or
-  a drug class (``{drug_class: NAME}``);
+  with a literal, another fact (``{fact: ...}``), a payer setting (``{setting: NAME}``,
+  the same as ``{fact: payer.NAME}``: the value in force on the date), a code set
+  (``{code_set: NAME}``) or a drug class (``{drug_class: NAME}``);
 * ``{finding: ID}`` / ``{no_finding: ID}`` (top-level ``all`` only) match findings
   other rules derived; the compiler turns them into experta patterns.
 
@@ -18,17 +19,23 @@ denial (``missing``) or leave a rule undetermined, as the rule author chooses.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+
+from denialkb.engine.safe_regex import PatternError, compile_pattern
+from denialkb.engine.safe_regex import search as regex_search
 
 SCALAR_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "matches")
 LIST_OPS = ("contains", "not_contains", "any_in", "none_in", "all_in")
 PRESENCE_OPS = ("exists", "missing")
 OPERATORS = SCALAR_OPS + LIST_OPS + PRESENCE_OPS
-OPERAND_KINDS = ("fact", "code_set", "drug_class")
+OPERAND_KINDS = ("fact", "setting", "code_set", "drug_class")
 SYNONYMS = {"greater": "gt", "greater_than": "gt", "more_than": "gt", "less": "lt", "less_than": "lt",
             "equals": "eq", "equal": "eq", "is": "eq", "not_equal": "ne", "is_not": "ne", "at_least": "ge",
-            "at_most": "le", "present": "exists", "absent": "missing", "regex": "matches", "has": "contains"}
+            "at_most": "le", "present": "exists", "absent": "missing", "regex": "matches", "has": "contains",
+            "gte": "ge", "lte": "le", "geq": "ge", "leq": "le", "neq": "ne", "not_eq": "ne",
+            "greater_or_equal": "ge", "less_or_equal": "le",
+            ">": "gt", ">=": "ge", "=>": "ge", "<": "lt", "<=": "le", "=<": "le", "=": "eq", "==": "eq",
+            "!=": "ne", "<>": "ne"}
 
 OP_WORDS = {
     "eq": "is", "ne": "is not", "lt": "is less than", "le": "is at most",
@@ -70,6 +77,7 @@ class Leaf:
     operand: object = None
     ref: tuple | None = None  # ("fact", path) | ("code_set", name) | ("drug_class", name)
     path: tuple = ()  # where in the rule YAML (for error positions)
+    ref_key: str = ""  # the operand's key as written ("fact", "setting", ...)
 
     def facts(self) -> list[str]:
         out = [self.fact]
@@ -201,10 +209,13 @@ def parse_condition(data, path: tuple = (), top: bool = True):
     if isinstance(raw, dict):
         if len(raw) != 1 or next(iter(raw)) not in OPERAND_KINDS:
             raise ConditionSyntaxError(f"operand of '{op}' must be a value, or one of {{fact: ...}}, "
-                                       "{code_set: ...}, {drug_class: ...}", path + (op,))
+                                       "{setting: ...}, {code_set: ...}, {drug_class: ...}", path + (op,))
         kind, name = next(iter(raw.items()))
         if not isinstance(name, str):
             raise ConditionSyntaxError(f"'{kind}' takes a name", path + (op, kind))
+        leaf.ref_key = kind
+        if kind == "setting":  # a payer setting is the fact payer.<name> (resolved on the date)
+            kind, name = "fact", "payer." + name
         leaf.ref = (kind, name)
         return leaf
     if op == "matches":
@@ -212,9 +223,10 @@ def parse_condition(data, path: tuple = (), top: bool = True):
             raise ConditionSyntaxError("'matches' takes a regular expression string (at most 200 characters)",
                                        path + (op,))
         try:
-            re.compile(raw)
-        except re.error as e:
-            raise ConditionSyntaxError(f"invalid regular expression: {e}", path + (op,)) from None
+            compile_pattern(raw)  # RE2: linear-time matching, no catastrophic backtracking
+        except PatternError as e:
+            raise ConditionSyntaxError(f"invalid regular expression: {e}", path + (op,),
+                                       hint="patterns use RE2 syntax: no back-references or look-around") from None
     if op in ("in", "not_in", "any_in", "none_in", "all_in") and not isinstance(raw, list):
         raise ConditionSyntaxError(f"'{op}' takes a list, a code_set or a drug_class", path + (op,))
     leaf.operand = tuple(raw) if isinstance(raw, list) else raw
@@ -254,6 +266,9 @@ def strip_findings(cond):
 def _getter(path: str, line_level: bool):
     if path.startswith("line.") and line_level:
         return lambda c, ln: ln.get(path)
+    if path.startswith("payer.") and line_level:
+        # a dated payer setting is resolved on each line's date; the line carries it
+        return lambda c, ln: ln[path] if path in ln else c.get(path)
     return lambda c, ln: c.get(path)
 
 
@@ -325,7 +340,7 @@ def _compile_leaf(leaf: Leaf, resolve_set, line_level):
             lit = ValueSet("list", [str(x) for x in lit]) if all(isinstance(x, str) for x in lit) \
                 else frozenset(lit)
         if op == "matches":
-            lit = re.compile(lit)
+            lit = compile_pattern(lit)
         other = lambda c, ln: lit  # noqa: E731
 
     if op in ("eq", "ne", "lt", "le", "gt", "ge"):
@@ -360,7 +375,7 @@ def _compile_leaf(leaf: Leaf, resolve_set, line_level):
     if op == "matches":
         def f_match(c, ln):
             a = get(c, ln)
-            return None if a is None else bool(other(c, ln).search(str(a)))
+            return None if a is None else regex_search(other(c, ln), a)
         return f_match
     if op in ("contains", "not_contains"):
         want = op == "contains"

@@ -9,6 +9,7 @@ Every mapping key and sequence item keeps its ``line:col`` so errors can point a
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,10 +133,16 @@ class _Builder:
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay ISO strings; validators check them with a place
+        if node.tag == "tag:yaml.org,2002:int" and node.style is None and re.fullmatch(r"[-+]?0[0-7_]+", node.value):
+            # YAML 1.1 reads 0131 as the octal number 89: a code with a leading zero must be quoted
+            raise _problem(self.code, self.file, f"{node.value} would be read as the number "
+                           f"{self.constructor.construct_object(node)} (a leading zero makes it octal)", line, col,
+                           hint=f"codes are text: put it in quotes, \"{node.value}\"")
         try:
             return self.constructor.construct_object(node)
         except ValueError as e:  # e.g. a date like 2024-02-30
-            raise _problem(self.code, self.file, f"invalid value {node.value!r}: {e}", line, col) from None
+            # the value itself is not quoted: it may be patient data
+            raise _problem(self.code, self.file, f"invalid value: {e}", line, col) from None
 
 
 class _NoAliasComposer(yaml.SafeLoader):
@@ -146,10 +153,44 @@ class _NoAliasComposer(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def plain_yaml_error(problem: str, context: str) -> tuple[str, str]:
+    """A YAML parser message in plain words, with the fix: ``(message, hint)``."""
+    problem, context = problem.strip(), context.strip()
+    if "'\\t'" in problem:  # the parser shows a tab as '\t'
+        return ("a tab character is used for indentation or spacing; YAML allows only spaces",
+                "replace each tab with spaces (2 per level, lined up with the lines above)")
+    if "cannot start any token" in problem:
+        ch = problem.split("'")[1] if "'" in problem else "this character"
+        return (f"a value cannot start with '{ch}' unless it is quoted",
+                f"put the value in quotes, e.g. \"{ch}...\"")
+    if "mapping values are not allowed here" in problem:
+        return ("a ':' followed by a space appears inside a value (or a key is indented too far)",
+                "put a value that contains ': ' in quotes, or line the key up with the keys above it")
+    if "quoted scalar" in context:
+        return ("a quoted value is not closed", "add the closing quote (inside '...' write '' for a quote)")
+    if "flow mapping" in context or "flow sequence" in context:
+        opening, close = ("{", "}") if "mapping" in context else ("[", "]")
+        return (f"a '{opening}...{close}' is not closed, or a comma is missing between its entries",
+                f"close it with '{close}' on the same item and separate entries with commas")
+    if "expected <block end>" in problem or "could not find expected ':'" in problem \
+            or "did not find expected" in problem:
+        return ("this line is indented differently from the lines around it, or a ':' is missing, or a "
+                "quote inside a value ends it early",
+                "line up keys of one mapping at the same column, start list items with '- ', and quote values "
+                "that contain quotes or ': '")
+    return (problem or context or "the file is not valid YAML", "")
+
+
 def parse_yaml(text: str, file: str, code: str, max_depth: int = MAX_DEPTH,
                max_nodes: int = MAX_NODES) -> Loaded:
     """Parse one YAML document safely; raise :class:`LoadError` with a position."""
-    loader = _NoAliasComposer(text)
+    try:
+        loader = _NoAliasComposer(text)
+    except yaml.reader.ReaderError as e:  # a control character: the reader refuses it on construction
+        line, col = _line_col(text, e.position) if isinstance(e.position, int) else (0, 0)
+        raise _problem(code, file, f"invalid YAML: control character #x{e.character:04x} is not allowed"
+                       if isinstance(e.character, int) else "invalid YAML: unreadable character", line, col,
+                       expected="printable text") from None
     try:
         try:
             node = loader.get_single_node()
@@ -163,9 +204,9 @@ def parse_yaml(text: str, file: str, code: str, max_depth: int = MAX_DEPTH,
                            m.line + 1 if m else 0, m.column + 1 if m else 0) from None
         except yaml.MarkedYAMLError as e:
             m = e.problem_mark or e.context_mark
-            msg = (e.problem or e.context or "invalid YAML").strip()
+            msg, hint = plain_yaml_error(e.problem or "", e.context or "")
             raise _problem(code, file, f"invalid YAML: {msg}", m.line + 1 if m else 0,
-                           m.column + 1 if m else 0) from None
+                           m.column + 1 if m else 0, hint=hint) from None
         except yaml.YAMLError as e:
             raise _problem(code, file, f"invalid YAML: {e}") from None
         except RecursionError:
@@ -194,17 +235,98 @@ def _depth(obj, limit, d=0):
     return False
 
 
-def parse_json(text: str, file: str, code: str, max_depth: int = MAX_DEPTH) -> Loaded:
-    """Parse JSON with the standard library; positions only for syntax errors."""
+class _DuplicateKey(Exception):
+    def __init__(self, key):
+        self.key = key
+
+
+def _unique_pairs(pairs):
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
+class _BadConstant(ValueError):
+    pass
+
+
+def _refuse_constant(name):
+    raise _BadConstant(name)
+
+
+MAX_INT_DIGITS = 30
+# strings (skipped), the non-JSON constants and overlong integers, to locate them in the text
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)|(-?[0-9]{' + str(MAX_INT_DIGITS + 1) + ",})")
+
+
+def _parse_int(s: str):
+    if len(s.lstrip("-")) > MAX_INT_DIGITS:
+        raise _BadConstant("long")
+    return int(s)
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _locate_token(text: str, group: int) -> tuple[int, int]:
+    for m in _TOKEN_RE.finditer(text):
+        if m.group(group):
+            return _line_col(text, m.start(group))
+    return 0, 0
+
+
+def _locate_duplicate(text: str, file: str, code: str, key: str) -> tuple[int, int]:
+    """Where the duplicate key is: the YAML composer (JSON is flow YAML) knows exact positions."""
     try:
-        data = json.loads(text)
+        parse_yaml(text, file, code, max_depth=MAX_DEPTH, max_nodes=MAX_NODES)
+    except LoadError as e:
+        if e.problem.message.startswith("duplicate key") and e.problem.line:
+            return e.problem.line, e.problem.col
+    needle = json.dumps(key)
+    hits = [m.start() for m in re.finditer(re.escape(needle) + r"\s*:", text)]
+    return _line_col(text, hits[1] if len(hits) > 1 else hits[0]) if hits else (0, 0)
+
+
+def loads_json(text: str, file: str = "<input>", code: str = "claim_invalid",
+               max_depth: int = MAX_DEPTH) -> object:
+    """Parse strict JSON: duplicate keys, NaN/Infinity and integers over 30 digits are refused.
+
+    Raises :class:`LoadError` with the ``line:col`` of the offending token.
+    """
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_refuse_constant,
+                          parse_int=_parse_int)
     except json.JSONDecodeError as e:
         raise _problem(code, file, f"invalid JSON: {e.msg}", e.lineno, e.colno) from None
+    except _DuplicateKey as e:
+        line, col = _locate_duplicate(text, file, code, e.key)
+        raise _problem(code, file, f"duplicate key {json.dumps(e.key)}", line, col,
+                       hint="each key may appear once in a mapping") from None
+    except _BadConstant as e:
+        if str(e) == "long":
+            line, col = _locate_token(text, 2)
+            raise _problem(code, file, f"a number has more than {MAX_INT_DIGITS} digits", line, col,
+                           expected="a number within the field's range") from None
+        line, col = _locate_token(text, 1)
+        raise _problem(code, file, f"{e} is not a number JSON allows", line, col,
+                       expected="a finite number") from None
     except RecursionError:
         raise _problem(code, file, f"document is nested deeper than {max_depth} levels") from None
+    except ValueError as e:  # pragma: no cover - e.g. a float the C parser refuses
+        raise _problem(code, file, f"invalid JSON: {type(e).__name__}") from None
     if _depth(data, max_depth):
         raise _problem(code, file, f"document is nested deeper than {max_depth} levels")
-    return Loaded(data, {}, file)
+    return data
+
+
+def parse_json(text: str, file: str, code: str, max_depth: int = MAX_DEPTH) -> Loaded:
+    """Parse JSON strictly (see :func:`loads_json`); positions only for syntax errors."""
+    return Loaded(loads_json(text, file, code, max_depth), {}, file)
 
 
 def load_document(path: str | Path, code: str, max_bytes: int = MAX_BYTES) -> Loaded:

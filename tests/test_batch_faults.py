@@ -61,7 +61,7 @@ def rejected(out):
 
 # B1-B5: each a bad line 21 of 41 (reliability-review.md §4 uses line 201 of 401)
 BAD_LINES = {
-    "B1-huge-integer": (b'{"claim": {"id": "BIG", "units": ' + b"9" * 5000 + b"}}", "not JSON"),
+    "B1-huge-integer": (b'{"claim": {"id": "BIG", "units": ' + b"9" * 5000 + b"}}", "digits"),
     "B2-deep-brackets": (b"[" * 100000 + b"]" * 100000, "nested deeper than"),
     "B3-deep-value": (json.dumps({"claim": {"id": "D"}, "x": json.loads("[" * 900 + "]" * 900)}).encode(),
                       "nested deeper than"),

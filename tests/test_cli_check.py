@@ -71,7 +71,9 @@ BAD_DOCS = {
     "wrong_type.yaml": (BASE.replace("units: 420", "units: lots"), "claim.lines[0].units: expected a number, found 'lots'", ""),
     "missing_required.yaml": (BASE.replace("  payer: medicare\n", ""), "claim.payer: required key is missing", ""),
     "bad_date.yaml": (BASE.replace("2024-03-15", "2024-02-30"), "'2024-02-30' is not a valid date", ""),
-    "bad_enum.yaml": (BASE + "patient: {sex: Female}\n", "patient.sex: found 'Female'", "expected one of: F, M, U"),
+    # patient data is described, never quoted (issue 17, S4)
+    "bad_enum.yaml": (BASE + "patient: {sex: Female}\n", "patient.sex: found a string of 6 characters",
+                      "expected one of: F, M, U"),
     "unknown_payer.yaml": (BASE.replace("payer: medicare", "payer: medicar"), "unknown payer 'medicar'",
                            "did you mean 'medicare'?"),
     "unknown_drug.yaml": (BASE + "documentation: {drug: pertuzumabb}\n", "unknown drug name 'pertuzumabb'",

@@ -66,6 +66,10 @@ def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_in
     from denialkb.engine.batch import run_audit
 
     as_of = check_date(as_of)
+    from denialkb.engine.safety import refuse_overwrite
+
+    outputs = ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html")
+    refuse_overwrite([out_dir, *(Path(out_dir) / n for n in outputs)], inputs)
     # the shipped KB is passed as None, so that Dask workers use their own installed copy
     s = run_audit(inputs, out_dir, workers=workers or os.cpu_count(), scheduler=scheduler, as_of=as_of,
                   kb_dir=None if current_kb().shipped else str(Path(kb_dir).resolve()), log_path=log_path,

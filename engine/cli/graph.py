@@ -22,6 +22,7 @@ from denialkb.engine.cli.app import (
     main,
 )
 from denialkb.engine.errors import Problem, UsageError, did_you_mean
+from denialkb.engine.safety import refuse_overwrite
 
 
 def _usage(msg, expected="", hint=""):
@@ -61,6 +62,7 @@ def graph(claim_file, denial, fact, drug, payer, clinical, stage, cluster, as_of
         raise _usage(f"--out: {e}") from None
     if denial and fact:
         raise _usage("give --denial or --fact, not both")
+    refuse_overwrite([out], [claim_file] if claim_file else [])
     decider = get_decider(kb_dir)
     kb = decider.kb
     if payer and payer not in kb.payers:
@@ -104,6 +106,7 @@ def report(files, out, as_of, kb_dir, payer, clinical):
     from denialkb.visualize.report import build_report
 
     as_of = check_date(as_of)
+    refuse_overwrite([out], files)
     docs = load_claims(files, payer=payer, clinical=clinical)
     decider = get_decider(kb_dir)
     html_text = build_report(decider, docs, as_of)

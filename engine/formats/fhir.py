@@ -320,7 +320,7 @@ def read_fhir_result(
         res = resources[i]
         where = res["resourceType"] if shape == "resource" else f"{entries[i][0]}({res['resourceType']})"
         ctype = (_codes(res.get("type")) or [None])[0]
-        if ctype not in ("professional", "institutional"):
+        if ctype not in ("professional", "institutional") and i not in bad:  # an invalid Claim is refused below
             note = ConverterWarning(
                 f"{where}: Claim.type {str(ctype)[:20]!r} is not decided by the knowledge base "
                 "(professional and institutional claims are); skipped",
@@ -384,12 +384,13 @@ def _local_index(res: dict, index: dict) -> dict:
 
 
 def _codes(concept: dict | None, system: str | None = None) -> list[str]:
-    if not concept:
+    if not isinstance(concept, dict):  # absent, or not a CodeableConcept (validation reports it)
         return []
+    coding = concept.get("coding")
     return [
         c["code"]
-        for c in concept.get("coding") or []
-        if c.get("code") and (system is None or c.get("system") == system)
+        for c in (coding if isinstance(coding, list) else [])
+        if isinstance(c, dict) and c.get("code") and (system is None or c.get("system") == system)
     ]
 
 
