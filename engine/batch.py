@@ -1004,11 +1004,12 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
         locked, workers failing): the outputs are partial and ``resume=True`` continues (exit 4).
     """
     from denialkb.engine.decision_log import DecisionLog, new_run_id, utc_now
-    from denialkb.engine.kb import load_kb
+    from denialkb.engine.kbchecks import load_kb_for_deciding
 
     out = Path(out_dir)
     workers = workers or os.cpu_count() or 1
-    kb = load_kb(kb_dir)  # a broken KB is exit 2 here, never a BrokenProcessPool in a worker
+    # a broken KB (or one that lints with errors) is exit 2 here, never a BrokenProcessPool in a worker
+    kb = load_kb_for_deciding(kb_dir)
     meta = {"inputs": [str(Path(p).resolve()) for p in inputs], "as_of": as_of, "kb_version": kb.version,
             "store_input": bool(store_input), "payer": payer,
             "clinical": str(Path(clinical).resolve()) if clinical else None}

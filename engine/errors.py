@@ -74,7 +74,7 @@ class Problem:
         if self.hint:
             lines.append(f"    hint: {self.hint}")
         # file names and ids cannot drive a terminal
-        from denialkb.engine.safety import terminal_safe
+        from denialkb.engine.terminal import terminal_safe
 
         return terminal_safe("\n".join(lines))
 

@@ -145,11 +145,16 @@ def test_audit_skips_its_own_output_folder(tmp_path):
         assert (s.read, s.decided, s.rejected) == (1, 1, 0)
 
 
-def test_broken_kb_is_refused_before_workers_start(tmp_path):
-    """K10: a broken KB with --workers 2 is exit 2 with the located message, nothing written."""
+@pytest.mark.parametrize("defect", ["yaml-syntax", "no-rules-folder"])
+def test_broken_kb_is_refused_before_workers_start(tmp_path, defect):
+    """K10 (and K1): a broken KB, or one that lints with errors, with --workers 2 is exit 2 with
+    the located messages, nothing written."""
     kb = tmp_path / "kb"
     shutil.copytree(KB, kb)
-    (kb / "rules" / "zz.yaml").write_text("rules: [\n")
+    if defect == "yaml-syntax":
+        (kb / "rules" / "zz.yaml").write_text("rules: [\n")
+    else:
+        shutil.rmtree(kb / "rules")
     src = jsonl(tmp_path / "a.jsonl", claims(4))
     with pytest.raises(KBInvalidError):
         audit([src], tmp_path / "out", workers=2, kb_dir=kb)
@@ -157,7 +162,8 @@ def test_broken_kb_is_refused_before_workers_start(tmp_path):
     res = CliRunner().invoke(main, ["audit", str(src), "--out", str(tmp_path / "o2"), "--workers", "2",
                                     "--kb", str(kb)])
     assert res.exit_code == 2, res.output
-    assert "kb/rules/zz.yaml" in res.stderr and "Traceback" not in res.output + res.stderr
+    assert ("kb/rules/zz.yaml" if defect == "yaml-syntax" else "nothing was decided") in res.stderr
+    assert "Traceback" not in res.output + res.stderr
     assert not (tmp_path / "o2").exists()
 
 
