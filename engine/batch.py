@@ -383,14 +383,14 @@ def count_claims(paths: Iterable[str | Path], exclude: Path | None = None) -> in
 _DECIDERS: dict = {}
 
 
-def _decider(kb_dir):
-    """The per-process Decider (compiled once per process and KB directory)."""
-    key = (str(kb_dir) if kb_dir else None, threading.get_ident())  # one engine per thread
+def _decider(kb_dir, engine: str = "experta"):
+    """The per-process Decider (compiled once per process, KB directory and engine)."""
+    key = (str(kb_dir) if kb_dir else None, engine, threading.get_ident())  # one engine per thread
     d = _DECIDERS.get(key)
     if d is None:
         from denialkb.engine.runtime import Decider
 
-        d = _DECIDERS[key] = Decider(kb_dir)
+        d = _DECIDERS[key] = Decider(kb_dir, engine=engine)
     return d
 
 
@@ -409,14 +409,14 @@ def _die_with_parent() -> None:
         pass
 
 
-def init_worker(kb_dir=None) -> None:
+def init_worker(kb_dir=None, engine: str = "experta") -> None:
     """ProcessPoolExecutor initializer: compile the KB once in this process. Ctrl-C goes to the
     parent (which stops the run cleanly), not to the workers."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
-    _decider(kb_dir)
+    _decider(kb_dir, engine)
 
 
 def why_paths(record: dict) -> list[str]:
@@ -488,10 +488,11 @@ def _located(problems: list[dict], source: str) -> list[dict]:
     return out
 
 
-def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input: bool = False) -> list:
+def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input: bool = False,
+                  engine: str = "experta") -> list:
     """Decide one chunk of ``(seq, source, data, problems)``; return one result dict per
     item, in the chunk's order. Never raises for a bad claim."""
-    decider = _decider(kb_dir)
+    decider = _decider(kb_dir, engine)
     out = []
     for seq, source, data, problems in chunk:
         res = {"seq": seq, "source": source, "claim_id": _claim_id(data)}
@@ -638,13 +639,13 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
 class _Serial:
     """In-process 'pool' for one worker (no process start-up, same code path)."""
 
-    def __init__(self, kb_dir, kb=None):
+    def __init__(self, kb_dir, kb=None, engine="experta"):
         if kb is not None:
             from denialkb.engine.runtime import Decider
 
-            _DECIDERS[(str(kb_dir) if kb_dir else None, threading.get_ident())] = Decider(kb)
+            _DECIDERS[(str(kb_dir) if kb_dir else None, engine, threading.get_ident())] = Decider(kb, engine=engine)
         else:
-            _decider(kb_dir)
+            _decider(kb_dir, engine)
 
     def submit(self, fn, *args):
         fut: concurrent.futures.Future = concurrent.futures.Future()
@@ -664,8 +665,8 @@ class _Serial:
 class _Local:
     """Local worker processes; a broken pool is replaced, workers are stopped on shutdown."""
 
-    def __init__(self, workers: int, kb_dir):
-        self.workers, self.kb_dir = workers, kb_dir
+    def __init__(self, workers: int, kb_dir, engine: str = "experta"):
+        self.workers, self.kb_dir, self.engine = workers, kb_dir, engine
         self.ex = self._new()
 
     def _new(self):
@@ -673,7 +674,7 @@ class _Local:
         from concurrent.futures import ProcessPoolExecutor
 
         ctx = mp.get_context("spawn") if sys.platform == "darwin" else None
-        return ProcessPoolExecutor(max_workers=self.workers, initializer=init_worker, initargs=(self.kb_dir,),
+        return ProcessPoolExecutor(max_workers=self.workers, initializer=init_worker, initargs=(self.kb_dir, self.engine),
                                    mp_context=ctx)
 
     def submit(self, fn, *args):
@@ -728,12 +729,12 @@ class _Dask:
         self.client.close()
 
 
-def _pool(workers: int, scheduler, kb_dir, kb=None):
+def _pool(workers: int, scheduler, kb_dir, kb=None, engine: str = "experta"):
     if scheduler:
         return _Dask(scheduler)
     if workers <= 1:
-        return _Serial(kb_dir, kb)
-    return _Local(workers, kb_dir)
+        return _Serial(kb_dir, kb, engine)
+    return _Local(workers, kb_dir, engine)
 
 
 def _rejected_line(r: dict, run_id: str) -> str:
@@ -979,7 +980,7 @@ def _resume_state(out: Path, marker: dict) -> tuple[Summary, dict, int, int, int
 def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as_of: str | None = None,
               kb_dir=None, log_path=None, store_input: bool = False, progress: bool | None = None,
               chunk_size: int = CHUNK_SIZE, payer: str | None = None, clinical: str | None = None,
-              resume: bool = False, run_id: str | None = None) -> Summary:
+              resume: bool = False, run_id: str | None = None, engine: str = "experta") -> Summary:
     """Decide every claim in ``inputs``; write decisions.jsonl, rejected.jsonl and summary.json,
     .csv, .html into ``out_dir``; return the :class:`Summary`.
 
@@ -1005,6 +1006,9 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
     """
     from denialkb.engine.decision_log import DecisionLog, new_run_id, utc_now
     from denialkb.engine.kbchecks import load_kb_for_deciding
+    from denialkb.engine.runtime import check_engine
+
+    check_engine(engine)
 
     out = Path(out_dir)
     workers = workers or os.cpu_count() or 1
@@ -1092,8 +1096,8 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
         old_signals = run.install_signals()
         finished = False
         try:
-            run.pool = _pool(workers, scheduler, kb_dir, kb)
-            run.submit_args = (as_of, kb_dir, bool(log and store_input))
+            run.pool = _pool(workers, scheduler, kb_dir, kb, engine)
+            run.submit_args = (as_of, kb_dir, bool(log and store_input), engine)
             run.drive(numbered(), chunk_size, max(2, 2 * workers))
             finished = True
         except _Stop:

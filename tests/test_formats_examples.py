@@ -35,6 +35,7 @@ from denialkb.engine.formats.writers import ndc11, write_837, write_bundle
 from denialkb.engine.inputs import read_inputs
 
 from .conftest import EXAMPLES, ROOT
+from .formats_v1view import v1_view
 
 FORMATS = ROOT / "tests" / "data" / "formats" / "examples"
 STEMS = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
@@ -167,7 +168,8 @@ def test_837_writer_round_trip(stem, variant):
 
     doc = load(stem)
     (converted,) = read_x12(write_837(doc, variant))
-    assert converted.document["claim"] == expected_837_claim(doc, variant)
+    expected = expected_837_claim(doc, variant)
+    assert v1_view(converted.document, {"claim": expected})["claim"] == expected
     assert converted.document["patient"] == {k: doc["patient"][k] for k in ("id", "birth_date", "sex")}
 
 
@@ -177,7 +179,7 @@ def test_fhir_writer_round_trip(stem):
 
     doc = load(stem)
     (converted,) = read_fhir(write_bundle(doc), payer=doc["claim"]["payer"])
-    got = converted.document
+    got = v1_view(converted.document, doc)
     claim = {k: v for k, v in doc["claim"].items() if k != "received_date"}  # no Claim element read for it
     claim["lines"] = [{"modifiers": [], **ln} for ln in claim["lines"]]
     assert got["claim"] == claim
@@ -210,7 +212,15 @@ def test_write_837_rejects_line_numbers_an_837_cannot_carry():
 def test_837p_gives_the_same_decision_record(decider, yaml_records, stem):
     rec = decide(decider, FORMATS / f"{stem}.837p.txt", clinical=FORMATS / f"{stem}.clinical.yaml")
     assert summary(rec) == summary(yaml_records[stem])
-    assert rec == in_number_order(yaml_records[stem], load(stem))
+    assert without_amounts(rec) == without_amounts(in_number_order(yaml_records[stem], load(stem)))
+
+
+def without_amounts(record):
+    """The record without amount_at_risk: the 837 carries a charge (SV102, required) for a line the
+    YAML example gives none, so a denied line's amount is 0.00 there and unknown in the YAML."""
+    rec = dict(record, amount_at_risk=None)
+    rec["denials"] = [dict(d, amount_at_risk=None) for d in record["denials"]]
+    return rec
 
 
 @X12
@@ -221,8 +231,8 @@ def test_837i_gives_the_same_decision(decider, yaml_records, stem):
     lost = LOST_IN_837I.get(stem, [])
     assert all(d in denials for d in lost)  # the listed exceptions are real
     denials = [d for d in denials if d not in lost]
-    if not denials:
-        outcome = "clean"
+    if not denials and outcome == "denied":
+        outcome = "undetermined" if missing else "clean"
     assert summary(rec) == (outcome, denials, missing)
 
 

@@ -17,6 +17,7 @@ from denialkb.engine.cli.app import (
     check_date,
     current_kb,
     echo_header,
+    engine_option,
     handle_errors,
     kb_note,
     kb_option,
@@ -49,9 +50,10 @@ log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), 
               help="Continue the interrupted run in --out (same inputs and options) after its last committed claim.")
 @click.option("--run-id", "run_id", default=None, metavar="ID",
               help="Name the run ID instead of a fresh one (written to every output and log row).")
+@engine_option
 @handle_errors
 def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress, payer, clinical,
-          resume, run_id):
+          resume, run_id, engine):
     """Decide many claims (files, folders, .jsonl, .csv, .parquet, X12 837, FHIR, NDJSON) in parallel.
 
     A bad claim, line or file is reported in rejected.jsonl with its place and skipped; it
@@ -74,7 +76,7 @@ def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_in
     s = run_audit(inputs, out_dir, workers=workers or os.cpu_count(), scheduler=scheduler, as_of=as_of,
                   kb_dir=None if current_kb().shipped else str(Path(kb_dir).resolve()), log_path=log_path,
                   store_input=store_input, progress=progress, payer=payer, clinical=clinical, resume=resume,
-                  run_id=run_id)
+                  run_id=run_id, engine=engine)
     echo_header()
     outcomes = ", ".join(f"{k} {v['count']}" for k, v in s.to_dict()["by"]["outcome"].items())
     click.echo(f"read {s.read} = decided {s.decided} + rejected {s.rejected}"
