@@ -169,8 +169,8 @@ def test_cli_audit_log_show_and_replay(tmp_path):
     shutil.copytree(KB, kb2, ignore=shutil.ignore_patterns("__pycache__"))
     rules = kb2 / "rules" / "documentation.yaml"
     text = rules.read_text()
-    rules.write_text(text.replace("        - {fact: documentation.lot_number, missing: true}",
-                                  "        - {fact: documentation.lot_number, missing: true}\n"
+    rules.write_text(text.replace("        - {fact: line.documented_lot_number, missing: true}",
+                                  "        - {fact: line.documented_lot_number, missing: true}\n"
                                   "        - {fact: documentation.physician_order, eq: false}", 1))
     res = runner.invoke(main, ["log", "replay", cid, "--log", str(log), "--kb", str(kb2), "--json"])
     assert res.exit_code == 1, res.output
