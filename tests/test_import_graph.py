@@ -26,8 +26,6 @@ PACKAGES = ("denialkb.engine", "denialkb.visualize", "denialkb.kb")
 # the cycles they close are printed (pytest -s), and an entry whose import is gone is reported
 # for deletion.
 KNOWN_BACK_EDGES: dict[tuple[str, str], str] = {
-    # facts.py imports KnowledgeBase under TYPE_CHECKING, kb.py imports the fact catalog
-    ("denialkb.engine.facts", "denialkb.engine.kb"): "v2core (issue 11 item 7, fact registry)",
     # load_kb_for_deciding (Decider's lint gate) lives in kbchecks, which kb.check_kb also uses,
     # and it calls authoring.lint_problems, while authoring runs Deciders: kb -> kbchecks -> kb and
     # runtime -> kbchecks -> authoring -> runtime
