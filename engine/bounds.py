@@ -166,10 +166,12 @@ def schema_fields(schema: dict) -> dict[tuple, dict]:
 
 @lru_cache(maxsize=1)
 def claim_fields() -> dict[tuple, dict]:
-    """:func:`schema_fields` of the shipped claim schema."""
-    from denialkb.engine.claim import claim_schema
+    """:func:`schema_fields` of the shipped claim schema (read here, not through
+    ``claim.claim_schema``: claim.py imports this module, and the import graph has no cycle)."""
+    from importlib import resources
 
-    return schema_fields(claim_schema())
+    text = resources.files("denialkb.engine").joinpath("schemas/claim.schema.json").read_text("utf-8")
+    return schema_fields(json.loads(text))
 
 
 def number_max(path: tuple, fields: dict | None = None) -> float:
