@@ -86,6 +86,14 @@ class Payer:
     file: str
     raw: dict = field(repr=False, default_factory=dict)
 
+    def remittance_for(self, rule_id: str) -> dict | None:
+        """The payer's remittance override for a denial rule (``remittance`` rows of the payer
+        file: group / carc / rarc this payer sends instead of the rule's own), or None."""
+        for row in self.raw.get("remittance", []) or []:
+            if rule_id in row.get("rules", ()):
+                return row
+        return None
+
 
 @dataclass
 class Case:
@@ -437,6 +445,21 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
             elif r.level == "claim" and name.startswith("line."):
                 add(r, "kb_schema_error", f"explanation of a claim-level rule names line fact '{{{name}}}'",
                     ("explanation",))
+    for payer in kb.payers.values():
+        for i, row in enumerate(payer.raw.get("remittance", []) or []):
+            where = ("payer", "remittance", i)
+            for j, rid in enumerate(row.get("rules", [])):
+                target = kb.rules_by_id.get(rid)
+                if target is None or target.conclusion != "denial":
+                    col.add("kb_unknown_ref", f"payer '{payer.id}' remittance names '{rid}', which is not a denial rule",
+                            payer.file, where + ("rules", j), hint=did_you_mean(rid, kb.rules_by_id))
+            if row.get("carc") is not None and row["carc"] not in kb.carc:
+                col.add("kb_unknown_ref", f"unknown CARC '{row['carc']}'", payer.file, where + ("carc",),
+                        expected="a CARC listed in the carc table", hint=did_you_mean(row["carc"], kb.carc))
+            for j, rc in enumerate(row.get("rarc", []) or []):
+                if rc not in kb.rarc:
+                    col.add("kb_unknown_ref", f"unknown RARC '{rc}'", payer.file, where + ("rarc", j),
+                            expected="a RARC listed in the rarc table", hint=did_you_mean(rc, kb.rarc))
     # cycles among findings
     import networkx as nx
 
