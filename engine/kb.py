@@ -445,10 +445,12 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
             elif r.level == "claim" and name.startswith("line."):
                 add(r, "kb_schema_error", f"explanation of a claim-level rule names line fact '{{{name}}}'",
                     ("explanation",))
+    # a rule file that did not load would make every remittance row look dangling: report only the first cause
+    rules_complete = not any(p.code in ("kb_parse_error", "kb_schema_error") for p in col.problems)
     for payer in kb.payers.values():
         for i, row in enumerate(payer.raw.get("remittance", []) or []):
             where = ("payer", "remittance", i)
-            for j, rid in enumerate(row.get("rules", [])):
+            for j, rid in enumerate(row.get("rules", []) if rules_complete else []):
                 target = kb.rules_by_id.get(rid)
                 if target is None or target.conclusion != "denial":
                     col.add("kb_unknown_ref", f"payer '{payer.id}' remittance names '{rid}', which is not a denial rule",
