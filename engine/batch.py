@@ -18,7 +18,6 @@ line) and the flat CSV / Parquet layout (one row per line item, rows of a claim 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import sys
@@ -29,11 +28,17 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 
+from denialkb.engine.decision_log import canonical_sha256, record_line
 from denialkb.engine.errors import DenialKBError, Problem
+
+__all__ = ["canonical_sha256", "record_line", "run_audit", "process_chunk", "iter_documents",
+           "rows_to_document", "document_to_rows", "Summary"]
 
 CHUNK_SIZE = 64
 DOC_SUFFIXES = (".yaml", ".yml", ".json")
 BATCH_SUFFIXES = (".jsonl", ".csv", ".parquet")
+#: In a folder, files with these suffixes are read when their content is X12 or FHIR.
+CONVERTED_SUFFIXES = (".txt", ".edi", ".x12", ".837", ".837p", ".837i", ".ndjson", ".dat")
 TOP_PATHS = 20
 
 # --------------------------------------------------------------------------- flat layout
@@ -190,35 +195,79 @@ def _parquet_rows(path: Path) -> Iterator[dict]:
 # --------------------------------------------------------------------------- reading
 
 def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
+    from denialkb.engine.formats.reader import sniff_file
+
     for p in map(Path, paths):
         if p.is_dir():
-            yield from sorted(q for q in p.rglob("*")
-                              if q.is_file() and q.suffix.lower() in DOC_SUFFIXES + BATCH_SUFFIXES)
+            for q in sorted(p.rglob("*")):
+                if not q.is_file():
+                    continue
+                suf = q.suffix.lower()
+                if suf in DOC_SUFFIXES + BATCH_SUFFIXES or (
+                        suf in CONVERTED_SUFFIXES and sniff_file(q) != "claim"):
+                    yield q
         else:
             yield p
 
 
-def iter_documents(paths: Iterable[str | Path]) -> Iterator[tuple[str, dict | None, list | None]]:
+def _payer_map_of(kb_dir):
+    from denialkb.engine.inputs import payer_map_of
+
+    return payer_map_of(kb_dir)
+
+
+class ConvertedData(dict):
+    """A claim document converted from X12/FHIR; ``converter_warnings`` travel with it
+    to the worker (``{code, place, message}`` dicts for the record's ``warnings``)."""
+
+    converter_warnings: list
+
+
+def _converted_items(p: Path, payer, clinical, payer_map=None) -> Iterator[tuple[str, dict | None, list | None]]:
+    """The claims and rejections of one X12 / FHIR / NDJSON file, in file order."""
+    from denialkb.engine.formats._common import as_warning
+    from denialkb.engine.formats.reader import read_file
+    from denialkb.engine.inputs import rejection_problems
+
+    result = read_file(p, payer=payer, payer_map=payer_map, clinical=clinical)
+    common = [as_warning(w).to_dict() for w in result.warnings]
+    for conv in result.claims:
+        data = ConvertedData(conv.document)
+        data.converter_warnings = common + conv.warning_dicts()
+        yield conv.source, data, None
+    for rej in result.rejections:
+        yield rej.source, ({"claim": {"id": rej.claim_id}} if rej.claim_id else None), rejection_problems(rej)
+
+
+def iter_documents(paths: Iterable[str | Path], payer: str | None = None,
+                   clinical: str | None = None, payer_map=None) -> Iterator[tuple[str, dict | None, list | None]]:
     """Yield ``(source label, parsed document or None, problems or None)`` in input order.
 
     A file or line that cannot be read or parsed yields its problems instead of a document.
+    X12 837, FHIR (Bundle, Claim, EOB) and NDJSON files are converted (``payer`` and the
+    ``clinical`` file or folder apply to them); each claim is one item, each unit the
+    converter refused is one item with its located problems.
     """
-    from denialkb.engine.yamlio import LoadError, load_document
+    from denialkb.engine.formats.reader import sniff_file
+    from denialkb.engine.yamlio import LoadError, load_document, loads_json
 
     for p in _expand(paths):
         suf = p.suffix.lower()
         try:
-            if suf == ".jsonl":
+            if suf not in BATCH_SUFFIXES and p.is_file() and sniff_file(p) != "claim":
+                yield from _converted_items(p, payer, clinical, payer_map)
+            elif suf == ".jsonl":
                 with open(p, encoding="utf-8") as f:
                     for i, text in enumerate(f, 1):
                         if not text.strip():
                             continue
                         label = f"{p}:{i}"
-                        try:
-                            yield label, json.loads(text), None
-                        except json.JSONDecodeError as e:
-                            yield label, None, [Problem("claim_invalid", f"not JSON: {e.msg}", str(p), i,
-                                                        e.colno)]
+                        try:  # strict JSON (yamlio.loads_json): duplicate keys, NaN, long numbers refused
+                            yield label, loads_json(text, str(p), "claim_invalid"), None
+                        except LoadError as e:
+                            q = e.problem
+                            yield label, None, [Problem("claim_invalid", q.message.replace("invalid JSON: ", "not JSON: "),
+                                                        str(p), i, q.col, expected=q.expected, hint=q.hint)]
             elif suf == ".csv":
                 yield from _flat_groups(_csv_rows(p), str(p))
             elif suf == ".parquet":
@@ -237,6 +286,8 @@ def iter_documents(paths: Iterable[str | Path]) -> Iterator[tuple[str, dict | No
 def count_claims(paths: Iterable[str | Path]) -> int | None:
     """How many claims ``iter_documents`` will yield (for the progress bar's ETA): one cheap
     pass (JSONL lines, CSV claim groups, Parquet claim_id column). None when it cannot tell."""
+    from denialkb.engine.formats.reader import sniff_file
+
     n = 0
     try:
         for p in _expand(paths):
@@ -251,8 +302,10 @@ def count_claims(paths: Iterable[str | Path]) -> int | None:
 
                 col = pq.read_table(p, columns=["claim_id"]).column("claim_id").to_pylist()
                 n += sum(1 for _ in groupby(col))
-            else:
+            elif sniff_file(p) == "claim":
                 n += 1
+            else:
+                return None  # X12 / FHIR: counting needs a parse; no ETA
     except Exception:
         return None
     return n
@@ -277,17 +330,6 @@ def _decider(kb_dir):
 def init_worker(kb_dir=None) -> None:
     """ProcessPoolExecutor initializer: compile the KB once in this process."""
     _decider(kb_dir)
-
-
-def canonical_sha256(data: dict) -> str:
-    """sha256 of the canonical JSON of a (validated) claim document."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def record_line(record: dict) -> str:
-    """One decision record as one JSON line (deterministic)."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 def why_paths(record: dict) -> list[str]:
@@ -326,6 +368,9 @@ def _decide_one(decider, data: dict, source: str, as_of):
     doc = validate_fast(data, source)
     decision = decider.decide(doc, as_of)
     rec = build_record(decision, decider.kb, doc)
+    notes = getattr(data, "converter_warnings", None)
+    if notes:
+        rec["warnings"] = list(rec.get("warnings") or []) + [n for n in notes if n not in (rec.get("warnings") or [])]
     lines = doc.data["claim"]["lines"]
     drug_of = {ln["line.number"]: ln.get("line.drug") for ln in decision.facts.lines}
     charge_of = {ln.get("number", i + 1): float(ln.get("charge") or 0) for i, ln in enumerate(lines)}
@@ -487,7 +532,7 @@ def _pool(workers: int, scheduler: str | None, kb_dir):
 
 def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as_of: str | None = None,
               kb_dir=None, log_path=None, store_input: bool = False, progress: bool | None = None,
-              chunk_size: int = CHUNK_SIZE) -> Summary:
+              chunk_size: int = CHUNK_SIZE, payer: str | None = None, clinical: str | None = None) -> Summary:
     """Decide every claim in ``inputs``; write decisions.jsonl, rejected.jsonl, summary.json
     and summary.csv into ``out_dir``; return the :class:`Summary`.
 
@@ -516,7 +561,7 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
                        smoothing=0.1)
 
     def numbered():
-        for seq, (source, data, problems) in enumerate(iter_documents(inputs)):
+        for seq, (source, data, problems) in enumerate(iter_documents(inputs, payer, clinical, _payer_map_of(kb_dir))):
             summary.read += 1
             yield seq, source, data, problems
 

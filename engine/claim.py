@@ -16,6 +16,7 @@ from importlib import resources
 
 import jsonschema
 
+from denialkb.engine.bounds import checked_values
 from denialkb.engine.errors import ClaimInvalidError, Problem
 from denialkb.engine.validation import _found, place_of, schema_problem
 from denialkb.engine.yamlio import Loaded, LoadError, load_document, parse_text
@@ -103,8 +104,6 @@ def _jsonable(obj, path, problems, file, marks):
         return obj.isoformat(timespec="minutes") if obj.second == 0 else obj.isoformat()
     if isinstance(obj, _dt.date):
         return obj.isoformat()
-    if isinstance(obj, float) and obj != obj:  # NaN
-        return None
     if isinstance(obj, bytes):
         return obj.decode("latin-1")
     return obj
@@ -161,6 +160,8 @@ def validate_claim(data, file: str = "<input>", marks: dict | None = None) -> Cl
         raise ClaimInvalidError([Problem(CODE, f"expected a mapping with a 'claim' key, found {_found(data)}",
                                          file, 1 if marks else 0, 1 if marks else 0, "(document)")])
     doc = _jsonable(data, (), problems, file, marks)
+    bad, doc = checked_values(doc, file, marks, CODE)  # NaN/inf, maxima, text, dates (engine/bounds.py)
+    problems.extend(bad)
     fast = _fast_validator()
     valid = False
     if fast is not None and not problems:
@@ -170,8 +171,11 @@ def validate_claim(data, file: str = "<input>", marks: dict | None = None) -> Cl
         except _FAST["error"]:
             valid = False
     if not valid:
+        seen = {p.place for p in bad}
         for err in _validator().iter_errors(doc):
-            problems.append(schema_problem(err, file, marks, CODE))
+            p = schema_problem(err, file, marks, CODE)
+            if p.place not in seen:
+                problems.append(p)
     if not problems:
         problems.extend(_semantic_problems(doc, file, marks))
     if problems:

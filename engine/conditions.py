@@ -18,8 +18,10 @@ denial (``missing``) or leave a rule undetermined, as the rule author chooses.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+
+from denialkb.engine.safe_regex import PatternError, compile_pattern
+from denialkb.engine.safe_regex import search as regex_search
 
 SCALAR_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "matches")
 LIST_OPS = ("contains", "not_contains", "any_in", "none_in", "all_in")
@@ -212,9 +214,10 @@ def parse_condition(data, path: tuple = (), top: bool = True):
             raise ConditionSyntaxError("'matches' takes a regular expression string (at most 200 characters)",
                                        path + (op,))
         try:
-            re.compile(raw)
-        except re.error as e:
-            raise ConditionSyntaxError(f"invalid regular expression: {e}", path + (op,)) from None
+            compile_pattern(raw)  # RE2: linear-time matching, no catastrophic backtracking
+        except PatternError as e:
+            raise ConditionSyntaxError(f"invalid regular expression: {e}", path + (op,),
+                                       hint="patterns use RE2 syntax: no back-references or look-around") from None
     if op in ("in", "not_in", "any_in", "none_in", "all_in") and not isinstance(raw, list):
         raise ConditionSyntaxError(f"'{op}' takes a list, a code_set or a drug_class", path + (op,))
     leaf.operand = tuple(raw) if isinstance(raw, list) else raw
@@ -325,7 +328,7 @@ def _compile_leaf(leaf: Leaf, resolve_set, line_level):
             lit = ValueSet("list", [str(x) for x in lit]) if all(isinstance(x, str) for x in lit) \
                 else frozenset(lit)
         if op == "matches":
-            lit = re.compile(lit)
+            lit = compile_pattern(lit)
         other = lambda c, ln: lit  # noqa: E731
 
     if op in ("eq", "ne", "lt", "le", "gt", "ge"):
@@ -360,7 +363,7 @@ def _compile_leaf(leaf: Leaf, resolve_set, line_level):
     if op == "matches":
         def f_match(c, ln):
             a = get(c, ln)
-            return None if a is None else bool(other(c, ln).search(str(a)))
+            return None if a is None else regex_search(other(c, ln), a)
         return f_match
     if op in ("contains", "not_contains"):
         want = op == "contains"

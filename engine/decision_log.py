@@ -18,6 +18,7 @@ Schema (see docs/audit.md)::
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
@@ -49,7 +50,18 @@ def utc_now() -> str:
 
 
 def canonical(data: dict) -> str:
+    """The canonical JSON of a document: sorted keys, separators ``,`` ``:``, UTF-8 as is."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_sha256(data: dict) -> str:
+    """sha256 of the canonical JSON of a (validated) claim document."""
+    return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
+
+
+def record_line(record: dict) -> str:
+    """One decision record as one JSON line (deterministic)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 class DecisionLog:
@@ -78,8 +90,6 @@ class DecisionLog:
     def append(self, record: dict, document: dict, *, as_of: str | None = None,
                store_input: bool = False) -> None:
         """Log one decision record with the validated input document it was decided from."""
-        from denialkb.engine.batch import canonical_sha256, record_line
-
         self._insert([(record["claim_id"], record["kb_version"], utc_now(), record["outcome"], as_of,
                        record_line(record), canonical_sha256(document),
                        canonical(document) if store_input else None)])
@@ -128,7 +138,6 @@ def compare_records(old: dict, new: dict) -> dict:
 
 def replay(log_path, claim_id: str, *, claim_file=None, kb_dir=None) -> dict:
     """Decide a logged claim again with the current KB and compare with the logged record."""
-    from denialkb.engine.batch import canonical_sha256
     from denialkb.engine.claim import load_claim, validate_claim
     from denialkb.engine.runtime import Decider
 

@@ -73,7 +73,10 @@ class Problem:
             lines.append(f"    expected {self.expected}")
         if self.hint:
             lines.append(f"    hint: {self.hint}")
-        return "\n".join(lines)
+        # file names and ids cannot drive a terminal
+        from denialkb.engine.safety import terminal_safe
+
+        return terminal_safe("\n".join(lines))
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v not in ("", 0) or k in ("code", "message")}

@@ -33,6 +33,7 @@ from denialkb.engine.errors import Problem, UsageError
 from denialkb.engine.facts import fact_catalog, fact_source
 from denialkb.engine.record import build_record, fill_template, format_leaf
 from denialkb.engine.trace import fact_key
+from denialkb.engine.yamlio import LoadError, parse_yaml
 
 CLINICAL_KINDS = ("clinical", "not_billable")
 
@@ -399,17 +400,23 @@ def render_paths(target: str, chains: list) -> str:
 
 # --------------------------------------------------------------------------- what-if
 
+MAX_SET_CHARS = 65_536
+
+
 def parse_assignment(text: str) -> tuple[str, object]:
     """``PATH=VALUE`` with VALUE read as a YAML scalar or flow collection."""
     if "=" not in text:
         raise UsageError([Problem("usage_error", f"--set '{text}': expected PATH=VALUE",
                                   expected="e.g. claim.lines[0].units=420")])
     path, raw = text.split("=", 1)
+    if len(raw) > MAX_SET_CHARS:
+        raise UsageError([Problem("usage_error", f"--set {path}: value is {len(raw)} characters long",
+                                  expected=f"at most {MAX_SET_CHARS} characters")])
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as e:
-        raise UsageError([Problem("usage_error", f"--set {path}: value is not YAML: {str(e).splitlines()[0]}")]) \
-            from None
+        # the bounded loader claim files use: no aliases (billion laughs), depth and size limits
+        value = parse_yaml(raw, f"--set {path.strip()}", "usage_error").data if raw.strip() else None
+    except LoadError as e:
+        raise UsageError([e.problem]) from None
     return path.strip(), _iso(value)
 
 

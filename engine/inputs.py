@@ -1,7 +1,9 @@
 """Reading claim inputs of every kind into validated claim documents.
 
-A file is read as X12 837 when its text starts with ``ISA``, as a FHIR Bundle when it is
-JSON with ``"resourceType": "Bundle"``, and as a claim document (FORMATS.md) otherwise.
+The content decides (``denialkb.engine.formats.sniff``): X12 837 when the text starts with
+an ISA, GS or ST segment, FHIR when it is JSON with a top-level ``resourceType`` (a Bundle,
+a bare Claim or ExplanationOfBenefit), NDJSON for one resource per line, and a claim
+document (FORMATS.md) otherwise; byte-order marks and UTF-16 are handled.
 X12 and FHIR inputs can be completed with clinical facts (``--clinical FILE`` or a
 folder matched by claim or patient id, see docs/formats.md). Every problem of every
 input is collected; one bad input means nothing is decided.
@@ -9,7 +11,6 @@ input is collected; one bad input means nothing is decided.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from denialkb.engine.claim import ClaimDocument, load_claim, validate_claim
@@ -17,22 +18,10 @@ from denialkb.engine.errors import ClaimInvalidError, Problem
 
 
 def detect_kind(path: Path) -> str:
-    """``x12``, ``fhir`` or ``claim``, from the file's first bytes."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return "claim"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"ISA"):
-        return "x12"
-    if text.startswith(b"{") and b'"resourceType"' in head:
-        try:
-            if json.loads(Path(path).read_text("utf-8")).get("resourceType") == "Bundle":
-                return "fhir"
-        except (ValueError, UnicodeDecodeError, AttributeError):
-            return "claim"
-    return "claim"
+    """``x12``, ``fhir``, ``ndjson`` or ``claim``, from the file's content (BOM and UTF-16 aware)."""
+    from denialkb.engine.formats.reader import sniff_file
+
+    return sniff_file(path)
 
 
 def _format_problem(err) -> Problem:
@@ -40,14 +29,43 @@ def _format_problem(err) -> Problem:
                    expected=err.expected or "", hint=err.hint or "")
 
 
-def read_inputs(files, payer: str | None = None, clinical: str | None = None) -> list[ClaimDocument]:
+def rejection_problems(rej) -> list[Problem]:
+    """Every finding of a converter rejection as a located :class:`Problem` (X12: line,
+    segment number and id, element; FHIR: entry and field path)."""
+    err = rej.error
+    if not err.findings:
+        return [Problem(err.code, err.message, rej.source, 0, 0, err.location or "",
+                        expected=err.expected or "", hint=err.hint or "")]
+    return [Problem(err.code, f.message, rej.source, f.line or 0, 0, f.location,
+                    expected=err.expected or "" if i == 0 else "")
+            for i, f in enumerate(err.findings)]
+
+
+def payer_map_of(kb_dir) -> Path | None:
+    """The payer id map (``mappings/payer_ids.yaml``) of the KB in ``kb_dir``, if it has one."""
+    if kb_dir is None:
+        return None
+    p = Path(kb_dir) / "mappings" / "payer_ids.yaml"
+    return p if p.is_file() else None
+
+
+def read_inputs(files, payer: str | None = None, clinical: str | None = None,
+                kb_dir=None) -> list[ClaimDocument]:
     """Read and validate every input file; return claim documents in input order.
+
+    X12 and FHIR inputs map payer ids with the payer id map of the KB in ``kb_dir``
+    (``mappings/payer_ids.yaml``) when it has one, else the packaged map. Converted
+    documents carry their converter warnings as ``doc.converter_warnings``
+    (``{code, place, message}`` dicts); :func:`attach_warnings` adds them to a record.
 
     Raises
     ------
     ClaimInvalidError
         With every problem of every input, when any input is invalid.
     """
+    from denialkb.engine import formats
+    from denialkb.engine.formats.reader import read_file
+
     docs: list[ClaimDocument] = []
     problems: list[Problem] = []
     for f in files:
@@ -59,27 +77,21 @@ def read_inputs(files, payer: str | None = None, clinical: str | None = None) ->
             except ClaimInvalidError as e:
                 problems.extend(e.problems)
             continue
-        from denialkb.engine import formats
-
         try:
-            converted = formats.read_x12(path, payer=payer) if kind == "x12" else formats.read_fhir(path, payer=payer)
-            documents = [c.document for c in converted]
-            labels = [c.source for c in converted]
-            if clinical:
-                cpath = Path(clinical)
-                if cpath.is_dir():
-                    matches = formats.match_clinical(cpath, documents)
-                    documents = [formats.merge_clinical(m.document, m.path) if m.path else m.document for m in matches]
-                else:
-                    documents = [formats.merge_clinical(d, cpath) for d in documents]
+            result = read_file(path, payer=payer, payer_map=payer_map_of(kb_dir), clinical=clinical)
         except formats.FormatError as e:
             problems.append(_format_problem(e))
             continue
-        for doc, label in zip(documents, labels, strict=True):
+        for rej in result.rejections:
+            problems.extend(rejection_problems(rej))
+        for conv in result.claims:
             try:
-                docs.append(validate_claim(doc, label))
+                doc = validate_claim(conv.document, conv.source)
             except ClaimInvalidError as e:
                 problems.extend(e.problems)
+                continue
+            doc.converter_warnings = [_note(w).to_dict() for w in result.warnings] + conv.warning_dicts()
+            docs.append(doc)
     seen: dict = {}
     for d in docs:
         if d.claim_id in seen:
@@ -89,3 +101,27 @@ def read_inputs(files, payer: str | None = None, clinical: str | None = None) ->
     if problems:
         raise ClaimInvalidError(problems)
     return docs
+
+
+def _note(w):
+    from denialkb.engine.formats._common import as_warning
+
+    return as_warning(w)
+
+
+def attach_warnings(record: dict, doc) -> dict:
+    """Add a converted document's converter warnings to its decision record's ``warnings``
+    (FORMATS.md section 3), after any the engine put there; returns the record."""
+    notes = getattr(doc, "converter_warnings", None)
+    if notes:
+        record["warnings"] = list(record.get("warnings") or []) + [n for n in notes if n not in (record.get("warnings") or [])]
+    return record
+
+
+def render_warnings(text: str, record: dict) -> str:
+    """``text`` (a rendered record) plus its ``warnings`` when the renderer left them out."""
+    notes = record.get("warnings") or []
+    if not notes or "Warnings:" in text:
+        return text
+    lines = ["  Warnings:"] + [f"    - {n.get('message', n)}" for n in notes]
+    return text.rstrip("\n") + "\n" + "\n".join(lines) + "\n"

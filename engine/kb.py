@@ -369,6 +369,9 @@ def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list
                        tables["carc"], tables["rarc"], payers, rules, cases)
     kb.positions = table_where
     _check_references(kb, col)
+    from denialkb.engine.kbchecks import load_problems  # value bounds, typed payer settings
+
+    col.problems += load_problems(kb, col.loaded)
     return kb, col.problems
 
 
@@ -462,17 +465,11 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
                 if rc not in kb.rarc:
                     col.add("kb_unknown_ref", f"unknown RARC '{rc}'", payer.file, where + ("rarc", j),
                             expected="a RARC listed in the rarc table", hint=did_you_mean(rc, kb.rarc))
-    # cycles among findings
-    import networkx as nx
+    # cycles among findings: one per strongly connected component (engine/kbchecks.py)
+    from denialkb.engine.kbchecks import cycle_problems
 
-    g = nx.DiGraph()
-    for r in kb.rules:
-        for ref in finding_refs(r.when):
-            g.add_edge(ref.finding, r.concludes, rule=r.id)
-    for cycle in sorted(nx.simple_cycles(g), key=lambda c: sorted(c)):
-        if not cycle:
-            continue
-        rid = g.edges[cycle[-1], cycle[0]]["rule"] if len(cycle) > 1 else g.edges[cycle[0], cycle[0]]["rule"]
+    edges = [(ref.finding, r.concludes, r.id) for r in kb.rules for ref in finding_refs(r.when)]
+    for rid, cycle in cycle_problems(edges):
         add(kb.rules_by_id[rid], "kb_cycle", "findings depend on each other in a cycle: "
             + " -> ".join(cycle + [cycle[0]]), ("when",), hint="a finding cannot (even indirectly) depend on itself")
 

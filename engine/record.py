@@ -289,4 +289,7 @@ def render_text(record: dict) -> str:
             out.append(f"    - {m['fact']}{src}: needed by {', '.join(m['needed_by'])}")
     if record["outcome"] == "clean":
         out.append("  No denial found by the knowledge base.")
-    return "\n".join(out) + "\n"
+    # ids and values from converted inputs cannot drive a terminal
+    from denialkb.engine.safety import terminal_safe
+
+    return terminal_safe("\n".join(out) + "\n")

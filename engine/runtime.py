@@ -33,10 +33,21 @@ class Decider:
     ----------
     kb : KnowledgeBase or path, optional
         The knowledge base, or its directory. Default: the shipped KB.
+    lint : bool
+        When ``kb`` is a directory, refuse a KB that lints with errors (the default: a broken
+        KB never decides a claim, see engine/kbchecks.py). The author's tools that run a KB
+        under development (``kb test``, ``kb diff --claims``) pass False.
     """
 
-    def __init__(self, kb: KnowledgeBase | str | Path | None = None):
-        self.kb = kb if isinstance(kb, KnowledgeBase) else load_kb(kb)
+    def __init__(self, kb: KnowledgeBase | str | Path | None = None, *, lint: bool = True):
+        if isinstance(kb, KnowledgeBase):
+            self.kb = kb
+        elif lint:
+            from denialkb.engine.kbchecks import load_kb_for_deciding
+
+            self.kb = load_kb_for_deciding(kb)
+        else:
+            self.kb = load_kb(kb)
         self.compiled: CompiledKB = compile_kb(self.kb)
         self.engine = self.compiled.engine_class()
 

@@ -11,6 +11,7 @@ import json
 
 import jsonschema
 
+from denialkb.engine.bounds import describe, is_sensitive
 from denialkb.engine.errors import Problem, did_you_mean
 from denialkb.engine.yamlio import Loaded
 
@@ -44,12 +45,19 @@ def _json_type(v) -> str:
     return type(v).__name__
 
 
-def _found(v) -> str:
+def _found(v, path=()) -> str:
+    if path and is_sensitive(place_of(path)):  # patient data is described, never quoted
+        return describe(v)
+    if v is None:
+        return "null"
     if isinstance(v, (dict, list)):
         return f"a {_json_type(v)}"
     if isinstance(v, str):
-        return f"{v!r}"
-    return f"{_json_type(v)} {json.dumps(v)}"
+        return f"{v[:80]!r}" + ("..." if len(v) > 80 else "")
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 64:
+        return "a huge whole number"
+    text = json.dumps(v)
+    return f"{_json_type(v)} {text if len(text) <= 40 else text[:20] + '...'}"
 
 
 _TYPE_WORDS = {"string": "a string", "number": "a number", "integer": "a whole number",
@@ -66,7 +74,7 @@ def schema_problem(err: jsonschema.ValidationError, file: str, marks: dict, code
     loc_path = path
     if v == "additionalProperties":
         allowed = sorted(sch.get("properties", {}))
-        extras = sorted(k for k in inst if k not in allowed)
+        extras = sorted((k for k in inst if k not in allowed), key=str)
         key = extras[0]
         loc_path = path + (key,)
         section = place_of(path) if path else "the document"
@@ -84,27 +92,27 @@ def schema_problem(err: jsonschema.ValidationError, file: str, marks: dict, code
         expected = f"a value for '{missing}'"
     elif v == "type":
         types = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
-        msg = f"expected {' or '.join(_TYPE_WORDS.get(t, t) for t in types)}, found {_found(inst)}"
+        msg = f"expected {' or '.join(_TYPE_WORDS.get(t, t) for t in types)}, found {_found(inst, path)}"
         place = place_of(path)
         if "string" in types and isinstance(inst, (int, float)) and not isinstance(inst, bool):
             hint = "codes are strings: put the value in quotes"
         expected = expected or ""
     elif v == "enum":
         choices = [c for c in err.validator_value if c is not None]
-        msg = f"found {_found(inst)}"
+        msg = f"found {_found(inst, path)}"
         expected = "one of: " + ", ".join(str(c) for c in choices)
         hint = did_you_mean(inst, [str(c) for c in choices]) if isinstance(inst, str) else ""
         place = place_of(path)
     elif v in ("pattern", "format"):
-        msg = f"found {_found(inst)}"
+        msg = f"found {_found(inst, path)}"
         if v == "format":
-            msg = f"{_found(inst)} is not a valid {err.validator_value}"
+            msg = f"{_found(inst, path)} is not a valid {err.validator_value}"
         expected = expected or f"a value matching {err.validator_value}"
         place = place_of(path)
     elif v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         word = {"minimum": "at least", "exclusiveMinimum": "greater than",
                 "maximum": "at most", "exclusiveMaximum": "less than"}[v]
-        msg = f"found {_found(inst)}"
+        msg = f"found {_found(inst, path)}"
         expected = f"a number {word} {err.validator_value}"
         place = place_of(path)
     elif v in ("minItems", "maxItems", "minLength", "maxLength"):

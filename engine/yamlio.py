@@ -9,6 +9,7 @@ Every mapping key and sequence item keeps its ``line:col`` so errors can point a
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +136,8 @@ class _Builder:
         try:
             return self.constructor.construct_object(node)
         except ValueError as e:  # e.g. a date like 2024-02-30
-            raise _problem(self.code, self.file, f"invalid value {node.value!r}: {e}", line, col) from None
+            # the value itself is not quoted: it may be patient data
+            raise _problem(self.code, self.file, f"invalid value: {e}", line, col) from None
 
 
 class _NoAliasComposer(yaml.SafeLoader):
@@ -149,7 +151,13 @@ class _NoAliasComposer(yaml.SafeLoader):
 def parse_yaml(text: str, file: str, code: str, max_depth: int = MAX_DEPTH,
                max_nodes: int = MAX_NODES) -> Loaded:
     """Parse one YAML document safely; raise :class:`LoadError` with a position."""
-    loader = _NoAliasComposer(text)
+    try:
+        loader = _NoAliasComposer(text)
+    except yaml.reader.ReaderError as e:  # a control character: the reader refuses it on construction
+        line, col = _line_col(text, e.position) if isinstance(e.position, int) else (0, 0)
+        raise _problem(code, file, f"invalid YAML: control character #x{e.character:04x} is not allowed"
+                       if isinstance(e.character, int) else "invalid YAML: unreadable character", line, col,
+                       expected="printable text") from None
     try:
         try:
             node = loader.get_single_node()
@@ -194,17 +202,98 @@ def _depth(obj, limit, d=0):
     return False
 
 
-def parse_json(text: str, file: str, code: str, max_depth: int = MAX_DEPTH) -> Loaded:
-    """Parse JSON with the standard library; positions only for syntax errors."""
+class _DuplicateKey(Exception):
+    def __init__(self, key):
+        self.key = key
+
+
+def _unique_pairs(pairs):
+    out = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
+class _BadConstant(ValueError):
+    pass
+
+
+def _refuse_constant(name):
+    raise _BadConstant(name)
+
+
+MAX_INT_DIGITS = 30
+# strings (skipped), the non-JSON constants and overlong integers, to locate them in the text
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)|(-?[0-9]{' + str(MAX_INT_DIGITS + 1) + ",})")
+
+
+def _parse_int(s: str):
+    if len(s.lstrip("-")) > MAX_INT_DIGITS:
+        raise _BadConstant("long")
+    return int(s)
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _locate_token(text: str, group: int) -> tuple[int, int]:
+    for m in _TOKEN_RE.finditer(text):
+        if m.group(group):
+            return _line_col(text, m.start(group))
+    return 0, 0
+
+
+def _locate_duplicate(text: str, file: str, code: str, key: str) -> tuple[int, int]:
+    """Where the duplicate key is: the YAML composer (JSON is flow YAML) knows exact positions."""
     try:
-        data = json.loads(text)
+        parse_yaml(text, file, code, max_depth=MAX_DEPTH, max_nodes=MAX_NODES)
+    except LoadError as e:
+        if e.problem.message.startswith("duplicate key") and e.problem.line:
+            return e.problem.line, e.problem.col
+    needle = json.dumps(key)
+    hits = [m.start() for m in re.finditer(re.escape(needle) + r"\s*:", text)]
+    return _line_col(text, hits[1] if len(hits) > 1 else hits[0]) if hits else (0, 0)
+
+
+def loads_json(text: str, file: str = "<input>", code: str = "claim_invalid",
+               max_depth: int = MAX_DEPTH) -> object:
+    """Parse strict JSON: duplicate keys, NaN/Infinity and integers over 30 digits are refused.
+
+    Raises :class:`LoadError` with the ``line:col`` of the offending token.
+    """
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_refuse_constant,
+                          parse_int=_parse_int)
     except json.JSONDecodeError as e:
         raise _problem(code, file, f"invalid JSON: {e.msg}", e.lineno, e.colno) from None
+    except _DuplicateKey as e:
+        line, col = _locate_duplicate(text, file, code, e.key)
+        raise _problem(code, file, f"duplicate key {json.dumps(e.key)}", line, col,
+                       hint="each key may appear once in a mapping") from None
+    except _BadConstant as e:
+        if str(e) == "long":
+            line, col = _locate_token(text, 2)
+            raise _problem(code, file, f"a number has more than {MAX_INT_DIGITS} digits", line, col,
+                           expected="a number within the field's range") from None
+        line, col = _locate_token(text, 1)
+        raise _problem(code, file, f"{e} is not a number JSON allows", line, col,
+                       expected="a finite number") from None
     except RecursionError:
         raise _problem(code, file, f"document is nested deeper than {max_depth} levels") from None
+    except ValueError as e:  # pragma: no cover - e.g. a float the C parser refuses
+        raise _problem(code, file, f"invalid JSON: {type(e).__name__}") from None
     if _depth(data, max_depth):
         raise _problem(code, file, f"document is nested deeper than {max_depth} levels")
-    return Loaded(data, {}, file)
+    return data
+
+
+def parse_json(text: str, file: str, code: str, max_depth: int = MAX_DEPTH) -> Loaded:
+    """Parse JSON strictly (see :func:`loads_json`); positions only for syntax errors."""
+    return Loaded(loads_json(text, file, code, max_depth), {}, file)
 
 
 def load_document(path: str | Path, code: str, max_bytes: int = MAX_BYTES) -> Loaded:

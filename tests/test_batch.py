@@ -163,7 +163,7 @@ def test_cli_audit_log_show_and_replay(tmp_path):
     text = rules.read_text()
     rules.write_text(text.replace("        - {fact: line.has_jz, eq: false}",
                                   "        - {fact: line.has_jz, eq: false}\n"
-                                  "        - {fact: documentation.on_file, eq: false}", 1))
+                                  "        - {fact: documentation.physician_order, eq: false}", 1))
     res = runner.invoke(main, ["log", "replay", cid, "--log", str(log), "--kb", str(kb2), "--json"])
     assert res.exit_code == 1, res.output
     cmp = json.loads(res.output)

@@ -1,10 +1,11 @@
 """denialkb check: exit codes, exact text, bad input of every kind (exit 2, located, no traceback)."""
 
 import json
+import re
 
 import pytest
 
-from .conftest import EXAMPLES, ROOT
+from .conftest import EXAMPLES, ROOT, body
 
 GOOD = EXAMPLES / "pertuzumab-clean-medicare.yaml"
 
@@ -18,7 +19,8 @@ def test_exit_codes(cli):
 def test_seed_mistake_text_output_exact(cli):
     r = cli("check", EXAMPLES / "pertuzumab-billed-as-j9308.yaml")
     assert r.returncode == 1
-    lines = r.stdout.splitlines()
+    header, *lines = r.stdout.splitlines()
+    assert re.fullmatch(r"kb: kb \(version sha256:[0-9a-f]{12}, from \./kb in the working directory\)", header)
     assert lines[0] == "CLM-P-J9308: DENIED (4 denials)"
     assert lines[3] == "  1. CODE-DRUG-NDC-MISMATCH (line 1): Drug billed under a code that describes another drug (NDC)"
     assert lines[4] == "     front end: CO-16 + M119"
@@ -69,7 +71,9 @@ BAD_DOCS = {
     "wrong_type.yaml": (BASE.replace("units: 420", "units: lots"), "claim.lines[0].units: expected a number, found 'lots'", ""),
     "missing_required.yaml": (BASE.replace("  payer: medicare\n", ""), "claim.payer: required key is missing", ""),
     "bad_date.yaml": (BASE.replace("2024-03-15", "2024-02-30"), "'2024-02-30' is not a valid date", ""),
-    "bad_enum.yaml": (BASE + "patient: {sex: Female}\n", "patient.sex: found 'Female'", "expected one of: F, M, U"),
+    # patient data is described, never quoted (issue 17, S4)
+    "bad_enum.yaml": (BASE + "patient: {sex: Female}\n", "patient.sex: found a string of 6 characters",
+                      "expected one of: F, M, U"),
     "unknown_payer.yaml": (BASE.replace("payer: medicare", "payer: medicar"), "unknown payer 'medicar'",
                            "did you mean 'medicare'?"),
     "unknown_drug.yaml": (BASE + "documentation: {drug: pertuzumabb}\n", "unknown drug name 'pertuzumabb'",
@@ -157,7 +161,7 @@ def test_x12_with_clinical_facts_and_835_output(cli):
     data = ROOT / "tests" / "data" / "formats"
     r = cli("check", data / "pertuzumab_837p.txt", "--clinical", data / "pertuzumab_clinical.yaml")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("PTZ-2025-0001: CLEAN")
+    assert body(r.stdout).startswith("PTZ-2025-0001: CLEAN")
     r = cli("check", "--format", "x12-835", data / "pertuzumab_837p.txt")
     assert r.returncode == 1
     assert r.stdout.startswith("ISA*")
@@ -181,6 +185,7 @@ def test_readme_example_output_is_real(cli):
     readme = (ROOT / "README.md").read_text()
     block = readme.split("$ denialkb check examples/pertuzumab-her2-missing.yaml\n", 1)[1].split("```", 1)[0]
     out = cli("check", EXAMPLES / "pertuzumab-her2-missing.yaml").stdout
-    want = [ln for ln in block.splitlines() if "kb sha256" not in ln]
-    got = [ln for ln in out.splitlines() if "kb sha256" not in ln]
+    want = [ln for ln in block.splitlines() if "sha256:" not in ln]
+    got = [ln for ln in out.splitlines() if "sha256:" not in ln]
+    assert out.startswith("kb: kb (version sha256:") and block.startswith("kb: kb (version sha256:")
     assert got == want

@@ -9,7 +9,13 @@ import yaml
 from denialkb.engine.yamlio import load_document
 
 from . import kb_census
-from .conftest import KB, run_cli
+from .conftest import KB, body, run_cli
+
+
+def _version(kb_dir):
+    from denialkb.engine.kb import load_kb
+
+    return load_kb(kb_dir).version[:19]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +31,7 @@ def test_lint_shipped_kb_exit_0():
     assert r.returncode == 0, r.stdout + r.stderr
     assert kb_census.unknown_dates() == 39  # checked by hand: 39 hcpcs rows have effective_from: unknown (20 drug, administration and E/M codes added by kb-review 2.1)
     assert r.stdout.endswith(f"\n0 errors, 0 warnings, {kb_census.unknown_dates()} info\n")
-    assert r.stdout.startswith("kb/tables/hcpcs.yaml:7:5: kb_unknown_date: code J9306: effective_from is unknown "
+    assert body(r.stdout).startswith("kb/tables/hcpcs.yaml:7:5: kb_unknown_date: code J9306: effective_from is unknown "
                                "(info)\n    hint: treated as always in force; add the date when a source states it\n")
 
 
@@ -83,7 +89,7 @@ def test_lint_broken_yaml_reports_without_traceback(tmp_path):
 def test_kb_test_with_coverage():
     r = run_cli("kb", "test", KB, "--coverage")
     assert r.returncode == 0, r.stdout + r.stderr
-    out = r.stdout
+    out = body(r.stdout)
     first_case, first_file = kb_census.cases()[0]
     assert out.startswith(f"PASS {first_case} ({first_file})\n")
     assert "PASS pertuzumab-clean (kb/cases/starter.yaml)\n" in out
@@ -163,6 +169,7 @@ def test_kb_diff_with_claims(tmp_path):
     r = run_cli("kb", "diff", old, new, "--claims", claims)
     assert r.returncode == 0, r.stderr
     assert r.stdout == (
+        f"kb diff: {old} (version {_version(old)}) -> {new} (version {_version(new)})\n"
         "~ payer medicare changed\n"
         "    settings.jz_required_from: 2023-07-01 -> 2024-07-01\n"
         "1 change to rules and tables\n"
@@ -187,7 +194,7 @@ def _jz_explanation(kb, claim_file):
 
 def test_kb_diff_identical_kbs(tmp_path):
     r = run_cli("kb", "diff", KB, copy_kb(tmp_path))
-    assert r.returncode == 0 and r.stdout == "0 changes to rules and tables\n"
+    assert r.returncode == 0 and r.stdout.endswith(") -> " + str(tmp_path / "kb") + f" (version {_version(KB)})\n0 changes to rules and tables\n")
 
 
 def test_check_as_of_record_fields(tmp_path):

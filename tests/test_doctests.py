@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["denialkb.engine.facts", "denialkb.engine.record", "denialkb.engine.cases", "denialkb.engine.errors", "denialkb.engine.runtime",
-           "denialkb.engine.formats.clinical", "denialkb.visualize.graph"]
+           "denialkb.engine.formats.clinical", "denialkb.visualize.graph", "denialkb.engine.cli.app"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -114,7 +114,7 @@ def test_unknown_resource_type_is_an_error():
 def test_not_json_not_bundle_no_claim():
     with pytest.raises(InvalidFhirError) as info:
         read_fhir('{"resourceType": "Bundle",\n  "type": }')
-    assert info.value.location == "2:11"
+    assert info.value.location == "line 2, column 11"
     with pytest.raises(InvalidFhirError) as info:
         read_fhir({"resourceType": "Patient"})
     assert info.value.location == "resourceType"

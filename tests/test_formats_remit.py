@@ -111,7 +111,7 @@ def test_835_round_trip_line_denial():
     assert text.startswith("ISA*00*")
     assert "*00501*000000001*0*T*:~" in text.splitlines()[0]  # ISA15 = T: test/predicted
     assert "TRN*1*PREDICTED000000001*1999999999~" in text
-    assert "BPR*I*5600*C*NON************20250301~" in text
+    assert "BPR*I*5600*C*CHK************20250301~" in text  # I goes with CHK, H with NON
     (claim,) = _parse_835(text)
     # partial denial: processed as primary (1); paid = charge of the undenied line
     assert claim["CLP"] == [
@@ -138,10 +138,8 @@ def test_835_round_trip_line_denial():
     assert second == {
         "SVC": ["HC:J9308:JW", "400", "0", None, "8"],
         "DTM": "20250210",
-        "CAS": [
-            ["CO", "16", "400", None, None, None, None],
-            ["PR", "204", "0", None, None, None, None],
-        ],
+        # the first denial carries the amount; a zero adjustment (PR-204) is not written
+        "CAS": [["CO", "16", "400", None, None, None, None]],
         "REF": "2",
         "LQ": ["M127", "N706"],
     }
@@ -161,7 +159,7 @@ def test_835_claim_level_denial_and_clean_claim_in_one_file():
     validate_x12(text)
     first, second = _parse_835(text)
     assert first["CLP"][:7] == ["PTZ-2025-0001", "4", "4800", "0", None, "MB", "PREDICTED"]
-    assert first["CAS"] == [["CO", "16", "4800", None, "50", "0", None]]
+    assert first["CAS"] == [["CO", "16", "4800", None, None, None, None]]  # no zero trio
     assert first["MOA"] == "M127"
     assert first["lines"] == []  # a claim-level denial adjusts the whole claim
     assert second["CLP"][:4] == ["RAM-2025-0007", "1", "6000", "6000"]
@@ -188,6 +186,56 @@ def test_835_undetermined_is_an_error_or_skipped():
         on_undetermined="skip",
     )
     assert [c["CLP"][0] for c in _parse_835(text)] == ["PTZ-2025-0001"]
+
+
+def test_835_undetermined_pended_with_oa_133_and_noted():
+    undetermined = _record("RAM-2025-0007", "undetermined", [])
+    clean = _record("PTZ-2025-0001", "clean", [])
+    notes: list[str] = []
+    text = render_835(
+        [(undetermined, _ramucirumab_doc()), (clean, _pertuzumab_doc())],
+        created=WHEN,
+        on_undetermined="pend",
+        notes=notes,
+    )
+    validate_x12(text)
+    pended, paid = _parse_835(text)
+    assert pended["CLP"][:4] == ["RAM-2025-0007", "1", "6000", "0"]
+    assert [ln["CAS"] for ln in pended["lines"]] == [
+        [["OA", "133", "5600", None, None, None, None]],
+        [["OA", "133", "400", None, None, None, None]],
+    ]
+    assert paid["CLP"][:4] == ["PTZ-2025-0001", "1", "4800", "4800"]
+    assert "BPR*I*4800*C*CHK" in text  # BPR02 = the sum of CLP04
+    assert notes == ["RAM-2025-0007: undetermined, shown as pended (OA-133 on every line, nothing paid)"]
+
+
+def test_void_is_never_paid():
+    doc = _pertuzumab_doc()
+    doc["claim"]["form"] = "institutional"
+    doc["claim"]["type_of_bill"] = "0138"  # frequency 8: void
+    clean = _record("PTZ-2025-0001", "clean", [])
+    notes: list[str] = []
+    with pytest.raises(RemitRenderError) as info:
+        render_835([(clean, doc)], created=WHEN, notes=notes)
+    assert "a void (frequency 8)" in info.value.message
+    response = render_fhir(clean, doc)
+    benefit = [t for t in response["total"] if t["category"]["coding"][0]["code"] == "benefit"]
+    assert benefit[0]["amount"]["value"] == 0
+    assert response["processNote"][0]["text"].startswith("A void")
+
+
+def test_several_claim_responses_are_a_bundle_with_ids():
+    from denialkb.engine.formats.remit import fhir_bundle
+
+    a = render_fhir(_record("PTZ-2025-0001", "clean", []), _pertuzumab_doc())
+    b = render_fhir(_record("RAM-2025-0007", "clean", []), _ramucirumab_doc())
+    assert a["id"] != b["id"] and a["id"] == render_fhir(_record("PTZ-2025-0001", "clean", []), _pertuzumab_doc())["id"]
+    bundle = fhir_bundle([a, b])
+    from fhir.resources.R4B.bundle import Bundle
+
+    Bundle.model_validate(bundle)
+    assert [e["fullUrl"] for e in bundle["entry"]] == [f"urn:uuid:{a['id']}", f"urn:uuid:{b['id']}"]
 
 
 def test_835_rejects_a_denial_on_a_missing_line_and_bad_group():

@@ -16,6 +16,7 @@ from denialkb.engine.formats import (  # noqa: E402
     match_clinical,
     merge_clinical,
     read_x12,
+    validate_x12,
 )
 
 DATA = Path(__file__).parent / "data" / "formats"
@@ -233,26 +234,26 @@ def test_not_x12_and_missing_file():
     assert info.value.code == "file_unreadable"
 
 
-def test_third_party_x222a2_is_unsupported_but_converts_as_a1():
-    with pytest.raises(UnsupportedX12Error) as info:
-        read_x12(THIRD / "lfh_drug-in-office_X222A2.837")
-    assert info.value.code == "x12_unsupported"
-    assert "005010X222A2" in info.value.message
-    text = (THIRD / "lfh_drug-in-office_X222A2.837").read_text().replace("X222A2", "X222A1")
-    (claim,) = read_x12(text, payer="commercial")
+def test_third_party_x222a2_is_read_with_the_a1_map_and_a_warning():
+    (claim,) = read_x12(THIRD / "lfh_drug-in-office_X222A2.837", payer="commercial")
     lines = claim.document["claim"]["lines"]
     assert [ln["code"] for ln in lines] == ["90782", "J1550"]
     assert lines[1]["ndc"] == "00026-0635-12"
     assert (lines[1]["ndc_quantity"], lines[1]["ndc_unit"], lines[1]["charge"]) == (10, "ML", 53.37)
     assert claim.document["claim"]["diagnoses"] == ["03591"]
     assert claim.warnings == [
-        "diagnoses: HI qualifier BK is ICD-9-CM; the knowledge base expects ICD-10-CM"
+        "version 005010X222A2 was validated with pyx12's 005010X222A1 map (pyx12 has no "
+        "005010X222A2 map); rules the 005010X222A2 errata changed are not checked",
+        "diagnoses: HI qualifier BK is ICD-9-CM; the knowledge base expects ICD-10-CM",
     ]
+    assert claim.warnings[0].code == "x12_errata_version"
 
 
 def test_third_party_835_findings_come_back_typed():
+    with pytest.raises(UnsupportedX12Error):
+        read_x12(THIRD / "lfh_managed-care_X221A1.835")  # an 835 is not a claim
     with pytest.raises(InvalidX12Error) as info:
-        read_x12(THIRD / "lfh_managed-care_X221A1.835")
+        validate_x12(THIRD / "lfh_managed-care_X221A1.835")
     err = info.value
     assert err.findings[0].location == "line 4, segment 2 BPR, element BPR16"
     assert "invalid date (20002316)" in err.findings[0].message

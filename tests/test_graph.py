@@ -8,7 +8,7 @@ import pytest
 from denialkb.engine.claim import load_claim
 from denialkb.visualize.graph import decision_graph, focus_graph, kb_graph, node_id
 from denialkb.visualize.render import GraphvizMissingError, render, to_dot
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, body
 
 HER2_MISSING = EXAMPLES / "pertuzumab-her2-missing.yaml"
 DENIAL = "PERTUZUMAB-HER2-NOT-DOCUMENTED"
@@ -188,7 +188,7 @@ def test_cli_graph_missing_graphviz_exit_2(cli, tmp_path):
 def test_cli_graph_focus_and_errors(cli, tmp_path):
     r = cli("graph", "--claim", HER2_MISSING, "--denial", DENIAL, "--out", tmp_path / "f.json")
     assert r.returncode == 0, r.stderr
-    assert r.stdout == f"wrote {tmp_path / 'f.json'} (14 nodes, 14 edges)\n"
+    assert body(r.stdout) == f"wrote {tmp_path / 'f.json'} (14 nodes, 14 edges)\n"
     r = cli("graph", "--denial", "PERTUZUMAB-HER2-NOT-DOCUMENTE", "--out", tmp_path / "f.json")
     assert r.returncode == 2
     assert "no denial 'PERTUZUMAB-HER2-NOT-DOCUMENTE'" in r.stderr and DENIAL in r.stderr

@@ -35,6 +35,42 @@ _STATUS_STYLE = {
 }
 
 
+class RenderError(DenialKBError):
+    """Graphviz could not draw the graph (reported with its message, never a silent exit)."""
+
+    exit_code = 3
+
+    def default_summary(self) -> str:
+        return "the graph could not be drawn; nothing was written"
+
+
+def _lit(text) -> str:
+    """A Graphviz string drawn exactly as written: backslashes doubled so ``\\N \\G \\L``, a
+    trailing backslash or a quote in claim data are text, not escapes (and not HTML labels)."""
+    import graphviz
+
+    return graphviz.escape(str(text))
+
+
+def _pipe(dot, fmt: str, encoding=None):
+    """``dot.pipe`` with Graphviz failures turned into :class:`RenderError`."""
+    import graphviz
+
+    try:
+        return dot.pipe(format=fmt, encoding=encoding)
+    except graphviz.ExecutableNotFound:
+        raise
+    except (graphviz.CalledProcessError, OSError) as e:
+        detail = ""
+        stderr = getattr(e, "stderr", None)
+        if stderr:
+            detail = (stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else str(stderr))
+            detail = " ".join(detail.split())[:200]
+        raise RenderError([Problem("render_error", f"Graphviz failed to render {fmt.upper()}: "
+                                   + (detail or type(e).__name__),
+                                   hint="write .dot or .graphml instead, or report this as a bug")]) from None
+
+
 class GraphvizMissingError(DenialKBError):
     """The Graphviz ``dot`` binary is needed for the requested format and is not installed."""
 
@@ -63,7 +99,7 @@ def _attrs(a: dict) -> dict:
         label = f"{label}\n= {a['value']}"
     if kind == "condition" and a.get("result"):
         label = f"{label}\n[{a['result']}]"
-    out = {"label": label, "shape": _SHAPE.get(kind, "box"), "style": "filled",
+    out = {"label": _lit(label), "shape": _SHAPE.get(kind, "box"), "style": "filled",
            "fillcolor": _FILL.get(kind, "white"), "fontname": "Helvetica", "fontsize": "10"}
     st = _STATUS_STYLE.get(a.get("status", ""), {})
     out.update(st)
@@ -72,9 +108,9 @@ def _attrs(a: dict) -> dict:
     if a.get("near_miss") and kind == "condition":
         out["color"] = "#e67e22"
         out["penwidth"] = "2.5"
-        out["label"] += "\n(near miss)"
+        out["label"] = _lit(label + "\n(near miss)")
     if a.get("title"):
-        out["tooltip"] = a["title"]
+        out["tooltip"] = _lit(a["title"])
     return out
 
 
@@ -98,7 +134,7 @@ def to_graphviz(g: nx.DiGraph, cluster: str = "stage"):
                                        "newrank": "true"},
                            edge_attr={"fontname": "Helvetica", "fontsize": "8"})
     if g.graph.get("claim_id"):
-        dot.attr(label=f"claim {g.graph['claim_id']} (rules as of {g.graph.get('evaluated_as_of', '')})",
+        dot.attr(label=_lit(f"claim {g.graph['claim_id']} (rules as of {g.graph.get('evaluated_as_of', '')})"),
                  labelloc="t")
     groups: dict = {}
     for n in sorted(g.nodes):
@@ -108,18 +144,18 @@ def to_graphviz(g: nx.DiGraph, cluster: str = "stage"):
     for key in sorted(groups, key=lambda k: (k is not None, k or "")):
         if key is None:
             for n in groups[key]:
-                dot.node(n, **_attrs(g.nodes[n]))
+                dot.node(_lit(n), **_attrs(g.nodes[n]))
             continue
         with dot.subgraph(name="cluster_" + re.sub(r"[^A-Za-z0-9_]", "_", key)) as sub:
-            sub.attr(label=key.replace("_", " ").replace(",", ", "), style="rounded", color="#999999")
+            sub.attr(label=_lit(key.replace("_", " ").replace(",", ", ")), style="rounded", color="#999999")
             for n in groups[key]:
-                sub.node(n, **_attrs(g.nodes[n]))
+                sub.node(_lit(n), **_attrs(g.nodes[n]))
     for u, v in sorted(g.edges):
         a = g.edges[u, v]
-        ea = {"label": a.get("label", "")}
+        ea = {"label": _lit(a.get("label", ""))}
         if g.nodes[u].get("status") == "fired" and g.nodes[v].get("status") == "fired":
             ea.update(color="#c0392b", penwidth="2")
-        dot.edge(u, v, **ea)
+        dot.edge(_lit(u), _lit(v), **ea)
     return dot
 
 
@@ -159,7 +195,7 @@ def render_svg_text(g: nx.DiGraph) -> str:
     import graphviz
 
     try:
-        svg = to_graphviz(g).pipe(format="svg", encoding="utf-8")
+        svg = _pipe(to_graphviz(g), "svg", encoding="utf-8")
     except graphviz.ExecutableNotFound:
         raise GraphvizMissingError([Problem("graphviz_missing", "the Graphviz `dot` binary was not found",
                                             hint=INSTALL_HINT)]) from None
@@ -187,7 +223,7 @@ def render(g: nx.DiGraph, out, cluster: str = "stage") -> list[Path]:
     import graphviz
 
     try:
-        data = to_graphviz(g, cluster).pipe(format=fmt)
+        data = _pipe(to_graphviz(g, cluster), fmt)
     except graphviz.ExecutableNotFound:
         written = []
         for ext, fn in (("dot", None), ("graphml", write_graphml), ("json", write_json)):

@@ -15,7 +15,13 @@ Every error is a :class:`FormatError` (see :mod:`.errors`). See docs/formats.md.
 
 from __future__ import annotations
 
-from denialkb.engine.formats._common import ConvertedClaim, PayerMap
+from denialkb.engine.formats._common import (
+    ConvertedClaim,
+    ConverterWarning,
+    PayerMap,
+    ReadResult,
+    Rejection,
+)
 from denialkb.engine.formats.clinical import match_clinical, merge_clinical
 from denialkb.engine.formats.errors import (
     ClinicalMergeError,
@@ -33,7 +39,7 @@ from denialkb.engine.formats.remit import render_835, render_fhir
 from denialkb.engine.formats.writers import write_837, write_bundle
 
 try:
-    from denialkb.engine.formats.x12 import read_x12, validate_x12
+    from denialkb.engine.formats.x12 import read_x12, read_x12_result, validate_x12
 except ImportError as _exc:  # pyx12 4.x needs Python 3.11+
     _reason = str(_exc)
 
@@ -45,15 +51,24 @@ except ImportError as _exc:  # pyx12 4.x needs Python 3.11+
 
     validate_x12 = read_x12
 
+    def read_x12_result(path_or_text, **kwargs):  # noqa: D103 - stand-in with the same name
+        try:
+            read_x12(path_or_text)
+        except UnsupportedX12Error as exc:
+            return ReadResult(str(path_or_text), "x12", rejections=[Rejection(str(path_or_text), None, exc)])
+
 __all__ = [
     "ClinicalMergeError",
     "ConvertedClaim",
+    "ConverterWarning",
     "Finding",
     "FormatError",
     "InvalidFhirError",
     "InvalidX12Error",
     "PayerMap",
     "PayerMappingError",
+    "ReadResult",
+    "Rejection",
     "RemitRenderError",
     "UnsupportedFhirError",
     "UnsupportedX12Error",
@@ -61,6 +76,7 @@ __all__ = [
     "merge_clinical",
     "read_fhir",
     "read_x12",
+    "read_x12_result",
     "render_835",
     "render_fhir",
     "validate_x12",

@@ -32,16 +32,20 @@ from __future__ import annotations
 
 import copy
 import difflib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from denialkb.engine.formats.errors import ClinicalMergeError, Finding, FormatError
 
-from denialkb.engine.formats.errors import ClinicalMergeError, Finding
-
-__all__ = ["SECTIONS", "ClinicalMatch", "load_clinical", "match_clinical", "merge_clinical"]
+__all__ = [
+    "SECTIONS",
+    "ClinicalMatch",
+    "load_clinical",
+    "match_clinical",
+    "match_clinical_tolerant",
+    "merge_clinical",
+]
 
 #: Top-level sections a clinical file may hold.
 SECTIONS = (
@@ -59,30 +63,45 @@ _EXACT_LISTS = {"claim.lines", "claim.diagnoses"}
 
 
 def load_clinical(path: str | Path) -> dict:
-    """Read a clinical file (YAML with the safe loader, or JSON) into a dict.
+    """Read a clinical file (YAML with the bounded safe loader, or JSON) into a dict.
+
+    The loader refuses anchors and aliases (no "billion laughs"), duplicate keys, files
+    over 5 MB and nesting deeper than 40 levels; errors name the line and never quote
+    the file.
 
     Raises
     ------
     ClinicalMergeError
         The file does not parse, or is not a mapping (code ``clinical_invalid``).
     """
+    from denialkb.engine.formats._common import MAX_SIDECAR_BYTES
+    from denialkb.engine.formats.sniff import load_json, read_input_text
+    from denialkb.engine.yamlio import LoadError, parse_yaml
+
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = (
-            f"{mark.line + 1}:{mark.column + 1}"
-            if mark
-            else (f"{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else "1")
-        )
-        raise ClinicalMergeError(
-            f"cannot parse: {getattr(exc, 'problem', None) or exc}",
-            code="clinical_invalid",
-            file=path.name,
-            location=where,
-        ) from None
+        text = read_input_text(path, MAX_SIDECAR_BYTES, "a clinical file")
+    except FormatError as exc:
+        raise ClinicalMergeError(exc.message, code="clinical_invalid", file=path.name,
+                                 location=exc.location or "1") from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = load_json(text, path.name, max_depth=40, error=ClinicalMergeError)
+        except ClinicalMergeError as exc:
+            raise ClinicalMergeError(exc.message, code="clinical_invalid", file=path.name,
+                                     location=exc.location, expected=exc.expected) from None
+    else:
+        try:
+            data = parse_yaml(text, path.name, "clinical_invalid").data
+        except LoadError as exc:
+            prob = exc.problem
+            raise ClinicalMergeError(
+                f"cannot parse: {prob.message}",
+                code="clinical_invalid",
+                file=path.name,
+                location=f"{prob.line}:{prob.col}" if prob.line else "1",
+                hint=prob.hint or None,
+            ) from None
     if not isinstance(data, dict):
         raise ClinicalMergeError(
             "a clinical file must be a mapping of sections",
@@ -266,9 +285,68 @@ def match_clinical(folder: str | Path, documents: list[dict]) -> list[ClinicalMa
     return out
 
 
+def match_clinical_tolerant(folder: str | Path, documents: list[dict]) -> tuple[list, dict]:
+    """Like :func:`match_clinical`, but a bad file or an ambiguity affects only its claims.
+
+    Returns
+    -------
+    (matches, broken)
+        ``matches`` has, per document, a :class:`ClinicalMatch` or the
+        :class:`ClinicalMergeError` that stops that document; ``broken`` maps the name of
+        each file that cannot be read to its error.
+    """
+    files = sorted(p for p in Path(folder).iterdir() if p.suffix in _EXTS and p.is_file())
+    loaded: dict[Path, dict] = {}
+    broken: dict[str, ClinicalMergeError] = {}
+    for p in files:
+        try:
+            loaded[p] = load_clinical(p)
+        except ClinicalMergeError as exc:
+            broken[p.name] = exc
+    by_stem = {p.stem: p for p in files}
+    out: list = []
+    for doc in documents:
+        claim_id = str(doc.get("claim", {}).get("id", ""))
+        if claim_id and claim_id in by_stem:
+            p = by_stem[claim_id]
+            out.append(broken[p.name] if p.name in broken else ClinicalMatch(doc, p, "file_name"))
+            continue
+        try:
+            (match,) = _match_loaded(loaded, [doc])
+        except ClinicalMergeError as exc:
+            out.append(exc)
+            continue
+        out.append(match)
+    return out, broken
+
+
+def _match_loaded(loaded: dict, documents: list[dict]) -> list[ClinicalMatch]:
+    out = []
+    for doc in documents:
+        claim_id = str(doc.get("claim", {}).get("id", ""))
+        patient_id = doc.get("patient", {}).get("id")
+        by_claim = [p for p, d in loaded.items() if str((d.get("claim") or {}).get("id")) == claim_id]
+        if claim_id and by_claim:
+            if len(by_claim) > 1:
+                raise _ambiguous(claim_id, "claim.id", by_claim)
+            out.append(ClinicalMatch(doc, by_claim[0], "claim_id"))
+            continue
+        by_patient = [
+            p
+            for p, d in loaded.items()
+            if patient_id is not None
+            and (d.get("patient") or {}).get("id") == patient_id
+            and not (d.get("claim") or {}).get("id")
+        ]
+        if len(by_patient) > 1:
+            raise _ambiguous(str(patient_id), "patient.id", by_patient)
+        out.append(ClinicalMatch(doc, by_patient[0], "patient_id") if by_patient else ClinicalMatch(doc, None, None))
+    return out
+
+
 def _ambiguous(value: str, field: str, paths: list[Path]) -> ClinicalMergeError:
     return ClinicalMergeError(
-        f"{len(paths)} clinical files match {field} {value!r}: " + ", ".join(p.name for p in paths),
+        f"{len(paths)} clinical files match this claim's {field}: " + ", ".join(p.name for p in paths),
         code="clinical_ambiguous",
         file=str(paths[0].parent),
         location=field,

@@ -13,7 +13,6 @@ Practitioner, Encounter ...) and any field or code we do not map become warnings
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -22,17 +21,33 @@ import pydantic
 from fhir.resources.R4B import get_fhir_model_class
 
 from denialkb.engine.formats._common import (
+    MAX_FHIR_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_NDJSON_LINE_BYTES,
     ConvertedClaim,
+    ConverterWarning,
     PayerMap,
+    ReadResult,
+    Rejection,
     as_payer_map,
+    dotted_icd10,
     hyphenated_ndc,
     number,
+    short_id,
+    v2_fields_supported,
 )
-from denialkb.engine.formats.errors import Finding, InvalidFhirError, UnsupportedFhirError
+from denialkb.engine.formats.errors import (
+    Finding,
+    FormatError,
+    InvalidFhirError,
+    UnsupportedFhirError,
+)
 
-__all__ = ["read_fhir", "HER2_IHC_LOINC", "HER2_ISH_LOINC", "LVEF_LOINC"]
+__all__ = ["read_fhir", "read_fhir_result", "HER2_IHC_LOINC", "HER2_ISH_LOINC", "LVEF_LOINC"]
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+ICD10_WHO = "http://hl7.org/fhir/sid/icd-10"
+_ICD10_SHAPE = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$")
 NDC = "http://hl7.org/fhir/sid/ndc"
 LOINC = "http://loinc.org"
 #: LOINC codes read as HER2 by immunohistochemistry (verified against the mCODE tumor
@@ -68,23 +83,35 @@ _PRIMARY_SITE = [
 _SECONDARY = ("C77", "C78", "C79")
 
 
-def _load(source: str | Path | dict) -> tuple[dict, str]:
-    if isinstance(source, dict):
+def _load(source: str | Path | dict) -> tuple[Any, str]:
+    """The parsed JSON (a resource dict, or a list of resources for NDJSON) and a name."""
+    from denialkb.engine.formats.sniff import load_json, read_input_text, sniff_text
+
+    if isinstance(source, (dict, list)):
         return source, "<bundle>"
     if isinstance(source, str) and source.lstrip().startswith("{"):
         text, name = source, "<text>"
     else:
         path = Path(source)
-        text, name = path.read_text(encoding="utf-8"), path.name
-    try:
-        return json.loads(text), name
-    except json.JSONDecodeError as exc:
-        raise InvalidFhirError(
-            f"not JSON: {exc.msg}",
-            file=name,
-            location=f"{exc.lineno}:{exc.colno}",
-            expected="a FHIR R4 Bundle in JSON",
-        ) from None
+        try:
+            text, name = read_input_text(path, MAX_FHIR_BYTES, "a FHIR file"), path.name
+        except FormatError as exc:
+            raise InvalidFhirError(exc.message, code=exc.code, file=path.name, location=exc.location,
+                                   expected=exc.expected) from None
+    if sniff_text(text, name) == "ndjson":
+        out = []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            if len(line) > MAX_NDJSON_LINE_BYTES:
+                raise InvalidFhirError(
+                    f"NDJSON line {n} is longer than {MAX_NDJSON_LINE_BYTES} bytes",
+                    file=name,
+                    location=f"line {n}",
+                )
+            out.append(load_json(line, name, max_depth=MAX_JSON_DEPTH, line_offset=n - 1))
+        return out, name
+    return load_json(text.lstrip("\ufeff"), name, max_depth=MAX_JSON_DEPTH), name
 
 
 def _loc(parts: tuple) -> str:
@@ -94,54 +121,92 @@ def _loc(parts: tuple) -> str:
     return out
 
 
-def _validate(bundle: dict, name: str) -> None:
-    """Validate the Bundle entry by entry; raise one error listing every finding."""
-    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-        raise InvalidFhirError(
-            "top-level resource is not a Bundle",
-            file=name,
-            location="resourceType",
-            expected="resourceType 'Bundle'",
-        )
-    findings: list[Finding] = []
-    entries = bundle.get("entry") or []
-    if not isinstance(entries, list):
-        raise InvalidFhirError("Bundle.entry must be a list", file=name, location="entry")
-    for i, entry in enumerate(entries):
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict):
-            findings.append(Finding(f"entry[{i}].resource", "entry has no resource"))
+_CLAIM_TYPES = ("Claim", "ExplanationOfBenefit")
+
+
+def _entries(data: Any, name: str) -> tuple[list[tuple[str, dict | None]], str]:
+    """(label, resource) pairs of a Bundle, a bare Claim / EOB, or an NDJSON export."""
+    if isinstance(data, list):
+        return [(f"line {i + 1}", r if isinstance(r, dict) else None) for i, r in enumerate(data)], "ndjson"
+    if not isinstance(data, dict):
+        raise InvalidFhirError("the JSON is not a FHIR resource", file=name, location="-",
+                               expected="a Bundle, Claim or ExplanationOfBenefit")
+    rtype = data.get("resourceType")
+    if rtype == "Bundle":
+        entries = data.get("entry") or []
+        if not isinstance(entries, list):
+            raise InvalidFhirError("Bundle.entry must be a list", file=name, location="entry")
+        return [
+            (f"entry[{i}]", e.get("resource") if isinstance(e, dict) and isinstance(e.get("resource"), dict) else None)
+            for i, e in enumerate(entries)
+        ], "bundle"
+    if rtype in _CLAIM_TYPES:
+        return [("resource", data)], "resource"
+    raise InvalidFhirError(
+        f"a FHIR {str(rtype)[:40]!r} resource holds no claim" if rtype else "the JSON has no resourceType",
+        file=name,
+        location="resourceType",
+        expected="resourceType 'Bundle', 'Claim' or 'ExplanationOfBenefit'",
+    )
+
+
+def _validate_entries(entries: list[tuple[str, dict | None]]) -> dict[int, list[Finding]]:
+    """Validate every resource with its fhir.resources model; findings by entry index."""
+    bad: dict[int, list[Finding]] = {}
+    for i, (label, resource) in enumerate(entries):
+        if resource is None:
+            bad.setdefault(i, []).append(Finding(f"{label}.resource", "entry has no resource"))
             continue
         rtype = resource.get("resourceType")
         try:
             cls = get_fhir_model_class(str(rtype))
         except (ValueError, KeyError):
-            findings.append(
-                Finding(f"entry[{i}].resource.resourceType", f"unknown resourceType {rtype!r}")
+            shown = str(rtype) if len(str(rtype)) <= 40 else str(rtype)[:37] + "..."
+            bad.setdefault(i, []).append(
+                Finding(f"{label}.resource.resourceType", f"unknown resourceType {shown!r}")
             )
             continue
+        prefix = str(rtype) if label == "resource" else f"{label}.resource({rtype})"
         try:
             cls.model_validate(resource)
         except pydantic.ValidationError as exc:
             for err in exc.errors():
-                findings.append(
-                    Finding(f"entry[{i}].resource({rtype}).{_loc(err['loc'])}", err["msg"])
-                )
-    if not findings:
+                bad.setdefault(i, []).append(Finding(f"{prefix}.{_loc(err['loc'])}", _pyd_message(err)))
+        except (RecursionError, ValueError, TypeError) as exc:
+            bad.setdefault(i, []).append(Finding(prefix, f"cannot be validated ({type(exc).__name__})"))
+    return bad
+
+
+def _pyd_message(err: dict) -> str:
+    """pydantic's message without the input value it may quote."""
+    msg = str(err.get("msg", "invalid"))
+    return msg if len(msg) <= 120 else msg[:117] + "..."
+
+
+def _invalid(findings: list[Finding], name: str) -> InvalidFhirError:
+    first = findings[0]
+    return InvalidFhirError(
+        first.message + (f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""),
+        file=name,
+        location=first.location,
+        expected="a valid FHIR R4 resource",
+        findings=findings,
+    )
+
+
+def _validate(bundle: dict, name: str) -> None:
+    """Validate a Bundle entry by entry; raise one error listing every finding."""
+    entries, _ = _entries(bundle, name)
+    bad = _validate_entries(entries)
+    findings = [f for i in sorted(bad) for f in bad[i]]
+    if not findings and isinstance(bundle, dict) and bundle.get("resourceType") == "Bundle":
         shell = {k: v for k, v in bundle.items() if k != "entry"}
         try:
             get_fhir_model_class("Bundle").model_validate(shell)
         except pydantic.ValidationError as exc:
-            findings += [Finding(_loc(e["loc"]), e["msg"]) for e in exc.errors()]
+            findings += [Finding(_loc(e["loc"]), _pyd_message(e)) for e in exc.errors()]
     if findings:
-        first = findings[0]
-        raise InvalidFhirError(
-            first.message + (f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""),
-            file=name,
-            location=first.location,
-            expected="a valid FHIR R4 resource",
-            findings=findings,
-        )
+        raise _invalid(findings, name)
 
 
 def read_fhir(
@@ -150,12 +215,16 @@ def read_fhir(
     payer: str | None = None,
     payer_map: PayerMap | dict | str | Path | None = None,
 ) -> list[ConvertedClaim]:
-    """Convert a FHIR R4 Bundle (JSON) into claim documents, one per Claim resource.
+    """Convert FHIR R4 claims (JSON) into claim documents, all or nothing.
+
+    The strict form of :func:`read_fhir_result`: any rejected claim raises one error with
+    every finding; claims of types the KB does not decide are skipped with a warning
+    (an error only when nothing else is left).
 
     Parameters
     ----------
     source : str, Path or dict
-        A path to a JSON file, the JSON text, or the parsed Bundle.
+        A path to a JSON / NDJSON file, the JSON text, or the parsed resource.
     payer : str, optional
         Payer profile id for every claim; overrides the payer map.
     payer_map : PayerMap, dict, path, optional
@@ -168,49 +237,160 @@ def read_fhir(
     Raises
     ------
     InvalidFhirError
-        Not JSON, not a Bundle, unknown resource type, or an invalid field (location =
-        ``entry[i].resource(Type).field.path``).
+        Not JSON, not a FHIR claim container, unknown resource type, or an invalid field
+        (location = ``entry[i].resource(Type).field.path``).
     UnsupportedFhirError
-        No Claim in the Bundle, or a Claim type other than professional / institutional.
+        No Claim at all, or only Claims of types other than professional / institutional.
     """
-    bundle, name = _load(source)
-    _validate(bundle, name)
-    pmap = as_payer_map(payer_map)
-    entries = [e["resource"] for e in bundle.get("entry") or []]
-    index: dict[str, dict] = {}
-    for entry, res in zip(bundle.get("entry") or [], entries, strict=True):
-        if entry.get("fullUrl"):
-            index[entry["fullUrl"]] = res
-        if res.get("id"):
-            index[f"{res['resourceType']}/{res['id']}"] = res
-    common: list[str] = []
-    for i, res in enumerate(entries):
-        if res["resourceType"] not in _SUPPORTED:
-            common.append(f"entry[{i}]: {res['resourceType']} is not converted (ignored)")
-    claims = [(i, r) for i, r in enumerate(entries) if r["resourceType"] == "Claim"]
-    if not claims:
+    result = read_fhir_result(source, payer=payer, payer_map=payer_map)
+    if result.rejections:
+        errors = [r.error for r in result.rejections]
+        if len(errors) == 1:
+            raise errors[0]
+        findings: list[Finding] = []
+        for e in errors:
+            for f in e.findings or [Finding(e.location or "-", e.message)]:
+                if f not in findings:
+                    findings.append(f)
+        raise _invalid(findings, result.file)
+    if not result.claims:
+        skipped = getattr(result, "skipped", None)
+        if skipped:
+            raise skipped
         raise UnsupportedFhirError(
             "the Bundle holds no Claim resource",
-            file=name,
+            file=result.file,
             location="entry",
             expected="at least one Claim",
         )
-    out = []
-    for count, (i, res) in enumerate(claims, start=1):
+    return result.claims
+
+
+def read_fhir_result(
+    source: str | Path | dict,
+    *,
+    payer: str | None = None,
+    payer_map: PayerMap | dict | str | Path | None = None,
+) -> ReadResult:
+    """Read FHIR R4 claims: a Bundle (any type), a bare Claim / ExplanationOfBenefit with
+    contained or referenced resources, or an NDJSON bulk export.
+
+    Each Claim (or CARIN Blue Button ExplanationOfBenefit, read as a paid claim) is one
+    unit: an invalid Claim, or an invalid resource it depends on (its patient, coverage,
+    or a resource about its patient), rejects that claim only. Claims of types the KB does
+    not decide (oral, vision, pharmacy) are skipped with a file-level warning.
+    """
+    name = source.name if isinstance(source, Path) else (
+        "<bundle>" if isinstance(source, (dict, list)) else
+        ("<text>" if isinstance(source, str) and source.lstrip().startswith("{") else Path(source).name)
+    )
+    try:
+        data, name = _load(source)
+        entries, shape = _entries(data, name)
+    except FormatError as exc:
+        return ReadResult(name, "fhir", rejections=[Rejection(exc.file or name, None, exc)])
+    result = ReadResult(name, "ndjson" if shape == "ndjson" else "fhir")
+    bad = _validate_entries(entries)
+    if shape == "bundle" and not bad:
+        shell = {k: v for k, v in data.items() if k != "entry"}
+        try:
+            get_fhir_model_class("Bundle").model_validate(shell)
+        except pydantic.ValidationError as exc:
+            result.rejections.append(Rejection(name, None, _invalid(
+                [Finding(_loc(e["loc"]), _pyd_message(e)) for e in exc.errors()], name)))
+            return result
+    pmap = as_payer_map(payer_map)
+    resources = [r for _, r in entries]
+    index: dict[str, dict] = {}
+    raw_entries = data.get("entry") if shape == "bundle" else None
+    for i, res in enumerate(resources):
+        if res is None:
+            continue
+        if raw_entries and isinstance(raw_entries[i], dict) and raw_entries[i].get("fullUrl"):
+            index[str(raw_entries[i]["fullUrl"])] = res
+        if res.get("id") and res.get("resourceType"):
+            index[f"{res['resourceType']}/{res['id']}"] = res
+    common: list[str] = []
+    for i, res in enumerate(resources):
+        if res is not None and i not in bad and res.get("resourceType") not in _SUPPORTED | {"ExplanationOfBenefit"}:
+            common.append(f"{entries[i][0]}: {res['resourceType']} is not converted (ignored)")
+    claims = [i for i, r in enumerate(resources) if r is not None and r.get("resourceType") in _CLAIM_TYPES]
+    count = 0
+    for i in claims:
+        res = resources[i]
+        where = res["resourceType"] if shape == "resource" else f"{entries[i][0]}({res['resourceType']})"
+        ctype = (_codes(res.get("type")) or [None])[0]
+        if ctype not in ("professional", "institutional") and i not in bad:  # an invalid Claim is refused below
+            note = ConverterWarning(
+                f"{where}: Claim.type {str(ctype)[:20]!r} is not decided by the knowledge base "
+                "(professional and institutional claims are); skipped",
+                code="fhir_claim_type_skipped",
+                place=f"{where}.type",
+            )
+            result.warnings.append(note)
+            if not hasattr(result, "skipped"):
+                result.skipped = UnsupportedFhirError(
+                    f"Claim.type {str(ctype)[:20]!r} is not converted",
+                    file=name,
+                    location=f"{where}.type",
+                    expected="professional or institutional",
+                )
+            continue
+        count += 1
+        local = _local_index(res, index)
+        patient = _ref_target(res.get("patient"), local)
+        related = [
+            j for j, r in enumerate(resources)
+            if j == i or (r is not None and r.get("resourceType") not in _CLAIM_TYPES
+                          and (r is patient or _subject_ok(r, patient, local)))
+        ]
+        findings = [f for j in related if j in bad for f in bad[j]]
+        if shape == "bundle" and any(j in bad and resources[j] is None for j in range(len(resources))):
+            findings += [f for j in bad if resources[j] is None for f in bad[j]]
+        ident = [x.get("value") for x in res.get("identifier") or [] if isinstance(x, dict) and x.get("value")]
+        cid = short_id(ident[0] if ident else res.get("id"))
+        label = f"{name}:claim {count} ({res['resourceType']} {cid})"
+        if findings:
+            result.rejections.append(Rejection(label, cid, _invalid(findings, name)))
+            continue
         warnings = list(common)
-        doc = _convert_claim(res, i, entries, index, payer, pmap, warnings, name)
-        cid = doc["claim"].get("id")
-        out.append(ConvertedClaim(doc, f"{name}:claim {count} (Claim {cid})", warnings))
-    return out
+        try:
+            contained = [c for c in res.get("contained") or [] if isinstance(c, dict)]
+            pool = [r for j, r in enumerate(resources) if r is not None and j != i] + contained
+            doc = _convert_claim(res, i, pool, local, payer, pmap, warnings, name, where)
+        except FormatError as exc:
+            result.rejections.append(Rejection(label, cid, exc))
+            continue
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            result.rejections.append(Rejection(label, cid, InvalidFhirError(
+                f"a value of the claim cannot be read ({type(exc).__name__})", file=name, location=where)))
+            continue
+        result.claims.append(ConvertedClaim(doc, label, warnings))
+    if not claims and not result.rejections:
+        result.rejections.append(Rejection(name, None, UnsupportedFhirError(
+            "the Bundle holds no Claim resource", file=name, location="entry",
+            expected="at least one Claim")))
+    return result
+
+
+def _local_index(res: dict, index: dict) -> dict:
+    """The reference index seen from one claim: the container's ``#id`` resources too."""
+    local = dict(index)
+    for c in res.get("contained") or []:
+        if isinstance(c, dict) and c.get("id"):
+            local[f"#{c['id']}"] = c
+            local.setdefault(f"{c.get('resourceType')}/{c['id']}", c)
+    return local
 
 
 def _codes(concept: dict | None, system: str | None = None) -> list[str]:
-    if not concept:
+    if not isinstance(concept, dict):  # absent, or not a CodeableConcept (validation reports it)
         return []
+    coding = concept.get("coding")
     return [
         c["code"]
-        for c in concept.get("coding") or []
-        if c.get("code") and (system is None or c.get("system") == system)
+        for c in (coding if isinstance(coding, list) else [])
+        if isinstance(c, dict) and c.get("code") and (system is None or c.get("system") == system)
     ]
 
 
@@ -219,9 +399,15 @@ def _date(value: str | None) -> str | None:
 
 
 def _ref_target(ref: dict | None, index: dict) -> dict | None:
-    if not ref or not ref.get("reference"):
+    if not isinstance(ref, dict) or not isinstance(ref.get("reference"), str):
         return None
-    return index.get(ref["reference"])
+    target = ref["reference"]
+    if target in index:
+        return index[target]
+    parts = target.rstrip("/").split("/")
+    if len(parts) >= 2:  # an absolute URL: match its Type/id tail
+        return index.get(f"{parts[-2]}/{parts[-1]}")
+    return None
 
 
 def _subject_ok(res: dict, patient: dict | None, index: dict) -> bool:
@@ -242,16 +428,10 @@ def _convert_claim(
     pmap: PayerMap,
     warnings: list[str],
     name: str,
+    where: str,
 ) -> dict:
-    where = f"entry[{pos}](Claim)"
     ctype = (_codes(res.get("type")) or [None])[0]
-    if ctype not in ("professional", "institutional"):
-        raise UnsupportedFhirError(
-            f"Claim.type {ctype!r} is not converted",
-            file=name,
-            location=f"{where}.type",
-            expected="professional or institutional",
-        )
+    eob = res.get("resourceType") == "ExplanationOfBenefit"
     ident = [i.get("value") for i in res.get("identifier") or [] if i.get("value")]
     claim: dict[str, Any] = {"id": ident[0] if ident else res.get("id"), "form": ctype}
     patient = _ref_target(res.get("patient"), index)
@@ -274,10 +454,12 @@ def _convert_claim(
     # Diagnoses, ordered by sequence; a sequence number -> its position (pointer).
     dx: list[tuple[int, str]] = []
     for d in res.get("diagnosis") or []:
-        codes = _codes(d.get("diagnosisCodeableConcept"), ICD10CM)
-        if not codes and d.get("diagnosisReference"):
-            cond = _ref_target(d["diagnosisReference"], index)
-            codes = _codes((cond or {}).get("code"), ICD10CM)
+        concept = d.get("diagnosisCodeableConcept")
+        if not concept and d.get("diagnosisReference"):
+            concept = (_ref_target(d["diagnosisReference"], index) or {}).get("code")
+        codes = _codes(concept, ICD10CM)
+        if not codes:
+            codes = _icd10_fallback(concept, f"{where}.diagnosis sequence {d.get('sequence')}", warnings)
         if codes:
             dx.append((d["sequence"], codes[0]))
         else:
@@ -289,7 +471,9 @@ def _convert_claim(
     pointer = {seq: n for n, (seq, _) in enumerate(dx, start=1)}
 
     for info in res.get("supportingInfo") or []:
-        if "typeofbill" in _codes(info.get("category")):
+        if "clmrecvddate" in _codes(info.get("category")) and info.get("timingDate"):
+            claim["received_date"] = _date(info["timingDate"])
+        elif "typeofbill" in _codes(info.get("category")):
             tob = _codes(info.get("code"))
             if tob:
                 claim["type_of_bill"] = tob[0]
@@ -299,8 +483,9 @@ def _convert_claim(
 
     lines = []
     pos_codes = []
+    period_start = _date((res.get("billablePeriod") or {}).get("start"))
     for k, item in enumerate(res.get("item") or []):
-        line, pos_code = _item(item, f"{where}.item[{k}]", pointer, ctype, warnings)
+        line, pos_code = _item(item, f"{where}.item[{k}]", pointer, ctype, warnings, period_start, eob)
         lines.append(line)
         if pos_code:
             pos_codes.append(pos_code)
@@ -308,6 +493,8 @@ def _convert_claim(
         claim["place_of_service"] = pos_codes[0]
         if len(set(pos_codes)) > 1:
             warnings.append(f"{where}: items differ in place of service; used the first")
+    if eob:
+        lines = _cancel_reversals(lines, where, warnings)
     claim["lines"] = lines
     document: dict[str, Any] = {"claim": claim}
 
@@ -333,17 +520,81 @@ def _convert_claim(
     return document
 
 
+def _cancel_reversals(lines: list[dict], where: str, warnings: list[str]) -> list[dict]:
+    """EOB items with a negative submitted amount reverse an earlier item: drop both."""
+    keep = list(lines)
+    for neg in [ln for ln in lines if (ln.get("charge") or 0) < 0]:
+        match = next(
+            (
+                ln for ln in keep
+                if ln is not neg and (ln.get("charge") or 0) == -neg["charge"]
+                and ln.get("code") == neg.get("code") and ln.get("service_date") == neg.get("service_date")
+            ),
+            None,
+        )
+        keep.remove(neg)
+        if match is not None:
+            keep.remove(match)
+            warnings.append(ConverterWarning(
+                f"{where}: item {neg['number']} reverses item {match['number']}; both are left out",
+                code="fhir_reversal", place=f"{where}.item"))
+        else:
+            warnings.append(ConverterWarning(
+                f"{where}: item {neg['number']} has a negative amount and reverses no item; left out",
+                code="fhir_reversal", place=f"{where}.item"))
+    return keep
+
+
+def _icd10_fallback(concept: dict | None, where: str, warnings: list[str]) -> list[str]:
+    """A WHO ICD-10 code, or a code with no system that has the ICD-10 shape: read, warned."""
+    for c in (concept or {}).get("coding") or []:
+        code, system = c.get("code"), c.get("system")
+        if not code or system not in (ICD10_WHO, None) or not _ICD10_SHAPE.match(code.upper()):
+            continue
+        what = "WHO ICD-10" if system == ICD10_WHO else "a code without a system"
+        warnings.append(ConverterWarning(
+            f"{where}: {what} read as ICD-10-CM", code="fhir_icd10_assumed", place=where))
+        return [dotted_icd10(code)]
+    return []
+
+
+_PAID = {"benefit", "paidtoprovider", "paid"}
+_ALLOWED = {"eligible", "allowed"}
+
+
+def _adjudicated(item: dict, codes: set[str]) -> float | int | None:
+    for adj in item.get("adjudication") or []:
+        if set(_codes(adj.get("category"))) & codes and (adj.get("amount") or {}).get("value") is not None:
+            return number(adj["amount"]["value"])
+    return None
+
+
 def _item(
-    item: dict, where: str, pointer: dict, ctype: str, warnings: list[str]
+    item: dict,
+    where: str,
+    pointer: dict,
+    ctype: str,
+    warnings: list[str],
+    period_start: str | None = None,
+    eob: bool = False,
 ) -> tuple[dict, str | None]:
     line: dict[str, Any] = {"number": item["sequence"]}
     codes = _codes(item.get("productOrService"))
     line["code"] = codes[0] if codes else None
     line["modifiers"] = [c for m in item.get("modifier") or [] for c in _codes(m)]
     line["units"] = number((item.get("quantity") or {}).get("value"))
+    if line["units"] is None:
+        line["units"] = 1
+        warnings.append(ConverterWarning(
+            f"{where}: no quantity; units taken as 1", code="fhir_units_assumed", place=f"{where}.quantity"))
     line["service_date"] = item.get("servicedDate") or _date(
         (item.get("servicedPeriod") or {}).get("start")
     )
+    if line["service_date"] is None and period_start:
+        line["service_date"] = period_start
+        warnings.append(ConverterWarning(
+            f"{where}: no serviced date; service_date is the claim's billablePeriod start",
+            code="fhir_service_date_assumed", place=f"{where}.servicedDate"))
     if ctype == "institutional":
         rev = _codes(item.get("revenue"))
         if rev:
@@ -365,7 +616,17 @@ def _item(
     net = (item.get("net") or {}).get("value")
     if net is None and item.get("unitPrice") and line["units"] is not None:
         net = item["unitPrice"].get("value", 0) * line["units"]
+    if net is None and eob:
+        net = _adjudicated(item, {"submitted"})
     line["charge"] = number(net)
+    if eob:
+        paid, allowed = _adjudicated(item, _PAID), _adjudicated(item, _ALLOWED)
+        if v2_fields_supported():
+            line["paid_amount"], line["allowed_amount"] = paid, allowed
+        elif paid is not None or allowed is not None:
+            warnings.append(ConverterWarning(
+                f"{where}: paid/allowed amounts are not carried (they need claim format v2)",
+                code="fhir_amounts_dropped", place=f"{where}.adjudication"))
     seqs = item.get("diagnosisSequence") or []
     if seqs:
         missing = [s for s in seqs if s not in pointer]

@@ -11,20 +11,32 @@ CLP04; BPR02 = sum of CLP04), not payment estimates.
 
 Claim status (CLP02): ``4`` (denied) when a claim-level denial exists or every line is
 denied; ``1`` (processed as primary) for a clean claim and for a claim with only some
-lines denied. An ``undetermined`` outcome has no 835 status: it is an error unless
-``on_undetermined="skip"``.
+lines denied. An ``undetermined`` outcome has no 835 status of its own: with
+``on_undetermined="pend"`` it is shown as pended (CLP02 ``1``, nothing paid, every line
+adjusted ``OA-133`` "pending further review"); ``"skip"`` leaves it out and ``"error"``
+refuses it. Every claim left out is named in ``notes``.
+
+Adjustments (CAS): one segment per group; the adjusted amount is carried by the first
+denial's reason, and reasons that would carry 0 are left out (an 835 reports non-zero
+adjustments only; the decision record lists every denial).
+
+Voids (claim frequency code 8, from ``claim.frequency_code`` or the last digit of an 837I
+type of bill) are never shown as paid: an 835 answers a void by reversing the original
+claim's payment, which a prediction does not know, so a void is left out of the 835
+(named in ``notes``) and its ClaimResponse pays nothing.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from denialkb.engine.formats.errors import RemitRenderError
 
-__all__ = ["render_835", "render_fhir", "CARC_SYSTEM", "RARC_SYSTEM"]
+__all__ = ["render_835", "render_fhir", "fhir_bundle", "claim_response_id", "CARC_SYSTEM", "RARC_SYSTEM"]
 
 CARC_SYSTEM = "https://x12.org/codes/claim-adjustment-reason-codes"
 RARC_SYSTEM = "https://x12.org/codes/remittance-advice-remark-codes"
@@ -97,7 +109,8 @@ class _Claim:
             for i, ln in enumerate(self.lines, start=1)
         }
         self.total_charge = sum(self.charge.values(), Decimal(0))
-        if self.claim_denials:
+        self.void = _frequency(claim) == "8"
+        if self.claim_denials or self.void or self.outcome == "undetermined":
             self.paid = {n: Decimal(0) for n in self.charge}
         else:
             self.paid = {
@@ -108,27 +121,30 @@ class _Claim:
         self.status = "4" if (self.claim_denials or all_denied) else "1"
 
 
+def _frequency(claim: dict) -> str | None:
+    """Claim frequency code: ``claim.frequency_code`` (v2), else an 837I type of bill's last digit."""
+    if claim.get("frequency_code"):
+        return str(claim["frequency_code"])
+    tob = claim.get("type_of_bill")
+    if claim.get("form") == "institutional" and tob:
+        return str(tob)[-1]
+    return None
+
+
 def _cas(denials: list[dict], amount: Decimal) -> list[list[str]]:
-    """CAS segments: one per group, up to 6 reasons each; the first carries the amount."""
-    out = []
-    for group in _GROUPS:
-        reasons = [d for d in denials if d.get("group") == group]
-        for start in range(0, len(reasons), 6):
-            seg = ["CAS", group]
-            for k, d in enumerate(reasons[start : start + 6]):
-                first = start == 0 and k == 0 and group == denials[0].get("group")
-                seg += [_clean(d.get("carc"), "carc"), _amount(amount if first else Decimal(0))]
-                seg.append("")  # CAS04 quantity
-            while seg and seg[-1] == "":
-                seg.pop()
-            out.append(seg)
-    return out
+    """The CAS segment of an adjustment: the first denial's group and reason carry the
+    whole amount; reasons that would carry 0 are not written (non-zero adjustments only)."""
+    if not denials or amount == 0:
+        return []
+    d = denials[0]
+    return [["CAS", d.get("group"), _clean(d.get("carc"), "carc"), _amount(amount)]]
 
 
 def render_835(
     pairs: Iterable[tuple[dict, dict]],
     *,
     on_undetermined: str = "error",
+    notes: list[str] | None = None,
     created: _dt.datetime | None = None,
     control_number: int = 1,
     sender_id: str = "DENIALKB",
@@ -140,8 +156,11 @@ def render_835(
     ----------
     pairs : iterable of (record, document)
         Decision records (FORMATS.md section 2 dicts) with their claim documents.
-    on_undetermined : {"error", "skip"}
-        What to do with an ``undetermined`` outcome (an 835 has no status for it).
+    on_undetermined : {"error", "skip", "pend"}
+        What to do with an ``undetermined`` outcome (an 835 has no status for it):
+        refuse, leave it out, or show it pended (``OA-133`` on every line, nothing paid).
+    notes : list, optional
+        Receives one line per claim left out of the 835 (undetermined with "skip", voids).
     created : datetime, optional
         Interchange date/time (default: now). Pass one for reproducible output.
     control_number : int
@@ -161,11 +180,25 @@ def render_835(
         the claim lacks, an unknown CAS group, or a value containing an X12 delimiter.
     """
     created = created or _dt.datetime.now()
+    notes = notes if notes is not None else []
     claims = []
     for record, document in pairs:
         c = _Claim(record, document)
+        if c.void:
+            original = c.claim.get("original_claim_id")
+            notes.append(
+                f"{c.claim_id}: a void (frequency 8)"
+                + (f" of {original}" if original else "")
+                + " is left out of the 835: it reverses the original payment, which is not known here"
+            )
+            continue
         if c.outcome == "undetermined":
+            if on_undetermined == "pend":
+                notes.append(f"{c.claim_id}: undetermined, shown as pended (OA-133 on every line, nothing paid)")
+                claims.append(c)
+                continue
             if on_undetermined == "skip":
+                notes.append(f"{c.claim_id}: undetermined, left out of the 835")
                 continue
             raise RemitRenderError(
                 "outcome is undetermined; an 835 has no claim status for that",
@@ -175,13 +208,17 @@ def render_835(
             )
         claims.append(c)
     if not claims:
-        raise RemitRenderError("no claim to render", location="pairs")
+        raise RemitRenderError(
+            "no claim to render in the 835: " + ("; ".join(notes) if notes else "no input"),
+            location="835",
+        )
     d8, d6, tm = created.strftime("%Y%m%d"), created.strftime("%y%m%d"), created.strftime("%H%M")
     ctl = f"{control_number:09d}"
     total = sum((c.total_paid for c in claims), Decimal(0))
     body: list[list[str]] = [
         ["ST", "835", "0001"],
-        ["BPR", "I" if total > 0 else "H", _amount(total), "C", "NON"] + [""] * 11 + [d8],
+        (["BPR", "I", _amount(total), "C", "CHK"] if total > 0 else ["BPR", "H", "0", "C", "NON"])
+        + [""] * 11 + [d8],
         ["TRN", "1", f"PREDICTED{ctl}", "1999999999"],
         ["DTM", "405", d8],
         ["N1", "PR", "DENIALKB PREDICTED REMITTANCE"],
@@ -232,7 +269,7 @@ def _claim_segments(c: _Claim) -> list[list[str]]:
         tob = str(c.claim["type_of_bill"]).zfill(4)
         facility, freq = tob[1:3], tob[3]
     else:
-        facility, freq = str(c.claim.get("place_of_service") or ""), "1"
+        facility, freq = str(c.claim.get("place_of_service") or ""), _frequency(c.claim) or "1"
     segs = [
         [
             "CLP",
@@ -276,6 +313,8 @@ def _claim_segments(c: _Claim) -> list[list[str]]:
         if ln.get("service_date"):
             segs.append(["DTM", "472", ln["service_date"].replace("-", "")])
         denials = c.line_denials.get(n, [])
+        if c.outcome == "undetermined":
+            denials = [{"group": "OA", "carc": "133", "rarc": []}]
         if denials:
             segs += _cas(denials, c.charge[n])
         segs.append(["REF", "6R", str(n)])
@@ -324,6 +363,8 @@ def render_fhir(record: dict, document: dict) -> dict:
 
     c = _Claim(record, document)
     notes: list[dict] = []
+    if c.void:
+        notes.append({"number": 1, "type": "display", "text": "A void (claim frequency 8): nothing is paid."})
 
     def note_for(d: dict) -> int:
         rarcs = d.get("rarc") or []
@@ -356,6 +397,7 @@ def render_fhir(record: dict, document: dict) -> dict:
         items.append(item)
     resource: dict[str, Any] = {
         "resourceType": "ClaimResponse",
+        "id": claim_response_id(c.claim_id),
         "meta": {
             "tag": [
                 {
@@ -403,6 +445,21 @@ def render_fhir(record: dict, document: dict) -> dict:
             location=".".join(str(p) for p in err["loc"]),
         ) from None
     return resource
+
+
+def claim_response_id(claim_id: Any) -> str:
+    """The ClaimResponse id of a claim: a UUID-5 of its claim id (deterministic)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:denialkb:claimresponse:{claim_id}"))
+
+
+def fhir_bundle(resources: list[dict]) -> dict:
+    """Several ClaimResponses as one FHIR ``collection`` Bundle (entries with fullUrl)."""
+    return {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, "urn:denialkb:bundle:" + ",".join(r["id"] for r in resources))),
+        "type": "collection",
+        "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources],
+    }
 
 
 def _patient_ref(document: dict) -> dict:

@@ -11,7 +11,15 @@ import sys
 
 import click
 
-from denialkb.engine.cli import _check_date, as_of_option, handle_errors, kb_option, main
+from denialkb.engine.cli.app import (
+    as_of_option,
+    check_date,
+    current_kb,
+    echo_header,
+    handle_errors,
+    kb_option,
+    main,
+)
 from denialkb.engine.decision_log import DEFAULT_LOG
 
 log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), default=DEFAULT_LOG,
@@ -32,18 +40,30 @@ log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), 
               help="Append every decision to this SQLite decision log.")
 @click.option("--store-input", is_flag=True, help="With --log: store each input document too (for replay).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a TTY).")
+@click.option("--payer", default=None, help="Payer profile id for X12/FHIR inputs (overrides the payer id map).")
+@click.option("--clinical", type=click.Path(exists=True), default=None,
+              help="Clinical facts for X12/FHIR inputs: a file, or a folder matched by claim id or patient id.")
 @handle_errors
-def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress):
-    """Decide many claims (files, folders, .jsonl, .csv, .parquet) in parallel.
+def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress, payer, clinical):
+    """Decide many claims (files, folders, .jsonl, .csv, .parquet, X12 837, FHIR, NDJSON) in parallel.
 
     A bad claim is reported in rejected.jsonl and skipped; it never stops the run.
     Exit 0 when every claim read was decided, 1 when some were rejected.
     """
     from denialkb.engine.batch import run_audit
 
-    as_of = _check_date(as_of)
+    as_of = check_date(as_of)
+    from pathlib import Path
+
+    from denialkb.engine.safety import refuse_overwrite
+
+    outputs = ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html")
+    refuse_overwrite([out_dir, *(Path(out_dir) / n for n in outputs)], inputs)
+    # the shipped KB is passed as None, so that Dask workers use their own installed copy
     s = run_audit(inputs, out_dir, workers=workers or os.cpu_count(), scheduler=scheduler, as_of=as_of,
-                  kb_dir=kb_dir, log_path=log_path, store_input=store_input, progress=progress)
+                  kb_dir=None if current_kb().shipped else kb_dir, log_path=log_path, store_input=store_input,
+                  progress=progress, payer=payer, clinical=clinical)
+    echo_header()
     outcomes = ", ".join(f"{k} {v['count']}" for k, v in s.to_dict()["by"]["outcome"].items())
     click.echo(f"read {s.read} = decided {s.decided} + rejected {s.rejected}"
                + (f" ({outcomes})" if outcomes else "") + f"; results in {out_dir}")
@@ -93,6 +113,7 @@ def log_replay(claim_id, log_path, kb_dir, claim_file, as_json):
     if as_json:
         click.echo(json.dumps({k: v for k, v in res.items() if k != "record"}, indent=2))
     else:
+        echo_header(res["record"]["kb_version"])
         click.echo(f"claim {claim_id}, logged {res['logged_at']}")
         click.echo("kb_version: same as logged" if res["same_kb_version"] else
                    f"kb_version: changed ({res['logged_kb_version']} -> {res['current_kb_version']})")

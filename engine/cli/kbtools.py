@@ -9,10 +9,23 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
-from denialkb.engine.cli import format_option, handle_errors, main
+from denialkb.engine.cli.app import (
+    KBSource,
+    echo_header,
+    format_option,
+    handle_errors,
+    kb_version_of,
+    main,
+    use_kb,
+)
+
+
+def _short(version):
+    return version[:19] if version else "unreadable"
 
 
 @main.group("kb")
@@ -20,7 +33,8 @@ def kb_group():
     """Tools for knowledge-base authors: lint, test, diff."""
 
 
-kb_dir_arg = click.argument("kb_dir", required=False, type=click.Path(file_okay=False))
+kb_dir_arg = click.argument("kb_dir", required=False, type=click.Path(file_okay=False),
+                            callback=lambda ctx, param, v: use_kb(v, origin="argument", ctx=ctx))
 
 
 @kb_group.command("lint")
@@ -37,6 +51,7 @@ def lint(kb_dir, fmt):
         click.echo(json.dumps({"summary": summarize(problems), "problems": [problem_dict(p) for p in problems]},
                               indent=2))
     else:
+        echo_header()
         for p in problems:
             click.echo(format_problem(p))
         click.echo(summarize(problems))
@@ -64,6 +79,7 @@ def test(kb_dir, coverage, coverage_min, fmt):
             "coverage": run.coverage.to_dict() if run.coverage else None,
             "seconds": round(run.seconds, 3)}, indent=2))
     else:
+        echo_header()
         click.echo(render_test_run(run), nl=False)
         if low:
             click.echo(f"coverage {run.coverage.percent:.1f}% is below the minimum {coverage_min:g}%")
@@ -88,5 +104,8 @@ def diff(old, new, claims_dir, fmt):
         click.echo(json.dumps({"changes": [c.to_dict() for c in changes], "decisions_changed": replay},
                               indent=2, default=str))
     else:
+        a, b = KBSource(Path(old), "argument"), KBSource(Path(new), "argument")
+        click.echo(f"kb diff: {a.display()} (version {_short(kb_version_of(a.path))}) -> "
+                   f"{b.display()} (version {_short(kb_version_of(b.path))})")
         click.echo(render_diff(changes, replay), nl=False)
     sys.exit(0)

@@ -1,0 +1,19 @@
+"""The ``denialkb`` command line (the ``denialkb`` script is :func:`main`).
+
+One module per command family, each adding its commands to :data:`main`
+(defined in :mod:`.app` with the options, error handling and KB resolution they share):
+
+- :mod:`.check` — ``check``, ``facts``
+- :mod:`.queries` — ``why``, ``why-not``, ``paths``, ``what-if``, ``fix``
+- :mod:`.graph` — ``graph``, ``report``
+- :mod:`.kbtools` — ``kb lint|test|diff``
+- :mod:`.audit` — ``audit``, ``log show|replay``
+- :mod:`.formats` — ``convert`` and the x12-835 / fhir outputs of ``check``
+
+Command modules import :mod:`.app`, never this package, so the import graph has no cycle.
+"""
+
+from denialkb.engine.cli import audit, check, formats, graph, kbtools, queries  # noqa: F401  (registers the commands)
+from denialkb.engine.cli.app import main
+
+__all__ = ["main"]
