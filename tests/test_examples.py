@@ -42,6 +42,12 @@ EXPECTED = {
     "trastuzumab-hylecta-step-therapy-commercial": ("clean", []),
     "trastuzumab-several-denials": ("denied", ["CODE-DRUG-NDC-MISMATCH@3", "HER2-DRUG-DX-HISTORY-ONLY@3", "CODE-DRUG-NDC-MISMATCH@4", "HER2-DRUG-DX-HISTORY-ONLY@4", "DOC-WASTE-NOT-DOCUMENTED@4"]),
     "trazimera-jw-on-multi-dose-vial": ("denied", ["JW-ON-MULTI-DOSE-VIAL@4", "DOC-WASTE-NOT-DOCUMENTED@4"]),
+    # real infusion days (issue 11 item 6): every drug, administration and E/M line of the visit
+    "visit-hospital-outpatient-0131-medicare": ("clean", []),
+    "visit-pertuzumab-trazimera-docetaxel-commercial": ("clean", []),
+    "visit-pertuzumab-trazimera-docetaxel-medicare": ("clean", []),
+    "visit-phesgo-commercial": ("clean", []),
+    "visit-ramucirumab-paclitaxel-medicare": ("clean", []),
 }
 
 FILES = sorted(EXAMPLES.glob("*.yaml"))
