@@ -111,10 +111,10 @@ def test_k5_lint_fails_on_a_mistyped_date_setting(kb_copy):
 
 
 def test_nan_and_infinity_in_kb_tables_are_refused(kb_copy):
-    edit(kb_copy / "payers" / "commercial.yaml", "lvef_baseline_min_percent: 50", "lvef_baseline_min_percent: .nan")
+    edit(kb_copy / "payers" / "commercial.yaml", "lvef_baseline_min_percent_mbc: 50", "lvef_baseline_min_percent_mbc: .nan")
     _, problems = check_kb(kb_copy)
     got = [p.format() for p in problems]
-    assert any("payers/commercial.yaml:11:5: kb_schema_error: payer.settings.lvef_baseline_min_percent: "
+    assert any("payers/commercial.yaml:11:5: kb_schema_error: payer.settings.lvef_baseline_min_percent_mbc: "
                "found NaN" in g for g in got), got
 
 
