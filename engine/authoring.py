@@ -24,13 +24,14 @@ kb_unknown_date           info      a table row, code or rule has effective_from
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from denialkb.engine.conditions import FindingRef, Leaf, Node, explain_condition, leaves, walk
-from denialkb.engine.errors import Problem, did_you_mean
-from denialkb.engine.kb import KnowledgeBase, check_kb
+from denialkb.engine.errors import Problem, did_you_mean, root_cause_key
+from denialkb.engine.kb import ENGINE_PAYER_SETTINGS, TEMPLATE_RE, KnowledgeBase, check_kb, is_dated
 from denialkb.engine.yamlio import LoadError, load_document
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -94,13 +95,14 @@ def lint_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list[
     Returns
     -------
     (kb, problems)
-        ``kb`` is None when the KB cannot be loaded; problems are sorted by file and line.
+        ``kb`` is None when the KB cannot be loaded; problems come root causes first (parse,
+        schema, other errors, warnings, info), by file and line within each.
     """
     kb, problems = check_kb(root)
     problems = list(problems)
     if kb is not None:
         problems += lint_problems(kb)
-    return kb, sorted(set(problems), key=Problem.sort_key)
+    return kb, sorted(set(problems), key=root_cause_key)
 
 
 def lint_problems(kb: KnowledgeBase) -> list[Problem]:
@@ -170,7 +172,7 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
     for c in kb.cases:
         for key in ("fires", "near_miss"):
             for j, rid in enumerate(c.raw.get(key, [])):
-                if rid not in kb.rules_by_id:
+                if rid not in kb.rules_by_id and rid not in kb.broken_rules:
                     path = _case_path(kb, c, pos)
                     line, col = pos.mark(c.file, path + (key, j)) if path else (c.line, c.col)
                     out.append(Problem("kb_case_unknown_rule", f"case '{c.id}': {key} names unknown rule '{rid}'",
@@ -185,6 +187,12 @@ def lint_problems(kb: KnowledgeBase) -> list[Problem]:
                hint="add a case with `near_miss: [" + r.id + "]` where the rule stays silent")
 
     out += _unknown_dates(kb, pos)
+    out += _row_problems(kb, pos)
+    out += _todos(kb, pos)
+    for r in kb.rules:
+        _explanation_numbers(kb, r, at)
+        _drug_literals(kb, r, at)
+    _verify(kb, at)
     return out
 
 
@@ -263,8 +271,19 @@ def _never_fires(kb: KnowledgeBase, r) -> tuple | None:
         if not any(overlaps(kb.hcpcs[c]) for c in codes):
             return ("scope",), (f"no code in scope ({', '.join(codes)}) is valid between "
                                 f"{lo or 'the beginning'} and {hi or 'now'}")
+    if codes and sc.get("drugs") and all(c in kb.hcpcs for c in codes) \
+            and not any(kb.hcpcs[c].get("drug") in sc["drugs"] for c in codes):
+        return ("scope", "drugs"), (f"no code in scope ({', '.join(codes)}) bills a drug in scope "
+                                    f"({', '.join(sc['drugs'])})")
     payers = [kb.payers[p] for p in sc.get("payers", []) if p in kb.payers] or list(kb.payers.values())
     conj = _conjuncts(r.when)
+    for leaf in conj:  # a condition that asks for a code, drug or payer the scope leaves out
+        limit = {"line.code": codes, "line.drug": sc.get("drugs"), "payer.id": sc.get("payers")}.get(leaf.fact)
+        if limit and leaf.ref is None and leaf.op in ("eq", "in"):
+            vals = leaf.operand if leaf.op == "in" else (leaf.operand,)
+            if not set(vals) & set(limit):
+                return (_sub(leaf), f"{leaf.fact} must be {_show(vals[0]) if len(vals) == 1 else 'one of ' + ', '.join(map(str, vals))}"
+                                    f", which the rule's scope ({', '.join(limit)}) leaves out")
     for leaf in conj:
         if leaf.op == "missing":
             continue
@@ -415,6 +434,10 @@ class Coverage:
     leaves_partial: list = field(default_factory=list)  # (rule id, leaf text, seen values)
     denials_never: list = field(default_factory=list)
     carcs_never: list = field(default_factory=list)
+    fire_counts: dict = field(default_factory=dict)  # rule id -> times fired (per line), all cases
+    fire_cases: dict = field(default_factory=dict)  # rule id -> cases in which it fired
+    leaf_counts: list = field(default_factory=list)  # (rule id, leaf text, {true, false, unknown: n})
+    carc_counts: dict = field(default_factory=dict)  # CARC -> denials produced with it
 
     @property
     def percent(self) -> float:
@@ -430,6 +453,36 @@ class Coverage:
                 "conditions_not_both_ways": [{"rule": r, "condition": t, "seen": s}
                                              for r, t, s in self.leaves_partial],
                 "denials_never_produced": self.denials_never, "carcs_never_produced": self.carcs_never}
+
+    def report(self) -> dict:
+        """Coverage in full, for ``--coverage-out``: every rule with the times it fired and the cases,
+        every condition with how often it was true / false / unknown, every CARC with its count."""
+        return {**self.to_dict(),
+                "rules": [{"rule": r, "fired": self.fire_counts.get(r, 0), "cases": sorted(self.fire_cases.get(r, ()))}
+                          for r in sorted(self.fire_counts)],
+                "conditions": [{"rule": r, "condition": t, **n} for r, t, n in self.leaf_counts],
+                "carcs": [{"carc": c, "produced": n} for c, n in sorted(self.carc_counts.items(), key=_carc_key)]}
+
+    def csv(self) -> str:
+        """The same as :meth:`report`, one row per rule, condition and CARC."""
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["kind", "rule", "condition", "carc", "fired", "true", "false", "unknown", "cases"])
+        for r in sorted(self.fire_counts):
+            w.writerow(["rule", r, "", "", self.fire_counts[r], "", "", "", " ".join(sorted(self.fire_cases.get(r, ())))])
+        for r, t, n in self.leaf_counts:
+            w.writerow(["condition", r, t, "", "", n["true"], n["false"], n["unknown"], ""])
+        for c, n in sorted(self.carc_counts.items(), key=_carc_key):
+            w.writerow(["carc", "", "", c, n, "", "", "", ""])
+        return buf.getvalue()
+
+
+def _carc_key(item):
+    c = item[0]
+    return (int(c) if c.isdigit() else 10**6, c)
 
 
 @dataclass
@@ -467,19 +520,25 @@ def run_kb_tests(root: str | Path | None = None, coverage: bool = False) -> Test
     kb = decider.kb
     results = []
     cov = Coverage(rules_total=len(kb.rules)) if coverage else None
-    seen: dict = {}  # (rule id, leaf index) -> set of results
+    seen: dict = {}  # (rule id, leaf index) -> {result: times}
     produced_denials, produced_carcs = set(), set()
     for case in kb.cases:
         res = run_case(decider, case)
         results.append(res)
+        if res.record is not None:
+            res.fired = sorted({f"{t['rule']}@line:{t['line']}" if t.get("line") else t["rule"]
+                                for t in res.record["trace"]})
         if cov is None or res.record is None:
             continue
         for t in res.record["trace"]:
             cov.rules_fired.add(t["rule"])
+            cov.fire_counts[t["rule"]] = cov.fire_counts.get(t["rule"], 0) + 1
+            cov.fire_cases.setdefault(t["rule"], set()).add(case.id)
         for d in res.record["denials"]:
             produced_denials.add(d["id"])
             if d.get("carc"):
                 produced_carcs.add(str(d["carc"]))
+                cov.carc_counts[str(d["carc"])] = cov.carc_counts.get(str(d["carc"]), 0) + 1
         doc = validate_claim(case_document(case, kb.root), f"{case.file}#{case.id}")
         facts = enrich(doc, kb, case.raw.get("as_of"))
         for r in kb.rules:
@@ -489,13 +548,16 @@ def run_kb_tests(root: str | Path | None = None, coverage: bool = False) -> Test
                     continue
                 for i, leaf in enumerate(leaves(r.when)):
                     val, _ = explain_condition(leaf, facts.claim, ln, kb.value_set, r.level == "line")
-                    seen.setdefault((r.id, i), set()).add(val)
+                    counts = seen.setdefault((r.id, i), {})
+                    counts[val] = counts.get(val, 0) + 1
     if cov is not None:
         for r in kb.rules:
             lv = leaves(r.when)
             cov.leaves_total += len(lv)
             for i, leaf in enumerate(lv):
-                s = seen.get((r.id, i), set())
+                s = seen.get((r.id, i), {})
+                cov.leaf_counts.append((r.id, leaf.describe(), {"true": s.get(True, 0), "false": s.get(False, 0),
+                                                                 "unknown": s.get(None, 0)}))
                 if True in s and False in s:
                     cov.leaves_both += 1
                 else:
@@ -505,7 +567,18 @@ def run_kb_tests(root: str | Path | None = None, coverage: bool = False) -> Test
         cov.denials_never = sorted(r.id for r in kb.rules if r.conclusion == "denial" and r.id not in produced_denials)
         carcs = {str(r.denial["carc"]) for r in kb.rules if r.conclusion == "denial"}
         cov.carcs_never = sorted(carcs - produced_carcs)
+        for r in kb.rules:
+            cov.fire_counts.setdefault(r.id, 0)
+        for c in carcs:
+            cov.carc_counts.setdefault(c, 0)
     return TestRun(results, cov, time.perf_counter() - t0)
+
+
+def write_coverage(cov: Coverage, path) -> None:
+    """Write coverage as JSON or CSV (chosen by the file's extension)."""
+    p = Path(path)
+    text = cov.csv() if p.suffix.lower() == ".csv" else json.dumps(cov.report(), indent=2) + "\n"
+    p.write_text(text, encoding="utf-8")
 
 
 def _line_in_scope(rule, ln: dict) -> bool:
@@ -524,6 +597,8 @@ def render_test_run(run: TestRun) -> str:
     out = []
     for r in run.results:
         out.append(f"{'PASS' if r.passed else 'FAIL'} {r.case} ({r.file})")
+        if r.record is not None:
+            out.append("    fired: " + (", ".join(r.fired) or "none"))
         for d in r.diffs:
             out.append("    " + d)
         if r.error:
@@ -599,30 +674,80 @@ def diff_kbs(old: KnowledgeBase, new: KnowledgeBase) -> list[Change]:
     return out
 
 
-def replay_claims(old_dir, new_dir, claims_dir) -> list[dict]:
-    """Decide every claim file in ``claims_dir`` under both KBs; return the decisions that change."""
-    from denialkb.engine.inputs import read_inputs as load_claims
+@dataclass
+class Replay:
+    """Claims decided under an old and a new KB: what changed, what one KB could not decide."""
+
+    claims: int = 0
+    changes: list = field(default_factory=list)  # one dict per claim whose decision changed
+    undecided: list = field(default_factory=list)  # {claim, file, kb, kb_dir, why}
+    by_rule: list = field(default_factory=list)  # {rule, added, removed}: claims per rule
+
+    def to_dict(self) -> dict:
+        return {"claims": self.claims, "decisions_changed": self.changes, "undecided": self.undecided,
+                "by_rule": self.by_rule}
+
+
+def replay(old_dir, new_dir, claims_dir) -> Replay:
+    """Decide every claim file in ``claims_dir`` with each KB separately.
+
+    A claim one KB cannot decide (an unknown payer or drug, an invalid document) is reported
+    with the KB and the reason, and the other claims are still compared. Decisions that change
+    are summarised by rule: for each rule, the claims on which its denial appears or disappears.
+    """
+    from denialkb.engine.errors import DenialKBError
+    from denialkb.engine.inputs import read_inputs
     from denialkb.engine.runtime import Decider
 
     files = sorted(p for p in Path(claims_dir).iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
-    docs = load_claims([str(f) for f in files])
-    a, b = Decider(old_dir, lint=False), Decider(new_dir, lint=False)
-    changes = []
-    for doc in docs:
-        ra, rb = a.check_document(doc), b.check_document(doc)
-        da = {_denial_key(d): d for d in ra["denials"]}
-        db = {_denial_key(d): d for d in rb["denials"]}
-        if ra["outcome"] == rb["outcome"] and set(da) == set(db):
+    kbs = (("old", str(old_dir), Decider(old_dir, lint=False)), ("new", str(new_dir), Decider(new_dir, lint=False)))
+    out = Replay()
+    added: dict = {}
+    removed: dict = {}
+    for f in files:
+        try:
+            docs = read_inputs([str(f)])
+        except DenialKBError as e:
+            out.undecided.append({"claim": None, "file": str(f), "kb": "both", "kb_dir": "",
+                                  "why": [p.format() for p in e.problems]})
             continue
-        changes.append({
-            "claim": doc.claim_id, "file": doc.file,
-            "outcome": {"old": ra["outcome"], "new": rb["outcome"]},
-            "denials_added": [{"denial": k, "explanation": db[k]["explanation"]} for k in sorted(set(db) - set(da))],
-            "denials_removed": [{"denial": k, "explanation": da[k]["explanation"]} for k in sorted(set(da) - set(db))],
-            "old": {"kb_version": ra["kb_version"], "denials": [_denial_line(d) for d in ra["denials"]]},
-            "new": {"kb_version": rb["kb_version"], "denials": [_denial_line(d) for d in rb["denials"]]},
-        })
-    return changes
+        for doc in docs:
+            out.claims += 1
+            recs = {}
+            for name, path, decider in kbs:
+                try:
+                    recs[name] = decider.check_document(doc)
+                except DenialKBError as e:
+                    out.undecided.append({"claim": doc.claim_id, "file": doc.file, "kb": name, "kb_dir": path,
+                                          "why": [p.format() for p in e.problems]})
+            if len(recs) != 2:
+                continue
+            ra, rb = recs["old"], recs["new"]
+            da = {_denial_key(d): d for d in ra["denials"]}
+            db = {_denial_key(d): d for d in rb["denials"]}
+            if ra["outcome"] == rb["outcome"] and set(da) == set(db):
+                continue
+            for k in set(db) - set(da):
+                added.setdefault(db[k]["id"], set()).add(doc.claim_id)
+            for k in set(da) - set(db):
+                removed.setdefault(da[k]["id"], set()).add(doc.claim_id)
+            out.changes.append({
+                "claim": doc.claim_id, "file": doc.file,
+                "outcome": {"old": ra["outcome"], "new": rb["outcome"]},
+                "denials_added": [{"denial": k, "explanation": db[k]["explanation"]} for k in sorted(set(db) - set(da))],
+                "denials_removed": [{"denial": k, "explanation": da[k]["explanation"]}
+                                    for k in sorted(set(da) - set(db))],
+                "old": {"kb_version": ra["kb_version"], "denials": [_denial_line(d) for d in ra["denials"]]},
+                "new": {"kb_version": rb["kb_version"], "denials": [_denial_line(d) for d in rb["denials"]]},
+            })
+    out.by_rule = [{"rule": r, "added": len(added.get(r, ())), "removed": len(removed.get(r, ()))}
+                   for r in sorted(set(added) | set(removed))]
+    return out
+
+
+def replay_claims(old_dir, new_dir, claims_dir) -> list[dict]:
+    """Decide every claim file in ``claims_dir`` under both KBs; return the decisions that change."""
+    return replay(old_dir, new_dir, claims_dir).changes
 
 
 def _denial_key(d) -> str:
@@ -633,8 +758,11 @@ def _denial_line(d) -> str:
     return f"{_denial_key(d)}: {d['explanation']}"
 
 
-def render_diff(changes: list[Change], replay: list[dict] | None) -> str:
-    """Text report of :func:`diff_kbs` and :func:`replay_claims`."""
+def render_diff(changes: list[Change], replay: Replay | list | None) -> str:
+    """Text report of :func:`diff_kbs` and :func:`replay` (or the list of :func:`replay_claims`)."""
+    rep = replay if isinstance(replay, Replay) else None
+    if rep is not None:
+        replay = rep.changes
     out = []
     for c in changes:
         sign = {"added": "+", "removed": "-", "changed": "~"}[c.change]
@@ -652,11 +780,437 @@ def render_diff(changes: list[Change], replay: list[dict] | None) -> str:
             out.append("    old: " + ("; ".join(ch["old"]["denials"]) or "no denials"))
             out.append("    new: " + ("; ".join(ch["new"]["denials"]) or "no denials"))
         out.append(f"{len(replay)} decision{'s' if len(replay) != 1 else ''} changed")
+    if rep is not None:
+        for r in rep.by_rule:
+            out.append(f"    {r['rule']}: denial added on {r['added']} claim{'s' if r['added'] != 1 else ''}, "
+                       f"removed on {r['removed']}")
+        for u in rep.undecided:
+            who = f"claim {u['claim']} ({u['file']})" if u["claim"] else u["file"]
+            kb = "either KB" if u["kb"] == "both" else f"the {u['kb']} KB ({u['kb_dir']})"
+            out.append(f"{who}: not decided with {kb}:")
+            out.extend("    " + line for why in u["why"] for line in why.splitlines())
+        if rep.undecided:
+            n = len(rep.undecided)
+            out.append(f"{n} claim{'s' if n != 1 else ''} could not be decided with one of the KBs "
+                       f"(not compared); {rep.claims} claims read")
     return "\n".join(out) + "\n"
+
+
+def show_dated(v) -> str:
+    """A dated value in one line: ``50 until 2026-12-31; 55 from 2027-01-01``."""
+    parts = []
+    for e in v:
+        frm, to = e.get("effective_from"), e.get("effective_to")
+        when = (f" from {frm}" if frm and frm != "unknown" else "") + (f" until {to}" if to else "")
+        parts.append(f"{_short(e['value'])}{when}")
+    return "; ".join(parts)
 
 
 def _short(v) -> str:
     if v is None:
         return "(absent)"
+    if is_dated(v):
+        return show_dated(v)
     s = json.dumps(v, default=str) if not isinstance(v, str) else v
     return s if len(s) <= 120 else s[:117] + "..."
+
+
+# --------------------------------------------------------------------------- references rows make
+
+_UNIT = r"(?:%|percent\b|mg/kg\b|mg\b|ng/mL\b|cm\b|points?\b|days?\b|weeks?\b|months?\b|units?\b|minutes?\b|hours?\b|kg\b)"
+_EXPL_NUMBER = re.compile(r"(?<![\w.\-/])(\d+(?:\.\d+)?)(?:\s*(?:-|to|or)\s*(\d+(?:\.\d+)?))?\s*" + _UNIT)
+_ANY_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
+
+
+def code_hint(code, choices) -> str:
+    """did-you-mean for a code: two swapped characters or one wrong character first (J9538 -> J9358),
+    else the closest by difflib."""
+    code = str(code)
+    same_len = sorted(c for c in choices if len(c) == len(code))
+    for c in same_len:  # a transposition of two neighbouring characters
+        diff = [i for i in range(len(code)) if code[i] != c[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and code[diff[0]] == c[diff[1]] and code[diff[1]] == c[diff[0]]:
+            return f"did you mean '{c}'?"
+    for c in same_len:  # one character wrong
+        if sum(a != b for a, b in zip(code, c, strict=True)) == 1:
+            return f"did you mean '{c}'?"
+    return did_you_mean(code, choices)
+
+
+def settings_read(kb: KnowledgeBase) -> dict:
+    """Payer setting names something reads -> who reads it (rule ids, or 'the engine')."""
+    read: dict[str, list] = {k: ["the engine (timely filing)"] for k in ENGINE_PAYER_SETTINGS}
+    for r in kb.rules:
+        names = {f for lf in leaves(r.when) for f in lf.facts()} | set(TEMPLATE_RE.findall(r.explanation))
+        for f in sorted(names):
+            if f.startswith("payer.") and f not in ("payer.id", "payer.name"):
+                read.setdefault(f[len("payer."):], []).append(r.id)
+    return read
+
+
+def _numbers(text) -> set:
+    return {float(x) for x in _ANY_NUMBER.findall(str(text or ""))}
+
+
+def _values(v) -> list:
+    return [e["value"] for e in v] if is_dated(v) else [v]
+
+
+def _rule_numbers(kb: KnowledgeBase, r) -> set:
+    """Numbers a rule's explanation may state: its literals, the settings and dosing values it reads,
+    and numbers in its remedy / description / notes."""
+    known = set()
+    for lf in leaves(r.when):
+        for v in (lf.operand if isinstance(lf.operand, tuple) else (lf.operand,)):
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                known.add(float(v))
+    for k in ("remedy", "description", "confidence_note"):
+        known |= _numbers(r.raw.get(k))
+    known |= _numbers((r.denial or {}).get("pairing_note"))
+    names = {f for lf in leaves(r.when) for f in lf.facts()} | set(TEMPLATE_RE.findall(r.explanation))
+    payers = [kb.payers[p] for p in (r.scope or {}).get("payers", []) if p in kb.payers] or kb.payers.values()
+    drugs = [kb.drugs[d] for d in (r.scope or {}).get("drugs", []) if d in kb.drugs] or kb.drugs.values()
+    for f in names:
+        vals = []
+        if f.startswith("payer."):
+            vals = [x for p in payers for x in _values(p.settings.get(f[len("payer."):]))]
+        elif f.startswith("line.dosing."):
+            vals = [x for d in drugs for x in _values(d.get("dosing", {}).get(f[len("line.dosing."):]))]
+        known |= {float(x) for x in vals if isinstance(x, (int, float)) and not isinstance(x, bool)}
+    return known
+
+
+def _row_problems(kb: KnowledgeBase, pos: _Positions) -> list[Problem]:
+    """What payer rows, settings and table rows refer to: codes, drugs, classes, setting names, sources."""
+    out: list[Problem] = []
+
+    def add(file, path, code, msg, hint="", severity="error", expected=""):
+        line, col = pos.mark(file, path) if file else (0, 0)
+        out.append(Problem(code, msg, file, line, col, expected=expected, hint=hint, severity=severity))
+
+    read = settings_read(kb)
+    for pid, payer in sorted(kb.payers.items()):
+        f = payer.file
+        for table in ("prior_auth", "unit_limits", "step_therapy"):
+            for j, row in enumerate(getattr(payer, table)):
+                code = row.get("code")
+                if code not in kb.hcpcs:
+                    add(f, ("payer", table, j, "code"), "kb_unknown_ref",
+                        f"payer {pid} {table} row: unknown code '{code}' (the row can never apply)",
+                        hint=code_hint(code, kb.hcpcs) or "add the code to a hcpcs table first",
+                        expected="a code of the hcpcs table")
+                for k, drug in enumerate(row.get("preferred_drugs") or []):
+                    if drug not in kb.drugs:
+                        add(f, ("payer", table, j, "preferred_drugs", k), "kb_unknown_ref",
+                            f"payer {pid} {table} row for {code}: unknown drug '{drug}' in preferred_drugs",
+                            hint=kb.drug_hint(drug), expected="a KB drug id (a key of a drugs table)")
+        for key, value in sorted(payer.settings.items()):
+            if key not in read:
+                add(f, ("payer", "settings", key), "kb_unknown_setting",
+                    f"payer {pid} sets '{key}', which no rule and no engine computation reads (it has no effect)",
+                    hint=did_you_mean(key, read) or "rules read a setting as {fact: payer." + key + "} or {setting: "
+                    + key + "}", expected="one of the settings read: " + ", ".join(sorted(read)))
+            src = str((payer.raw.get("setting_sources") or {}).get(key) or "").strip()
+            if value is None:  # not set: nothing to source
+                continue
+            if is_dated(value):
+                for j, e in enumerate(value):
+                    if not e.get("sources") and not src:
+                        add(f, ("payer", "settings", key, j), "kb_no_source",
+                            f"payer {pid} setting '{key}': dated entry {j + 1} cites no source",
+                            hint="give the entry `sources: [URL]`")
+                out.extend(_dated_overlaps(value, f, ("payer", "settings", key), f"payer {pid} setting '{key}'", pos))
+            elif not src:
+                add(f, ("payer", "settings", key), "kb_no_source", f"payer {pid} setting '{key}' cites no source",
+                    hint=f"add `{key}: URL (what it says)` under setting_sources")
+        for key in sorted(payer.raw.get("setting_sources", {}) or {}):
+            if key not in payer.settings:
+                add(f, ("payer", "setting_sources", key), "kb_unknown_setting",
+                    f"payer {pid}: setting_sources names '{key}', which is not one of its settings",
+                    hint=did_you_mean(key, payer.settings), severity="warning")
+    for code, row in sorted(kb.hcpcs.items()):
+        drug = row.get("drug")
+        if drug is not None and drug not in kb.drugs:
+            file, _ = kb.positions.get(("hcpcs", code, "pos"), ("", None))
+            add(file, ("hcpcs", code, "drug"), "kb_unknown_ref", f"code {code}: unknown drug '{drug}'",
+                hint=kb.drug_hint(drug), expected="a KB drug id (a key of a drugs table)")
+    for name, d in sorted(kb.drugs.items()):
+        file, _ = kb.positions.get(("drugs", name, "pos"), ("", None))
+        for j, c in enumerate(d.get("classes", [])):
+            if c not in kb.drug_classes:
+                add(file, ("drugs", name, "classes", j), "kb_unknown_ref", f"drug {name}: unknown class '{c}'",
+                    hint=did_you_mean(c, kb.drug_classes), expected="a key of the drug_classes table")
+        for a in d.get("aliases", []):
+            other = kb.canonical_drug(a)
+            if other and other != name:
+                add(file, ("drugs", name, "aliases"), "kb_duplicate_id",
+                    f"drug {name}: alias '{a}' also names {other}", hint="an alias names one drug")
+        if (d.get("dosing") or d.get("products")) and not d.get("sources"):
+            add(file, ("drugs", name), "kb_no_source", f"drug {name} has dosing or products but cites no source",
+                hint="add `sources: [URL of the label]`")
+        for key, v in sorted((d.get("dosing") or {}).items()):
+            if is_dated(v):
+                out.extend(_dated_overlaps(v, file, ("drugs", name, "dosing", key), f"drug {name} dosing '{key}'", pos))
+    return out
+
+
+def _todos(kb: KnowledgeBase, pos: _Positions) -> list[Problem]:
+    """Values still saying TODO (left by `kb new`): a warning each, at the value."""
+    out = []
+
+    def walk_data(file, data, path):
+        if isinstance(data, dict):
+            for k, v in data.items():
+                walk_data(file, v, path + (k,))
+        elif isinstance(data, list):
+            for i, v in enumerate(data):
+                walk_data(file, v, path + (i,))
+        elif isinstance(data, str) and data.lstrip().upper().startswith("TODO"):
+            line, col = pos.mark(file, path)
+            out.append(Problem("kb_todo", f"{_place(path)} still says {_short(data)}", file, line, col,
+                               hint="replace the TODO with the real value", severity="warning"))
+    for file in kb.files:
+        pos.mark(file, ())
+        ld = pos.cache.get(file)
+        if ld is not None:
+            walk_data(file, ld.data, ())
+    return out
+
+
+def _place(path: tuple) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _dated_overlaps(entries: list, file: str, path: tuple, what: str, pos: _Positions) -> list[Problem]:
+    """Two entries of one dated value both in force on some date."""
+    out = []
+
+    def rng(e):
+        frm = e.get("effective_from")
+        return (None if frm in (None, "unknown") else str(frm)), (str(e["effective_to"]) if e.get("effective_to") else None)
+    for i, a in enumerate(entries):
+        for j in range(i + 1, len(entries)):
+            (af, at_), (bf, bt) = rng(a), rng(entries[j])
+            if (at_ is None or bf is None or bf <= at_) and (bt is None or af is None or af <= bt):
+                line, col = pos.mark(file, path + (j,))
+                out.append(Problem("kb_dated_overlap", f"{what}: entries {i + 1} and {j + 1} are both in force "
+                                   f"from {max(filter(None, (af, bf)), default='the beginning')}", file, line, col,
+                                   hint="end the earlier entry with effective_to the day before the later one starts"))
+    return out
+
+
+def _drug_literals(kb: KnowledgeBase, r, at) -> None:
+    """Drug names compared with the drug-list facts (``clinical.concurrent_drugs``, ...) must be drug ids,
+    and class names compared with the class-list facts must be drug classes: the facts hold ids."""
+    for leaf in leaves(r.when):
+        if leaf.ref is not None or leaf.op in ("exists", "missing", "matches"):
+            continue
+        vals = leaf.operand if isinstance(leaf.operand, tuple) else (leaf.operand,)
+        if leaf.fact.endswith("_drugs"):
+            for v in vals:
+                if isinstance(v, str) and v not in kb.drugs:
+                    at(r, tuple(leaf.path[2:]), "kb_unknown_ref", f"{leaf.fact} holds drug ids; '{v}' is not one",
+                       expected="a KB drug id (a key of a drugs table)", hint=kb.drug_hint(v))
+        elif leaf.fact.endswith("_classes"):
+            for v in vals:
+                if isinstance(v, str) and v not in kb.drug_classes:
+                    at(r, tuple(leaf.path[2:]), "kb_unknown_ref", f"{leaf.fact} holds drug classes; '{v}' is not one",
+                       expected="a key of the drug_classes table", hint=did_you_mean(v, kb.drug_classes))
+
+
+def _explanation_numbers(kb: KnowledgeBase, r, at) -> None:
+    """Numbers with a unit in the explanation that no condition, setting or dosing value of the rule holds."""
+    text = TEMPLATE_RE.sub("", r.explanation)
+    known = _rule_numbers(kb, r)
+    stale = []
+    for m in _EXPL_NUMBER.finditer(text):
+        for g in (m.group(1), m.group(2)):
+            if g is not None and float(g) not in known and g not in stale:
+                stale.append(g)
+    if stale:
+        at(r, ("explanation",), "kb_explanation_number",
+           f"explanation states {', '.join(stale)}, which no condition, setting or dosing value of the rule holds",
+           "warning", hint="print the value with a placeholder ({payer.<setting>}, {line.dosing.<key>}) or "
+           "correct the text to match the conditions")
+
+
+# --------------------------------------------------------------------------- verification across rules
+
+def _date_range(scope: dict) -> tuple:
+    frm, to = (scope or {}).get("effective_from"), (scope or {}).get("effective_to")
+    return (None if frm in (None, "unknown") else str(frm)), (str(to) if to else None)
+
+
+def _ranges_overlap(a: tuple, b: tuple) -> tuple | None:
+    """The overlap ``(from, to)`` of two date ranges (None = open end), or None when they are disjoint."""
+    lo = max((x for x in (a[0], b[0]) if x), default=None)
+    hi = min((x for x in (a[1], b[1]) if x), default=None)
+    if lo and hi and lo > hi:
+        return None
+    return lo, hi
+
+
+def _range_contains(outer: tuple, inner: tuple) -> bool:
+    return (outer[0] is None or (inner[0] is not None and inner[0] >= outer[0])) and \
+           (outer[1] is None or (inner[1] is not None and inner[1] <= outer[1]))
+
+
+def _scope_sans_dates(r) -> str:
+    return _canon({k: sorted(v) for k, v in (r.scope or {}).items() if k in ("codes", "drugs", "payers")})
+
+
+def _scope_contains(a, b) -> bool:
+    """Every claim line in scope of rule ``b`` is in scope of rule ``a``."""
+    for k in ("codes", "drugs", "payers"):
+        sa, sb = (a.scope or {}).get(k), (b.scope or {}).get(k)
+        if sa and (not sb or not set(sb) <= set(sa)):
+            return False
+    return _range_contains(_date_range(a.scope), _date_range(b.scope))
+
+
+def _shape(cond) -> str:
+    """A condition with its literal operands left out: which facts it compares, and how."""
+    if isinstance(cond, Leaf):
+        side = cond.ref if cond.ref else "literal"
+        return _canon([cond.fact, {"lt": "<", "le": "<", "gt": ">", "ge": ">"}.get(cond.op, cond.op), side])
+    if isinstance(cond, FindingRef):
+        return _canon(["finding", cond.finding, cond.negated])
+    if isinstance(cond, Node):
+        parts = sorted(_shape(c) for c in cond.children)
+        return cond.kind + "[" + ",".join(parts) + "]"
+    return ""
+
+
+def _same_rule_family(a, b) -> bool:
+    """Two rules that look like versions of one: the same facts compared the same way, the same
+    title, or one id extending the other (``X`` and ``X-2027``)."""
+    return (_shape(a.when) == _shape(b.when) or a.title.strip().lower() == b.title.strip().lower()
+            or a.id.startswith(b.id + "-") or b.id.startswith(a.id + "-"))
+
+
+def _pure_conjunction(cond) -> list | None:
+    """The leaves and finding references of a condition made only of (nested) ``all``, else None."""
+    if isinstance(cond, (Leaf, FindingRef)):
+        return [cond]
+    if isinstance(cond, Node) and cond.kind == "all":
+        out = []
+        for c in cond.children:
+            sub = _pure_conjunction(c)
+            if sub is None:
+                return None
+            out += sub
+        return out
+    return None
+
+
+def _conclusion(r) -> tuple:
+    if r.conclusion == "finding":
+        return ("finding", r.finding)
+    d = r.denial
+    return ("denial", d["carc"], d["group"], d["stage"])
+
+
+def _num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _implies(b, a) -> bool:
+    """Leaf (or finding reference) ``b`` being true makes ``a`` true."""
+    if isinstance(a, FindingRef) or isinstance(b, FindingRef):
+        return isinstance(a, FindingRef) and isinstance(b, FindingRef) and (a.finding, a.negated) == (b.finding, b.negated)
+    if a.fact != b.fact:
+        return False
+    if a.op == "exists":
+        return b.op != "missing"
+    if (a.op, a.ref, _key(a.operand)) == (b.op, b.ref, _key(b.operand)):
+        return True
+    if a.ref or b.ref:
+        return False
+    x, y = b.operand, a.operand
+    if a.op in ("gt", "ge") and b.op in ("gt", "ge", "eq") and _num(x) and _num(y):
+        return x > y or (x == y and (a.op == "ge" or b.op == "gt"))
+    if a.op in ("lt", "le") and b.op in ("lt", "le", "eq") and _num(x) and _num(y):
+        return x < y or (x == y and (a.op == "le" or b.op == "lt"))
+    if a.op == "in":
+        if b.op == "eq":
+            return x in y
+        if b.op == "in":
+            return set(x) <= set(y)
+    if a.op in ("ne", "not_in"):
+        banned = set(y) if a.op == "not_in" else {y}
+        if b.op == "eq":
+            return x not in banned
+        if b.op == "in":
+            return not (set(x) & banned)
+    return False
+
+
+def _verify(kb: KnowledgeBase, at) -> None:
+    """Decision-table checks across rules (cf. the Drools verifier): versions whose dates overlap,
+    rules another rule subsumes, and contradictory conclusions on the same conditions."""
+    rules = kb.rules
+    where = {r.id: f"{r.file}:{r.line}" for r in rules}
+    for i, a in enumerate(rules):
+        for b in rules[i + 1:]:
+            if a.level != b.level:
+                continue
+            same_scope = _scope_sans_dates(a) == _scope_sans_dates(b)
+            ra, rb = _date_range(a.scope), _date_range(b.scope)
+            overlap = _ranges_overlap(ra, rb)
+            # two versions of one conclusion: same scope, same denial, the same facts compared the same way
+            if (a.conclusion == b.conclusion == "denial" and same_scope and _conclusion(a) == _conclusion(b)
+                    and _same_rule_family(a, b) and (any(ra) or any(rb)) and overlap is not None):
+                lo, hi = overlap
+                older, newer = (a, b) if (ra[0] or "") <= (rb[0] or "") else (b, a)
+                frm = _date_range(newer.scope)[0]
+                fix = (f"end {older.id} with effective_to the day before {frm}" if frm
+                       else "give the versions effective dates that do not overlap")
+                at(newer, ("scope",), "kb_version_overlap",
+                   f"{newer.id} and {older.id} ({where[older.id]}) look like two versions of one rule (same scope "
+                   f"and denial) and both are in force from {lo or 'the beginning'} to {hi or 'now'}",
+                   "warning", hint=fix)
+                continue
+            if overlap is None:
+                continue
+            ca, cb = _canon_cond(a.raw.get("when")), _canon_cond(b.raw.get("when"))
+            # contradictory conclusions: the same conditions, in the same scope, conclude differently
+            if (ca == cb and same_scope and ra == rb and a.conclusion == b.conclusion
+                    and _conclusion(a) != _conclusion(b)):
+                what = ("findings" if a.conclusion == "finding" else "denials")
+                at(b, ("conclude",), "kb_conflicting_conclusion",
+                   f"concludes {_show_conclusion(b)} on the same conditions and scope where {a.id} ({where[a.id]}) "
+                   f"concludes {_show_conclusion(a)}: the two {what} contradict each other",
+                   "warning", hint="make the conditions differ, or keep one conclusion")
+                continue
+            # subsumption: whenever the narrower rule fires, the broader one fires with the same conclusion
+            if _conclusion(a) != _conclusion(b) or ca == cb:
+                continue
+            for broad, narrow in ((a, b), (b, a)):
+                conj_broad = _pure_conjunction(broad.when)
+                if conj_broad is None or not _scope_contains(broad, narrow):
+                    continue
+                conj_narrow = _conjuncts_with_findings(narrow.when)
+                if all(any(_implies(nb, ab) for nb in conj_narrow) for ab in conj_broad):
+                    at(narrow, ("when",), "kb_subsumed_rule",
+                       f"is subsumed by {broad.id} ({where[broad.id]}): whenever this rule fires, {broad.id} fires "
+                       f"too with the same conclusion ({_show_conclusion(broad)})",
+                       "warning", hint=f"drop this rule, or narrow {broad.id}")
+                    break
+
+
+def _conjuncts_with_findings(cond) -> list:
+    if isinstance(cond, (Leaf, FindingRef)):
+        return [cond]
+    if isinstance(cond, Node) and cond.kind == "all":
+        return [x for c in cond.children for x in _conjuncts_with_findings(c)]
+    return []
+
+
+def _show_conclusion(r) -> str:
+    if r.conclusion == "finding":
+        return f"finding {r.finding}"
+    d = r.denial
+    return f"denial {d['group']}-{d['carc']} ({d['stage']})"

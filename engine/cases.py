@@ -97,6 +97,7 @@ class CaseResult:
     diffs: list = field(default_factory=list)
     record: dict | None = None
     error: str = ""
+    fired: list = field(default_factory=list)  # rules that fired, as RULE@line:N (set by kb test)
 
 
 def case_document(case, kb_root: Path) -> dict:

@@ -4,8 +4,9 @@ A condition is YAML data, never code:
 
 * ``{all: [...]}``, ``{any: [...]}``, ``{not: {...}}`` combine conditions;
 * a leaf ``{fact: line.units, gt: {fact: line.expected_units}}`` compares one fact
-  with a literal, another fact (``{fact: ...}``), a code set (``{code_set: NAME}``) or
-  a drug class (``{drug_class: NAME}``);
+  with a literal, another fact (``{fact: ...}``), a payer setting (``{setting: NAME}``,
+  the same as ``{fact: payer.NAME}``: the value in force on the date), a code set
+  (``{code_set: NAME}``) or a drug class (``{drug_class: NAME}``);
 * ``{finding: ID}`` / ``{no_finding: ID}`` (top-level ``all`` only) match findings
   other rules derived; the compiler turns them into experta patterns.
 
@@ -27,10 +28,14 @@ SCALAR_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "matches")
 LIST_OPS = ("contains", "not_contains", "any_in", "none_in", "all_in")
 PRESENCE_OPS = ("exists", "missing")
 OPERATORS = SCALAR_OPS + LIST_OPS + PRESENCE_OPS
-OPERAND_KINDS = ("fact", "code_set", "drug_class")
+OPERAND_KINDS = ("fact", "setting", "code_set", "drug_class")
 SYNONYMS = {"greater": "gt", "greater_than": "gt", "more_than": "gt", "less": "lt", "less_than": "lt",
             "equals": "eq", "equal": "eq", "is": "eq", "not_equal": "ne", "is_not": "ne", "at_least": "ge",
-            "at_most": "le", "present": "exists", "absent": "missing", "regex": "matches", "has": "contains"}
+            "at_most": "le", "present": "exists", "absent": "missing", "regex": "matches", "has": "contains",
+            "gte": "ge", "lte": "le", "geq": "ge", "leq": "le", "neq": "ne", "not_eq": "ne",
+            "greater_or_equal": "ge", "less_or_equal": "le",
+            ">": "gt", ">=": "ge", "=>": "ge", "<": "lt", "<=": "le", "=<": "le", "=": "eq", "==": "eq",
+            "!=": "ne", "<>": "ne"}
 
 OP_WORDS = {
     "eq": "is", "ne": "is not", "lt": "is less than", "le": "is at most",
@@ -72,6 +77,7 @@ class Leaf:
     operand: object = None
     ref: tuple | None = None  # ("fact", path) | ("code_set", name) | ("drug_class", name)
     path: tuple = ()  # where in the rule YAML (for error positions)
+    ref_key: str = ""  # the operand's key as written ("fact", "setting", ...)
 
     def facts(self) -> list[str]:
         out = [self.fact]
@@ -203,10 +209,13 @@ def parse_condition(data, path: tuple = (), top: bool = True):
     if isinstance(raw, dict):
         if len(raw) != 1 or next(iter(raw)) not in OPERAND_KINDS:
             raise ConditionSyntaxError(f"operand of '{op}' must be a value, or one of {{fact: ...}}, "
-                                       "{code_set: ...}, {drug_class: ...}", path + (op,))
+                                       "{setting: ...}, {code_set: ...}, {drug_class: ...}", path + (op,))
         kind, name = next(iter(raw.items()))
         if not isinstance(name, str):
             raise ConditionSyntaxError(f"'{kind}' takes a name", path + (op, kind))
+        leaf.ref_key = kind
+        if kind == "setting":  # a payer setting is the fact payer.<name> (resolved on the date)
+            kind, name = "fact", "payer." + name
         leaf.ref = (kind, name)
         return leaf
     if op == "matches":
@@ -257,6 +266,9 @@ def strip_findings(cond):
 def _getter(path: str, line_level: bool):
     if path.startswith("line.") and line_level:
         return lambda c, ln: ln.get(path)
+    if path.startswith("payer.") and line_level:
+        # a dated payer setting is resolved on each line's date; the line carries it
+        return lambda c, ln: ln[path] if path in ln else c.get(path)
     return lambda c, ln: c.get(path)
 
 

@@ -113,8 +113,23 @@ class ClaimInvalidError(DenialKBError):
         return f"claim document invalid: {n} problem{'s' if n != 1 else ''}; nothing was decided"
 
 
+ROOT_CAUSE_RANK = {"kb_parse_error": 0, "kb_schema_error": 1}
+
+
+def root_cause_key(p: Problem) -> tuple:
+    """Sort key that puts root causes first: parse errors, schema errors, other errors,
+    warnings, info; by file and line within each."""
+    rank = ROOT_CAUSE_RANK.get(p.code, 2) if p.severity == "error" else {"warning": 3}.get(p.severity, 4)
+    return (rank,) + p.sort_key()
+
+
 class KBInvalidError(DenialKBError):
-    """The knowledge base cannot be loaded or compiled."""
+    """The knowledge base cannot be loaded or compiled (root causes are listed first)."""
+
+    def __init__(self, problems: Iterable[Problem], summary: str = ""):
+        super().__init__(problems, summary)
+        self.problems = sorted(self.problems, key=root_cause_key)
+        self.args = (self.format(),)
 
     def default_summary(self) -> str:
         n = len(self.problems)

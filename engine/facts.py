@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from denialkb.engine.dated import dated_value, is_dated
 from denialkb.engine.errors import ClaimInvalidError, Problem, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -213,7 +214,7 @@ def _payer_setting_defaults(kb: KnowledgeBase) -> dict:
     if cached is None:
         cached = {}
         for key in sorted(kb.payer_setting_names()):
-            vals = [p.settings[key] for p in kb.payers.values() if p.settings.get(key) is not None]
+            vals = kb.setting_values(key)
             cached[key] = False if vals and all(isinstance(v, bool) for v in vals) else None
         kb._payer_defaults = cached
     return cached
@@ -225,13 +226,13 @@ def fact_catalog(kb: KnowledgeBase | None = None) -> dict[str, FactSpec]:
     cat = {f.name: f for f in STATIC_FACTS}
     if kb is not None:
         for key in sorted(kb.payer_setting_names()):
-            vals = [p.settings.get(key) for p in kb.payers.values() if p.settings.get(key) is not None]
+            vals = kb.setting_values(key)
             typ = _value_type(vals[0]) if vals else "str"
             doc = "Payer setting (kb/payers)" + ("; false when a payer does not set it." if typ == "bool" else
                                                  "; absent when a payer does not set it.")
             cat[f"payer.{key}"] = FactSpec(f"payer.{key}", typ, doc, "kb payer settings")
         for key in sorted(kb.dosing_keys()):
-            vals = [d["dosing"][key] for d in kb.drugs.values() if key in d.get("dosing", {})]
+            vals = kb.dosing_values(key)
             cat[f"line.dosing.{key}"] = FactSpec(f"line.dosing.{key}", _value_type(vals[0]),
                                                  "Dosing parameter of the line's drug (kb drugs table).", "kb drugs")
     return cat
@@ -500,7 +501,7 @@ def enrich(doc: ClaimDocument, kb: KnowledgeBase, as_of: str | None = None) -> C
         # a payer profile is authoritative: a yes/no policy it does not set is off (false), not
         # unknown; other settings it does not set stay absent (rules guard them with `exists`)
         for k, default in _payer_setting_defaults(kb).items():
-            c[f"payer.{k}"] = payer.settings.get(k, default)
+            c[f"payer.{k}"] = payer.setting(k, c["claim.in_force_date"], default)
 
     # ---------------------------------------------------------------- lines
     lines = []
@@ -611,7 +612,7 @@ def enrich(doc: ClaimDocument, kb: KnowledgeBase, as_of: str | None = None) -> C
         else:
             L["line.cycle_number"] = None
         for k, v in dinfo.get("dosing", {}).items():
-            L[f"line.dosing.{k}"] = v
+            L[f"line.dosing.{k}"] = dated_value(v, eff)
         # duplicates
         key = (code, dos, tuple(sorted(mods)), ndc11)
         L["line.duplicate_in_claim"] = key in seen_keys
@@ -644,11 +645,14 @@ def enrich(doc: ClaimDocument, kb: KnowledgeBase, as_of: str | None = None) -> C
                 L["line.payer_unit_limit"] = L["line.payer_unit_limit_days"] = L["line.units_in_limit_window"] = None
             st = [r for r in payer.step_therapy if r["code"] == code and in_force(r, eff)]
             L["line.step_preferred_drugs"] = tuple(st[0]["preferred_drugs"]) if st else None
-            s = payer.settings
-            if s.get("timely_filing_months"):
-                L["line.filing_deadline"] = _add_months(_d(dos), int(s["timely_filing_months"])).isoformat()
-            elif s.get("timely_filing_days"):
-                L["line.filing_deadline"] = (_d(dos) + _dt.timedelta(days=int(s["timely_filing_days"]))).isoformat()
+            for k, v in payer.settings.items():  # dated settings take the value in force on the line's date
+                if is_dated(v):
+                    L[f"payer.{k}"] = payer.setting(k, eff, _payer_setting_defaults(kb).get(k))
+            months, days = payer.setting("timely_filing_months", eff), payer.setting("timely_filing_days", eff)
+            if months:
+                L["line.filing_deadline"] = _add_months(_d(dos), int(months)).isoformat()
+            elif days:
+                L["line.filing_deadline"] = (_d(dos) + _dt.timedelta(days=int(days))).isoformat()
             else:
                 L["line.filing_deadline"] = None
         # authorization

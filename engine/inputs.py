@@ -63,35 +63,19 @@ def read_inputs(files, payer: str | None = None, clinical: str | None = None,
     ClaimInvalidError
         With every problem of every input, when any input is invalid.
     """
-    from denialkb.engine import formats
-    from denialkb.engine.formats.reader import read_file
+    import dataclasses
+    import tempfile
 
     docs: list[ClaimDocument] = []
     problems: list[Problem] = []
-    for f in files:
-        path = Path(f)
-        kind = detect_kind(path) if path.is_file() else "claim"
-        if kind == "claim":
-            try:
-                docs.append(load_claim(path))
-            except ClaimInvalidError as e:
-                problems.extend(e.problems)
-            continue
-        try:
-            result = read_file(path, payer=payer, payer_map=payer_map_of(kb_dir), clinical=clinical)
-        except formats.FormatError as e:
-            problems.append(_format_problem(e))
-            continue
-        for rej in result.rejections:
-            problems.extend(rejection_problems(rej))
-        for conv in result.claims:
-            try:
-                doc = validate_claim(conv.document, conv.source)
-            except ClaimInvalidError as e:
-                problems.extend(e.problems)
-                continue
-            doc.converter_warnings = [_note(w).to_dict() for w in result.warnings] + conv.warning_dicts()
-            docs.append(doc)
+    with tempfile.TemporaryDirectory(prefix="denialkb-stdin-") as tmp:
+        for f in files:
+            _read_one(_materialise(f, Path(tmp)), payer, clinical, kb_dir, docs, problems)
+        for d in docs:  # what came from stdin is named so, not by its temporary file
+            if str(d.file).startswith(tmp):
+                d.file = "<stdin>"
+        problems = [dataclasses.replace(p, file="<stdin>") if str(p.file).startswith(tmp) else p
+                    for p in problems]
     seen: dict = {}
     for d in docs:
         if d.claim_id in seen:
@@ -107,6 +91,56 @@ def _note(w):
     from denialkb.engine.formats._common import as_warning
 
     return as_warning(w)
+
+
+def _materialise(f, tmp: Path) -> Path:
+    """``-``, a pipe or ``/dev/stdin``: read once into a file, so that the content can be
+    sniffed and then read (a pipe cannot be read twice); a regular file as it is."""
+    path = Path(f)
+    if str(f) != "-" and (path.is_file() or not path.exists() or path.is_dir()):
+        return path
+    import sys
+
+    data = sys.stdin.buffer.read() if str(f) == "-" else path.read_bytes()
+    from denialkb.engine.formats.sniff import decode_bytes, sniff_text
+
+    try:
+        kind = sniff_text(decode_bytes(data[:65536], "stdin"), "stdin")
+    except Exception:  # undecodable: the claim reader reports it
+        kind = "claim"
+    out = tmp / ("stdin.json" if data.lstrip()[:1] == b"{" or kind in ("fhir", "ndjson") else
+                 "stdin.txt" if kind == "x12" else "stdin.yaml")
+    out.write_bytes(data)
+    return out
+
+
+def _read_one(path: Path, payer, clinical, kb_dir, docs: list, problems: list) -> None:
+    """Read one input into ``docs`` / ``problems``."""
+    from denialkb.engine import formats
+    from denialkb.engine.formats.reader import read_file
+
+    kind = detect_kind(path) if path.is_file() else "claim"
+    if kind == "claim":
+        try:
+            docs.append(load_claim(path))
+        except ClaimInvalidError as e:
+            problems.extend(e.problems)
+        return
+    try:
+        result = read_file(path, payer=payer, payer_map=payer_map_of(kb_dir), clinical=clinical)
+    except formats.FormatError as e:
+        problems.append(_format_problem(e))
+        return
+    for rej in result.rejections:
+        problems.extend(rejection_problems(rej))
+    for conv in result.claims:
+        try:
+            doc = validate_claim(conv.document, conv.source)
+        except ClaimInvalidError as e:
+            problems.extend(e.problems)
+            continue
+        doc.converter_warnings = [_note(w).to_dict() for w in result.warnings] + conv.warning_dicts()
+        docs.append(doc)
 
 
 def attach_warnings(record: dict, doc) -> dict:

@@ -29,14 +29,19 @@ from denialkb.engine.conditions import (
     parse_condition,
     walk,
 )
+from denialkb.engine.dated import dated_value, is_dated  # noqa: F401  (re-exported)
 from denialkb.engine.errors import KBInvalidError, Problem, did_you_mean
 from denialkb.engine.facts import fact_catalog, normalize_ndc
-from denialkb.engine.validation import schema_problem
+from denialkb.engine.validation import place_of, schema_problem
 from denialkb.engine.yamlio import Loaded, LoadError, load_document
 
 SECTIONS = ("kb", "hcpcs", "drugs", "drug_classes", "code_sets", "modifiers", "carc", "rarc",
             "payer", "rules", "cases")
 TEMPLATE_RE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+# payer settings the engine itself reads (besides the ``payer.<setting>`` facts rules name)
+ENGINE_PAYER_SETTINGS = ("timely_filing_days", "timely_filing_months")
+
+
 
 
 def default_kb_dir() -> Path:
@@ -93,6 +98,11 @@ class Payer:
             if rule_id in row.get("rules", ()):
                 return row
         return None
+
+    def setting(self, name: str, date: str | None = None, default=None):
+        """The value of setting ``name`` in force on ``date`` (dated settings), or ``default``."""
+        v = dated_value(self.settings.get(name), date)
+        return default if v is None else v
 
 
 @dataclass
@@ -152,6 +162,8 @@ class KnowledgeBase:
             if r.conclusion == "finding":
                 self.finding_rules.setdefault(r.finding, []).append(r)
         self._sets: dict = {}
+        self.broken_rules: dict = {}  # ids of rules that have errors (declared, not loaded)
+        self.broken_findings: dict = {}
 
     def canonical_drug(self, name: str) -> str | None:
         """Generic name for a drug name or brand alias (case-insensitive), or None."""
@@ -173,8 +185,32 @@ class KnowledgeBase:
     def findings(self) -> list[str]:
         return sorted(self.finding_rules)
 
+    def drug_hint(self, name: str, choices=None) -> str:
+        """A hint for a drug name that is not a KB drug id: the id of a brand/alias, or did-you-mean."""
+        gen = self.canonical_drug(name)
+        if gen and gen != name:
+            return f"'{name}' is an alias of {gen}: use the KB drug id '{gen}'"
+        return did_you_mean(name, self.drugs if choices is None else choices)
+
     def payer_setting_names(self) -> set:
         return {k for p in self.payers.values() for k in p.settings}
+
+    def setting_values(self, key: str) -> list:
+        """Every value payers give setting ``key`` (each entry of a dated setting), Nones left out."""
+        out = []
+        for p in self.payers.values():
+            v = p.settings.get(key)
+            out += [e["value"] for e in v] if is_dated(v) else [v]
+        return [v for v in out if v is not None]
+
+    def dosing_values(self, key: str) -> list:
+        """Every value drugs give dosing parameter ``key`` (each entry of a dated value)."""
+        out = []
+        for d in self.drugs.values():
+            if key in d.get("dosing", {}):
+                v = d["dosing"][key]
+                out += [e["value"] for e in v] if is_dated(v) else [v]
+        return [v for v in out if v is not None]
 
     def dosing_keys(self) -> set:
         return {k for d in self.drugs.values() for k in d.get("dosing", {})}
@@ -194,7 +230,14 @@ def _kb_validator():
     text = resources.files("denialkb.engine").joinpath("schemas/kb.schema.json").read_text("utf-8")
     schema = json.loads(text)
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    checker = jsonschema.FormatChecker()
+
+    @checker.checks("date", raises=ValueError)
+    def _date(v):  # 'unknown' passes here; the schema's patterns say where it is allowed
+        import datetime
+
+        return not isinstance(v, str) or v == "unknown" or bool(datetime.date.fromisoformat(v))
+    return cls(schema, format_checker=checker)
 
 
 def kb_files(root: Path) -> list[Path]:
@@ -270,6 +313,8 @@ def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list
     payers: dict = {}
     raw_rules: list = []
     raw_cases: list = []
+    declared_rules: dict = {}  # rule id -> file, for rules that could not be loaded
+    declared_findings: dict = {}
     validator = _kb_validator()
     for path in files:
         name = col.rel(path)
@@ -289,13 +334,44 @@ def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list
             col.add("kb_schema_error", "expected a mapping of sections", name, (),
                     expected="sections: " + ", ".join(SECTIONS))
             continue
-        errs = list(validator.iter_errors(data))
+        errs, seen_paths = [], set()
+        for err in validator.iter_errors(data):  # one problem per place (a bad date fails pattern and format)
+            if err.validator == "anyOf" and isinstance(err.instance, list) and err.context:
+                # a list where a value or dated entries are allowed: report what is wrong in the entries
+                inner = [e for e in err.context if e.absolute_path != err.absolute_path or e.validator != "type"]
+                err = jsonschema.exceptions.best_match(inner or err.context)
+            if tuple(err.absolute_path) not in seen_paths:
+                seen_paths.add(tuple(err.absolute_path))
+                errs.append(err)
         for err in errs:
             p = schema_problem(err, name, loaded.marks, "kb_schema_error")
+            if err.validator == "anyOf":  # plain words instead of "not valid under any of the given schemas"
+                found = type(err.instance).__name__.replace("dict", "mapping").replace("str", "text")
+                p = Problem(p.code, f"found {err.instance!r}" if isinstance(err.instance, (int, float, str))
+                            else f"found a {found}", name, p.line, p.col, place_of(tuple(err.absolute_path)),
+                            expected=(err.schema or {}).get("x-expected", ""))
             rule = _rule_id_at(data, tuple(err.absolute_path))
             col.problems.append(Problem(p.code, f"{p.place}: {p.message}" if p.place else p.message,
                                         name, p.line, p.col, "", rule, p.expected, p.hint))
         if errs:
+            # errors only inside some rules / cases: the file's other rules and cases still load
+            paths = [tuple(e.absolute_path) for e in errs]
+            only_items = all(len(p) >= 2 and p[0] in ("rules", "cases") and isinstance(p[1], int) for p in paths)
+            # a broken rule still declares its rule and finding ids, so references to them elsewhere
+            # (cases, other rules) are not reported as unknown: the schema error is the one cause
+            for i, r in enumerate(data.get("rules") if isinstance(data.get("rules"), list) else []):
+                if only_items and ("rules", i) not in {p[:2] for p in paths}:
+                    continue
+                if isinstance(r, dict) and isinstance(r.get("id"), str):
+                    declared_rules.setdefault(r["id"], name)
+                    concl = r.get("conclude")
+                    if isinstance(concl, dict) and isinstance(concl.get("finding"), str):
+                        declared_findings.setdefault(concl["finding"], name)
+        if errs and only_items:
+            bad = {p[:2] for p in paths}
+            data = {k: ([x for i, x in enumerate(v) if (k, i) not in bad] if k in ("rules", "cases") else v)
+                    for k, v in data.items()}
+        elif errs:
             # keep what is still usable (tables, payers) so one mistake does not cascade into
             # "unknown payer/code" errors everywhere; rules and cases of a broken file are skipped
             data = {k: v for k, v in data.items() if k in tables or k == "payer"}
@@ -306,6 +382,10 @@ def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list
                 data["payer"] = {"name": "", "settings": {}, **data["payer"]}
                 if not isinstance(data["payer"]["settings"], dict):
                     data["payer"]["settings"] = {}
+                for t in ("prior_auth", "unit_limits", "step_therapy"):  # only well-formed rows
+                    rows = data["payer"].get(t)
+                    data["payer"][t] = [r for r in rows if isinstance(r, dict) and isinstance(r.get("code"), str)] \
+                        if isinstance(rows, list) else []
             for sec in [k for k in data if k in tables]:
                 data[sec] = {k: v for k, v in data[sec].items() if isinstance(v, dict)}
         for section, value in data.items():
@@ -349,6 +429,9 @@ def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list
             when = parse_condition(r["when"], path + ("when",))
         except ConditionSyntaxError as e:
             col.add("kb_schema_error", e.message, fname, e.path, rid, e.expected, e.hint)
+            declared_rules.setdefault(rid, fname)
+            if "finding" in r["conclude"]:
+                declared_findings.setdefault(r["conclude"]["finding"], fname)
             continue
         concl = "finding" if "finding" in r["conclude"] else "denial"
         rules.append(Rule(rid, r["title"], r["level"], r.get("scope", {}), when, concl,
@@ -368,6 +451,8 @@ def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list
                        tables["drugs"], tables["drug_classes"], tables["code_sets"], tables["modifiers"],
                        tables["carc"], tables["rarc"], payers, rules, cases)
     kb.positions = table_where
+    kb.broken_rules = declared_rules
+    kb.broken_findings = declared_findings
     _check_references(kb, col)
     from denialkb.engine.kbchecks import load_problems  # value bounds, typed payer settings
 
@@ -396,7 +481,9 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
 
     def add(rule, code, msg, sub=(), expected="", hint="", severity="error"):
         fname, base = rule_path.get(rule.id, (rule.file, ()))
-        col.add(code, msg, fname, base + tuple(sub), rule.id, expected, hint, severity)
+        sub = tuple(sub)
+        path = sub if base and sub[:len(base)] == base else base + sub  # condition paths start at the rule
+        col.add(code, msg, fname, path, rule.id, expected, hint, severity)
 
     concluded = {r.finding for r in kb.rules if r.conclusion == "finding"}
     finding_level: dict = {}
@@ -426,7 +513,7 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
         for j, drug in enumerate(sc.get("drugs", [])):
             if drug not in kb.drugs:
                 add(r, "kb_unknown_ref", f"unknown drug '{drug}' in scope", ("scope", "drugs", j),
-                    hint=did_you_mean(drug, kb.drugs))
+                    hint=kb.drug_hint(drug))
         for j, payer in enumerate(sc.get("payers", [])):
             if payer not in kb.payers:
                 add(r, "kb_unknown_ref", f"unknown payer '{payer}' in scope", ("scope", "payers", j),
@@ -436,7 +523,7 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
                 hint="set 'level: line', or drop codes/drugs from the scope")
         for node in walk(r.when):
             if isinstance(node, FindingRef):
-                if node.finding not in concluded:
+                if node.finding not in concluded and node.finding not in kb.broken_findings:
                     add(r, "kb_unknown_ref", f"no rule concludes finding '{node.finding}'", node.path[1:] if False else node.path,
                         hint=did_you_mean(node.finding, concluded))
             elif isinstance(node, Leaf):
@@ -477,7 +564,7 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
 def _check_leaf(kb, r, leaf: Leaf, catalog: dict, add):
     for fact in leaf.facts():
         spec = catalog.get(fact)
-        sub = leaf.path if fact == leaf.fact else leaf.path + ("fact",)
+        sub = leaf.path if fact == leaf.fact else leaf.path + (leaf.ref_key or "fact",)
         if spec is None:
             add(r, "kb_unknown_ref", f"unknown fact '{fact}'", sub, expected="a fact name from docs/facts.md",
                 hint=did_you_mean(fact, catalog))
@@ -514,7 +601,7 @@ def _check_leaf(kb, r, leaf: Leaf, catalog: dict, add):
         if spec.type == "drug" or spec.values == "drug":
             for v in vals:
                 if v not in kb.drugs:
-                    add(r, "kb_unknown_ref", f"unknown drug '{v}'", leaf.path, hint=did_you_mean(v, kb.drugs))
+                    add(r, "kb_unknown_ref", f"unknown drug '{v}'", leaf.path, hint=kb.drug_hint(v))
         if spec.values and isinstance(spec.values, tuple):
             for v in vals:
                 if v not in spec.values:

@@ -22,7 +22,7 @@ def fill_template(template: str, claim: dict, line: dict) -> str:
     """Replace ``{fact.name}`` placeholders with formatted fact values."""
     def sub(m):
         name = m.group(1)
-        src = line if name.startswith("line.") else claim
+        src = line if name.startswith("line.") or name in line else claim  # dated payer settings: per line
         return format_value(src.get(name)) if name in src else m.group(0)
     return TEMPLATE_RE.sub(sub, template)
 

@@ -133,6 +133,11 @@ class _Builder:
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay ISO strings; validators check them with a place
+        if node.tag == "tag:yaml.org,2002:int" and node.style is None and re.fullmatch(r"[-+]?0[0-7_]+", node.value):
+            # YAML 1.1 reads 0131 as the octal number 89: a code with a leading zero must be quoted
+            raise _problem(self.code, self.file, f"{node.value} would be read as the number "
+                           f"{self.constructor.construct_object(node)} (a leading zero makes it octal)", line, col,
+                           hint=f"codes are text: put it in quotes, \"{node.value}\"")
         try:
             return self.constructor.construct_object(node)
         except ValueError as e:  # e.g. a date like 2024-02-30
@@ -146,6 +151,34 @@ class _NoAliasComposer(yaml.SafeLoader):
             event = self.peek_event()
             raise _problem("", "", "", event.start_mark.line + 1, event.start_mark.column + 1)
         return super().compose_node(parent, index)
+
+
+def plain_yaml_error(problem: str, context: str) -> tuple[str, str]:
+    """A YAML parser message in plain words, with the fix: ``(message, hint)``."""
+    problem, context = problem.strip(), context.strip()
+    if "'\\t'" in problem:  # the parser shows a tab as '\t'
+        return ("a tab character is used for indentation or spacing; YAML allows only spaces",
+                "replace each tab with spaces (2 per level, lined up with the lines above)")
+    if "cannot start any token" in problem:
+        ch = problem.split("'")[1] if "'" in problem else "this character"
+        return (f"a value cannot start with '{ch}' unless it is quoted",
+                f"put the value in quotes, e.g. \"{ch}...\"")
+    if "mapping values are not allowed here" in problem:
+        return ("a ':' followed by a space appears inside a value (or a key is indented too far)",
+                "put a value that contains ': ' in quotes, or line the key up with the keys above it")
+    if "quoted scalar" in context:
+        return ("a quoted value is not closed", "add the closing quote (inside '...' write '' for a quote)")
+    if "flow mapping" in context or "flow sequence" in context:
+        opening, close = ("{", "}") if "mapping" in context else ("[", "]")
+        return (f"a '{opening}...{close}' is not closed, or a comma is missing between its entries",
+                f"close it with '{close}' on the same item and separate entries with commas")
+    if "expected <block end>" in problem or "could not find expected ':'" in problem \
+            or "did not find expected" in problem:
+        return ("this line is indented differently from the lines around it, or a ':' is missing, or a "
+                "quote inside a value ends it early",
+                "line up keys of one mapping at the same column, start list items with '- ', and quote values "
+                "that contain quotes or ': '")
+    return (problem or context or "the file is not valid YAML", "")
 
 
 def parse_yaml(text: str, file: str, code: str, max_depth: int = MAX_DEPTH,
@@ -171,9 +204,9 @@ def parse_yaml(text: str, file: str, code: str, max_depth: int = MAX_DEPTH,
                            m.line + 1 if m else 0, m.column + 1 if m else 0) from None
         except yaml.MarkedYAMLError as e:
             m = e.problem_mark or e.context_mark
-            msg = (e.problem or e.context or "invalid YAML").strip()
+            msg, hint = plain_yaml_error(e.problem or "", e.context or "")
             raise _problem(code, file, f"invalid YAML: {msg}", m.line + 1 if m else 0,
-                           m.column + 1 if m else 0) from None
+                           m.column + 1 if m else 0, hint=hint) from None
         except yaml.YAMLError as e:
             raise _problem(code, file, f"invalid YAML: {e}") from None
         except RecursionError:

@@ -75,7 +75,8 @@ def main(argv=None) -> int:
             fn()
             result = "nothing found"
         except Exception as e:  # a finding: hypothesis has shrunk it already
-            result = f"FINDING: {type(e).__name__}: {str(e).splitlines()[0][:200]}"
+            first = (str(e).splitlines() or [""])[0]
+            result = f"FINDING: {type(e).__name__}: {first[:200]}"
             findings.append((key, "".join(traceback.format_exception_only(type(e), e))))
         dt = time.perf_counter() - t0
         total_inputs += counter["n"]

@@ -262,7 +262,10 @@ def test_kb_test_failing_case_shows_diff(tmp_path):
     bad = [r for r in run.results if not r.passed]
     assert [r.case for r in bad] == ["wrong-expectation"]
     text = render_test_run(run)
-    assert ("FAIL wrong-expectation (kb/cases/extra.yaml)\n    denials differ:\n      produced but not expected: "
+    assert ("FAIL wrong-expectation (kb/cases/extra.yaml)\n    fired: CODE-DRUG-DOCUMENTATION-MISMATCH@line:1, "
+            "CODE-DRUG-NDC-MISMATCH@line:1, HER2-POSITIVE-BY-ASCO-CAP, RAMUCIRUMAB-DX-NOT-SUPPORTING@line:1, "
+            "RAMUCIRUMAB-SITE-NOT-INDICATED@line:1\n"
+            "    denials differ:\n      produced but not expected: "
             "CODE-DRUG-DOCUMENTATION-MISMATCH@line:1, CODE-DRUG-NDC-MISMATCH@line:1, "
             "RAMUCIRUMAB-DX-NOT-SUPPORTING@line:1, RAMUCIRUMAB-SITE-NOT-INDICATED@line:1\n") in text
 
@@ -401,35 +404,74 @@ DOC = ROOT / "docs" / "authoring.md"
 
 
 def tutorials() -> list[tuple[str, list]]:
-    """(title, [(action, file, text)]) of each tutorial in docs/authoring.md."""
+    """(title, [(action, file or command, text)]) of each tutorial in docs/authoring.md."""
     import re
 
+    doc = DOC.read_text()
     out = []
-    for section in re.split(r"^## ", DOC.read_text(), flags=re.M)[1:]:
+    for section in re.split(r"^## ", doc[doc.index("## Tutorials"):], flags=re.M)[2:]:
         title = section.splitlines()[0]
-        steps = re.findall(r"^(new|replace): (\S+)\n```yaml\n(.*?)```", section, flags=re.M | re.S)
+        steps = []
+        for m in re.finditer(r"^(?:(new|replace|write): (\S+)\n```yaml\n(.*?)```|run:\n```\n(.*?)\n```)", section,
+                             flags=re.M | re.S):
+            if m.group(4) is not None:
+                steps.append(("run", m.group(4).strip(), ""))
+            else:
+                steps.append((m.group(1), m.group(2), m.group(3)))
         out.append((title, steps))
     return out
 
 
+def _pattern(old: str):
+    """The old text of a replace step as a regex: a line ending in ' ...' matches the rest of that line."""
+    import re
+
+    parts = []
+    for line in old.splitlines(keepends=True):
+        body = line.rstrip("\n")
+        if body.endswith(" ..."):
+            parts.append(re.escape(body[:-4]) + r"[^\n]*" + ("\n" if line.endswith("\n") else ""))
+        else:
+            parts.append(re.escape(line))
+    return re.compile("".join(parts))
+
+
 def apply_steps(kb: Path, steps):
+    import shlex
+
+    from .conftest import run_cli
+
     for action, file, text in steps:
+        if action == "run":
+            argv = shlex.split(file)
+            assert argv[:3] == ["denialkb", "kb", "new"] and argv[-2:] == ["--kb", "kb"], file
+            r = run_cli(*argv[1:-1], kb)
+            assert r.returncode == 0, (file, r.stdout, r.stderr)
+            continue
         p = kb / file
         if action == "new":
             assert not p.exists(), file
             p.write_text(text)
+        elif action == "write":
+            assert p.exists(), f"{file}: a command should have written it"
+            p.write_text(text)
         else:
             old, new = text.split("# becomes\n")
             content = p.read_text()
-            assert content.count(old) == 1, f"{file}: text to replace not found once"
-            p.write_text(content.replace(old, new))
+            pat = _pattern(old)
+            assert len(pat.findall(content)) == 1, f"{file}: text to replace not found once:\n{old}"
+            p.write_text(pat.sub(lambda m, new=new: new, content))
 
 
 def test_docs_have_four_tutorials():
     titles = [t for t, _ in tutorials()]
-    assert titles == ["1. Add a payer", "2. Add a drug (dosing) and its rules", "3. Change a threshold",
+    assert titles == ["1. Add a payer", "2. Add a drug (dosing) and its rules", "3. Change a threshold on a date",
                       "4. Retire a rule on a date"]
     assert all(steps for _, steps in tutorials())
+    # the payer and the drug start from `kb new`; the threshold is a dated setting
+    kinds = {t: [a for a, _, _ in s] for t, s in tutorials()}
+    assert kinds["1. Add a payer"][0] == "run" and kinds["2. Add a drug (dosing) and its rules"][0] == "run"
+    assert "effective_from" in tutorials()[2][1][0][2]
 
 
 def test_tutorials_lint_and_test_clean(tmp_path):
@@ -467,9 +509,9 @@ def test_extend_without_python_decides_claims(tmp_path):
     # 68 kg: 245 mg is 3.6 mg/kg (the label maximum), 340 mg is 5 mg/kg
     assert denial_ids(d.check_document(kadcyla("acme", 245))) == []
     rec = d.check_document(kadcyla("medicare", 340))
-    assert denial_ids(rec) == ["KADCYLA-DOSE-ABOVE-LABEL"]
+    assert denial_ids(rec) == ["ADO-TRASTUZUMAB-EMTANSINE-DOSE-ABOVE-LABEL"]
     assert rec["denials"][0]["explanation"] == (
-        "line 1 gives 5 mg/kg of ado-trastuzumab emtansine; the label allows at most 3.6 mg/kg.")
+        "line 1 gives 5 mg/kg of ado-trastuzumab-emtansine; the label allows at most 3.6 mg/kg.")
     rec = d.check_document(kadcyla("acme", 245, prior=("docetaxel",)))
     assert denial_ids(rec) == ["ACME-KADCYLA-WITHOUT-PRIOR-TRASTUZUMAB"]
     assert rec["denials"][0]["explanation"] == (
@@ -478,7 +520,7 @@ def test_extend_without_python_decides_claims(tmp_path):
     # the payer rule is Acme's alone
     assert denial_ids(d.check_document(kadcyla("medicare", 245, prior=("docetaxel",)))) == []
     assert denial_ids(d.check_document(kadcyla("acme", 340, prior=("docetaxel",)))) == [
-        "ACME-KADCYLA-WITHOUT-PRIOR-TRASTUZUMAB", "KADCYLA-DOSE-ABOVE-LABEL"]
+        "ACME-KADCYLA-WITHOUT-PRIOR-TRASTUZUMAB", "ADO-TRASTUZUMAB-EMTANSINE-DOSE-ABOVE-LABEL"]
 
 
 def test_tutorial_retirement_takes_effect_after_the_date(tmp_path):

@@ -61,12 +61,12 @@ rules:
     r = run_cli("kb", "lint", kb)
     assert r.returncode == 1
     lines = [x for x in r.stdout.splitlines() if x.startswith("kb/rules/zz.yaml")]
-    assert lines == [
+    assert lines == [  # errors before warnings, by file and line within each
+        'kb/rules/zz.yaml:8:34: TEST-CONTRADICTION: kb_unreachable_rule: rule can never fire: line.code_kind: '
+        'must equal both "drug" and "administration"',
         'kb/rules/zz.yaml:2:5: TEST-CONTRADICTION: kb_no_golden_case: no golden case fires this rule (warning)',
         'kb/rules/zz.yaml:2:5: TEST-CONTRADICTION: kb_no_near_miss: no golden case is a near miss for this rule '
-        '(warning)',
-        'kb/rules/zz.yaml:8:34: TEST-CONTRADICTION: kb_unreachable_rule: rule can never fire: line.code_kind: '
-        'must equal both "drug" and "administration"']
+        '(warning)']
     info = kb_census.unknown_dates()
     assert r.stdout.endswith(f"\n1 error, 2 warnings, {info} info\n")
     j = run_cli("kb", "lint", kb, "--format", "json")
@@ -142,7 +142,7 @@ cases:
     assert (data["passed"], data["failed"]) == (len(kb_census.cases()), 1)
     bad = [c for c in data["cases"] if not c["passed"]]
     assert bad == [{"case": "wrong-outcome", "file": "kb/cases/zz.yaml", "passed": False,
-                    "diffs": ["outcome: expected denied, got clean"], "error": ""}]
+                    "fired": ["HER2-POSITIVE-BY-ASCO-CAP"], "diffs": ["outcome: expected denied, got clean"], "error": ""}]
     assert data["coverage"] is None and data["seconds"] > 0
 
 
@@ -177,12 +177,40 @@ def test_kb_diff_with_claims(tmp_path):
         "    - JZ-MISSING-NO-WASTE@line:1: " + _jz_explanation(old, claims / "no-jz.yaml") + "\n"
         "    old: JZ-MISSING-NO-WASTE@line:1: " + _jz_explanation(old, claims / "no-jz.yaml") + "\n"
         "    new: no denials\n"
-        "1 decision changed\n")
+        "1 decision changed\n"
+        "    JZ-MISSING-NO-WASTE: denial added on 0 claims, removed on 1\n")
     j = json.loads(run_cli("kb", "diff", old, new, "--claims", claims, "--format", "json").stdout)
     assert j["changes"] == [{"kind": "payer", "id": "medicare", "change": "changed",
                              "fields": [{"field": "settings.jz_required_from", "old": "2023-07-01",
                                          "new": "2024-07-01"}]}]
     assert [c["claim"] for c in j["decisions_changed"]] == ["CLM-NO-JZ"]
+
+
+def test_kb_diff_claims_a_kb_cannot_decide_are_reported_not_fatal(tmp_path):
+    """A claim for a payer only the new KB has: reported with the KB that refused it; the rest compared."""
+    old = copy_kb(tmp_path, "old")
+    new = copy_kb(tmp_path, "new")
+    acme = (new / "payers" / "commercial.yaml").read_text().replace("id: commercial", "id: acme", 1)
+    (new / "payers" / "acme.yaml").write_text(acme.replace("timely_filing_days: 90", "timely_filing_days: 30"))
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    base = json.loads(json.dumps(load_document(KB / "cases" / "base" / "pertuzumab-medicare.yaml", "x").data,
+                                 default=str))
+    (claims / "a-medicare.yaml").write_text(yaml.safe_dump(base))
+    base["claim"]["id"], base["claim"]["payer"] = "CLM-ACME", "acme"
+    (claims / "b-acme.yaml").write_text(yaml.safe_dump(base))
+    (claims / "c-broken.yaml").write_text("claim: [\n")
+    r = run_cli("kb", "diff", old, new, "--claims", claims)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    i = out.index(f"claim CLM-ACME ({claims / 'b-acme.yaml'}): not decided with the old KB ({old}):")
+    assert "unknown payer 'acme'" in out[i + 1]
+    assert any(x.startswith(f"{claims / 'c-broken.yaml'}: not decided with either KB:") for x in out)
+    assert out[-1] == "2 claims could not be decided with one of the KBs (not compared); 2 claims read"
+    assert "0 decisions changed" in out
+    j = json.loads(run_cli("kb", "diff", old, new, "--claims", claims, "--format", "json").stdout)
+    assert [(u["claim"], u["kb"]) for u in j["undecided"]] == [("CLM-ACME", "old"), (None, "both")]
+    assert j["claims"] == 2 and j["decisions_changed"] == []
 
 
 def _jz_explanation(kb, claim_file):
@@ -203,3 +231,57 @@ def test_check_as_of_record_fields(tmp_path):
     rec = json.loads(r.stdout)
     assert rec["evaluated_as_of"] == "2023-06-30"
     assert rec["kb_version"].startswith("sha256:") and len(rec["kb_version"]) == 71
+
+
+def _kb_with_cases(tmp_path, keep=("starter.yaml",)) -> Path:
+    kb = copy_kb(tmp_path)
+    for f in (kb / "cases").glob("*.yaml"):
+        if f.name not in keep:
+            f.unlink()
+    return kb
+
+
+def test_kb_test_lists_rules_fired_and_writes_coverage(tmp_path):
+    from denialkb.engine.cases import case_document
+    from denialkb.engine.claim import validate_claim
+    from denialkb.engine.runtime import Decider
+
+    kb = _kb_with_cases(tmp_path)
+    out_json, out_csv = tmp_path / "cov.json", tmp_path / "cov.csv"
+    r = run_cli("kb", "test", kb, "--coverage-out", out_json)
+    assert r.returncode == 0, r.stdout + r.stderr
+    # the expected counts, from deciding each case independently
+    d = Decider(kb)
+    fired, per_case = {}, {}
+    for case in d.kb.cases:
+        rec = d.check_document(validate_claim(case_document(case, d.kb.root), case.id))
+        per_case[case.id] = sorted({f"{t['rule']}@line:{t['line']}" if t.get("line") else t["rule"]
+                                    for t in rec["trace"]})
+        for t in rec["trace"]:
+            fired[t["rule"]] = fired.get(t["rule"], 0) + 1
+    lines = r.stdout.splitlines()
+    for case in d.kb.cases:
+        i = lines.index(f"PASS {case.id} ({case.file})")
+        assert lines[i + 1] == "    fired: " + (", ".join(per_case[case.id]) or "none")
+    assert any(v for v in per_case.values())
+    rep = json.loads(out_json.read_text())
+    assert {x["rule"]: x["fired"] for x in rep["rules"] if x["fired"]} == fired
+    assert len(rep["rules"]) == len(d.kb.rules)
+    assert {x["carc"] for x in rep["carcs"]} == {r.denial["carc"] for r in d.kb.rules if r.conclusion == "denial"}
+    assert all(set(c) == {"rule", "condition", "true", "false", "unknown"} for c in rep["conditions"])
+    j = json.loads(run_cli("kb", "test", kb, "--coverage-out", out_csv, "--format", "json").stdout)
+    assert {c["case"]: c["fired"] for c in j["cases"]} == per_case
+    import csv
+
+    rows = list(csv.DictReader(out_csv.open()))
+    assert {x["rule"]: int(x["fired"]) for x in rows if x["kind"] == "rule" and x["fired"] != "0"} == fired
+    assert {x["kind"] for x in rows} == {"rule", "condition", "carc"}
+
+
+def test_kb_test_fail_on_empty(tmp_path):
+    kb = _kb_with_cases(tmp_path, keep=())
+    assert run_cli("kb", "test", kb).returncode == 0
+    r = run_cli("kb", "test", kb, "--fail-on-empty")
+    assert r.returncode == 1
+    assert "no golden cases: nothing was tested (--fail-on-empty)" in r.stdout
+    assert run_cli("kb", "test", kb, "--coverage-out", tmp_path / "x.txt").returncode == 2

@@ -10,6 +10,8 @@ import pytest
 
 from denialkb.engine.formats import InvalidFhirError, UnsupportedFhirError, read_fhir
 
+from .formats_v1view import v1_view
+
 BUNDLE = Path(__file__).parent / "data" / "formats" / "pertuzumab_bundle.json"
 PAYERS = {"payer_ids": {"MEDTEST01": "medicare"}}
 
@@ -20,7 +22,7 @@ def _bundle() -> dict:
 
 def test_bundle_converts_field_by_field():
     (claim,) = read_fhir(BUNDLE, payer_map=PAYERS)
-    assert claim.document == {
+    assert v1_view(claim.document) == {
         "claim": {
             "id": "PTZ-2025-0001",
             "form": "professional",

@@ -395,3 +395,33 @@ def test_convert_writes_the_999_and_prints_warnings(tmp_path):
     res = CliRunner().invoke(main, ["convert", str(THIRD / "hl7_Claim-MED-00050.json")])
     assert res.exit_code == 0
     assert "warning: fhir_icd10_assumed" in res.output
+
+
+def test_check_shows_converter_warnings_in_text_and_json():
+    from click.testing import CliRunner
+
+    from denialkb.engine.cli import main
+
+    f = str(THIRD / "hl7_Claim-MED-00050.json")
+    text = CliRunner().invoke(main, ["check", f])
+    assert text.exit_code in (0, 1), text.output
+    assert "  Warnings:" in text.output and "WHO ICD-10 read as ICD-10-CM" in text.output
+    js = CliRunner().invoke(main, ["check", "--format", "json", f])
+    record = json.loads(js.output[js.output.index("{"):])
+    assert {"payer_default", "fhir_icd10_assumed"} <= {w["code"] for w in record["warnings"]}
+
+
+def test_x12_and_fhir_on_stdin_are_sniffed_not_read_as_yaml():
+    from click.testing import CliRunner
+
+    from denialkb.engine.cli import main
+
+    ex = DATA / "examples"
+    clin = str(ex / "pertuzumab-her2-missing.clinical.yaml")
+    for name in ("pertuzumab-her2-missing.837p.txt", "pertuzumab-her2-missing.fhir.json"):
+        res = CliRunner().invoke(main, ["check", "--format", "json", "-", "--clinical", clin],
+                                 input=(ex / name).read_bytes())
+        assert res.exit_code == 1, res.output  # decided: denied
+        assert json.loads(res.output[res.output.index("{"):])["claim_id"] == "CLM-P-HER2-MISSING"
+    res = CliRunner().invoke(main, ["check", "-"], input=b"GS*HC*X~")
+    assert res.exit_code == 2 and "x12_invalid" in res.output

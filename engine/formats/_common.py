@@ -125,6 +125,9 @@ class ReadResult:
     rejections: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ack: str | None = None
+    #: the error a strict reader raises when every claim was skipped (FHIR: claim types
+    #: the KB does not decide); the skips themselves are in ``warnings``
+    skipped: Any = field(default=None, repr=False)
 
     @property
     def read(self) -> int:

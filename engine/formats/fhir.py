@@ -59,6 +59,21 @@ HER2_IHC_LOINC = {"85319-2", "18474-7"}
 HER2_ISH_LOINC = {"85318-4", "31150-6"}
 #: 10230-1 Left ventricular Ejection fraction.
 LVEF_LOINC = {"10230-1"}
+#: Estrogen / progesterone receptor status (the HL7 Breast Cancer IG value sets):
+#: 16112-5 / 16113-3 [Interpretation] in Tissue, 40556-3 / 40557-1 Ag [Presence] in Tissue
+#: by Immune stain, 85337-4 / 85339-0 Ag [Presence] in Breast cancer specimen by Immune stain.
+ER_LOINC = {"16112-5", "40556-3", "85337-4"}
+PR_LOINC = {"16113-3", "40557-1", "85339-0"}
+#: 49683-6 ERBB2 gene copy number in tissue (read as HER2 copy_number).
+HER2_COPY_LOINC = {"49683-6"}
+NPI = "http://hl7.org/fhir/sid/us-npi"
+NUCC = "http://nucc.org/provider-taxonomy"
+_ROUTES = {"47625008": "IV", "34206005": "SC", "iv": "IV", "intravenous": "IV",
+           "sc": "SC", "subcutaneous": "SC", "intravenous route": "IV", "subcutaneous route": "SC"}
+_RENDERING_ROLES = {"primary", "rendering", "performing"}
+_ORDERING_ROLES = {"ordering", "referring", "prescribing"}
+_POSITIVE = {"positive", "pos", "10828004", "la6576-8"}
+_NEGATIVE = {"negative", "neg", "260385009", "la6577-6"}
 _ISH_POSITIVE = {"amplified", "positive", "la6576-8"}
 _ISH_NEGATIVE = {"not amplified", "not_amplified", "negative", "la6577-6"}
 _SUPPORTED = {
@@ -254,9 +269,8 @@ def read_fhir(
                     findings.append(f)
         raise _invalid(findings, result.file)
     if not result.claims:
-        skipped = getattr(result, "skipped", None)
-        if skipped:
-            raise skipped
+        if result.skipped is not None:
+            raise result.skipped
         raise UnsupportedFhirError(
             "the Bundle holds no Claim resource",
             file=result.file,
@@ -328,7 +342,7 @@ def read_fhir_result(
                 place=f"{where}.type",
             )
             result.warnings.append(note)
-            if not hasattr(result, "skipped"):
+            if result.skipped is None:
                 result.skipped = UnsupportedFhirError(
                     f"Claim.type {str(ctype)[:20]!r} is not converted",
                     file=name,
@@ -489,9 +503,15 @@ def _convert_claim(
         lines.append(line)
         if pos_code:
             pos_codes.append(pos_code)
+    v2 = v2_fields_supported()
     if ctype == "professional" and pos_codes:
         claim["place_of_service"] = pos_codes[0]
-        if len(set(pos_codes)) > 1:
+        if v2:  # every item keeps its own place of service
+            for line, item in zip(lines, res.get("item") or [], strict=False):
+                code = (_codes(item.get("locationCodeableConcept")) or [None])[0]
+                if code and code != pos_codes[0]:
+                    line["place_of_service"] = code
+        elif len(set(pos_codes)) > 1:
             warnings.append(f"{where}: items differ in place of service; used the first")
     if eob:
         lines = _cancel_reversals(lines, where, warnings)
@@ -500,6 +520,11 @@ def _convert_claim(
 
     if patient:
         document["patient"] = _patient(patient)
+    if v2:
+        providers = _providers(res, index)
+        if providers:
+            document["providers"] = providers
+            document["format_version"] = 2
     if coverage and coverage.get("period"):
         period = coverage["period"]
         document["coverage"] = {
@@ -514,7 +539,7 @@ def _convert_claim(
     clinical = _clinical(related, warnings)
     if clinical:
         document["clinical"] = clinical
-    admins = _administrations(related, warnings)
+    admins = _administrations(related, warnings, index)
     if admins:
         document["administrations"] = admins
     return document
@@ -689,6 +714,7 @@ def _her2_ish(obs: dict) -> str | None:
 def _clinical(resources: list[dict], warnings: list[str]) -> dict:
     clinical: dict[str, Any] = {}
     her2: dict[str, Any] = {}
+    receptors: dict[str, str] = {}
     her2_dates: dict[str, str] = {}
     lvef = []
     sites = []
@@ -718,6 +744,20 @@ def _clinical(resources: list[dict], warnings: list[str]) -> dict:
                     )
                 elif when is None or when >= her2_dates.get("ish", ""):
                     her2["ish"], her2_dates["ish"] = value, when or ""
+                ratio = _ish_ratio(res)
+                if ratio is not None and v2_fields_supported():
+                    her2["ish_ratio"] = ratio
+            elif codes & HER2_COPY_LOINC and v2_fields_supported():
+                qty = res.get("valueQuantity") or {}
+                if qty.get("value") is not None:
+                    her2["copy_number"] = number(qty["value"])
+            elif codes & (ER_LOINC | PR_LOINC) and v2_fields_supported():
+                status = _receptor(res)
+                key = "er" if codes & ER_LOINC else "pr"
+                if status is None:
+                    warnings.append(f"Observation {rid}: {key.upper()} value not positive/negative")
+                else:
+                    receptors[key] = status
             elif codes & LVEF_LOINC:
                 qty = res.get("valueQuantity") or {}
                 if qty.get("value") is None:
@@ -746,6 +786,8 @@ def _clinical(resources: list[dict], warnings: list[str]) -> dict:
         if dates:
             her2["test_date"] = max(dates)
         clinical["biomarkers"] = {"her2": her2}
+    if receptors:
+        clinical.setdefault("biomarkers", {}).update(receptors)
     if lvef:
         clinical["lvef"] = sorted(lvef, key=lambda x: x["date"] or "")
     cancer: dict[str, Any] = {}
@@ -760,8 +802,9 @@ def _clinical(resources: list[dict], warnings: list[str]) -> dict:
     return clinical
 
 
-def _administrations(resources: list[dict], warnings: list[str]) -> list[dict]:
+def _administrations(resources: list[dict], warnings: list[str], index: dict | None = None) -> list[dict]:
     out = []
+    v2 = v2_fields_supported()
     for res in resources:
         if res["resourceType"] != "MedicationAdministration":
             continue
@@ -770,8 +813,16 @@ def _administrations(resources: list[dict], warnings: list[str]) -> list[dict]:
             warnings.append(f"MedicationAdministration {rid}: status {res.get('status')} (ignored)")
             continue
         concept = res.get("medicationCodeableConcept")
+        medication = None
+        if not concept and res.get("medicationReference"):
+            local = dict(index or {})
+            for c in res.get("contained") or []:
+                if isinstance(c, dict) and c.get("id"):
+                    local[f"#{c['id']}"] = c
+            medication = _ref_target(res["medicationReference"], local)
+            concept = (medication or {}).get("code")
         if not concept:
-            warnings.append(f"MedicationAdministration {rid}: medicationReference is not converted")
+            warnings.append(f"MedicationAdministration {rid}: its medication is not readable (not converted)")
             continue
         drug = concept.get("text") or next(
             (c.get("display") for c in concept.get("coding") or [] if c.get("display")), None
@@ -786,5 +837,95 @@ def _administrations(resources: list[dict], warnings: list[str]) -> list[dict]:
             entry["dose_mg"] = number(dose["value"])
         else:
             warnings.append(f"MedicationAdministration {rid}: dose not in mg (dose_mg omitted)")
+        if v2:
+            entry.update(_administration_v2(res, concept, medication))
         out.append({k: v for k, v in entry.items() if v is not None})
     return sorted(out, key=lambda a: a.get("date") or "")
+
+
+def _minutes(value: str | None) -> str | None:
+    """An ISO date-time cut to minutes (``2024-03-15T09:10``), time zone kept off."""
+    if not value or "T" not in value:
+        return None
+    return value[:16]
+
+
+def _administration_v2(res: dict, concept: dict, medication: dict | None) -> dict:
+    """Version-2 administration fields: route, start/end, lot (Medication.batch), NDC."""
+    out: dict[str, Any] = {}
+    dosage = res.get("dosage") or {}
+    route = dosage.get("route") or {}
+    for value in [*(_codes(route)), route.get("text")]:
+        mapped = _ROUTES.get(str(value or "").strip().lower())
+        if mapped:
+            out["route"] = mapped
+            break
+    period = res.get("effectivePeriod") or {}
+    out["start"] = _minutes(period.get("start"))
+    out["end"] = _minutes(period.get("end"))
+    if medication:
+        out["lot_number"] = (medication.get("batch") or {}).get("lotNumber")
+    ndc = _codes(concept, NDC)
+    if ndc:
+        out["ndc"] = ndc[0] if "-" in ndc[0] else hyphenated_ndc(ndc[0])
+    return out
+
+
+def _ish_ratio(obs: dict) -> float | int | None:
+    """HER2/CEP17 ratio: a component (or the value) whose code text or display says ratio."""
+    for comp in obs.get("component") or []:
+        label = " ".join([(comp.get("code") or {}).get("text") or ""]
+                         + [c.get("display") or "" for c in (comp.get("code") or {}).get("coding") or []]).lower()
+        if "ratio" in label and (comp.get("valueQuantity") or {}).get("value") is not None:
+            return number(comp["valueQuantity"]["value"])
+    return None
+
+
+def _receptor(obs: dict) -> str | None:
+    concept = obs.get("valueCodeableConcept") or {}
+    values = [obs.get("valueString"), concept.get("text")]
+    for c in concept.get("coding") or []:
+        values += [c.get("code"), c.get("display")]
+    for value in values:
+        v = (value or "").strip().lower()
+        if v in _POSITIVE:
+            return "positive"
+        if v in _NEGATIVE:
+            return "negative"
+    return None
+
+
+def _npi_of(ref: dict | None, index: dict) -> str | None:
+    if not isinstance(ref, dict):
+        return None
+    ident = ref.get("identifier") or {}
+    if ident.get("system") == NPI and ident.get("value"):
+        return ident["value"]
+    target = _ref_target(ref, index) or {}
+    for i in target.get("identifier") or []:
+        if i.get("system") == NPI and i.get("value"):
+            return i["value"]
+    return None
+
+
+def _providers(res: dict, index: dict) -> dict:
+    """Claim.provider -> billing; careTeam (primary/rendering/performing, ordering/referring)."""
+    out: dict[str, dict] = {}
+    npi = _npi_of(res.get("provider"), index)
+    if npi:
+        out["billing"] = {"npi": npi}
+    for member in res.get("careTeam") or []:
+        roles = set(_codes(member.get("role")))
+        key = "rendering" if roles & _RENDERING_ROLES else ("ordering" if roles & _ORDERING_ROLES else None)
+        if key is None or key in out:
+            continue
+        entry = {}
+        npi = _npi_of(member.get("provider"), index)
+        if npi:
+            entry["npi"] = npi
+        tax = _codes(member.get("qualification"), NUCC)
+        if tax:
+            entry["taxonomy"] = tax[0]
+        if entry:
+            out[key] = entry
+    return out

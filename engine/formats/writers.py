@@ -21,6 +21,8 @@ __all__ = ["write_837", "write_bundle"]
 
 _VERSIONS = {"P": "005010X222A1", "I": "005010X223A2"}
 _FILING = {"medicare": "MB", "commercial": "CI"}
+#: coverage.plan_type -> SBR09 (read back by read_x12 as the same plan type).
+_PLAN_FILING = {"medicare_ffs": "MB", "medicare_advantage": "16", "medicaid": "MC", "commercial": "CI"}
 _PAYER_NAME = {"medicare": "MEDICARE", "commercial": "COMMERCIAL PAYER"}
 #: Revenue code for an 837I line that has none: drugs (J/Q codes) 0636, else 0335.
 _REV_DRUG, _REV_ADMIN = "0636", "0335"
@@ -73,6 +75,14 @@ def _iso(value: Any) -> str | None:
     if isinstance(value, _dt.datetime):
         return value.date().isoformat()
     return str(value)[:10]
+
+
+def _fhir_time(value: Any) -> str:
+    """A claim-document date-time (``2024-03-15T09:10``) as a FHIR dateTime. FHIR requires a
+    time zone and the document has none: the time is written as UTC (read back unchanged)."""
+    text = value.isoformat(timespec="minutes") if isinstance(value, _dt.datetime) else str(value)
+    text = text.replace(" ", "T")[:16]
+    return f"{text}:00Z" if len(text) == 16 else text
 
 
 def _interchange_date(claim: dict) -> str:
@@ -153,14 +163,21 @@ def write_837(doc: dict, variant: str = "P") -> str:
     add("NM1*41*2*DENIALKB EXAMPLE SUBMITTER*****46*DENIALKB")
     add("PER*IC*BILLING OFFICE*TE*5555550100")
     add(f"NM1*40*2*{_PAYER_NAME.get(payer, 'PAYER')}*****46*RECEIVER01")
+    providers = doc.get("providers") or {}
+    coverage = doc.get("coverage") or {}
+    billing = providers.get("billing") or {}
     add("HL*1**20*1")
-    add("NM1*85*2*EXAMPLE PROVIDER*****XX*1234567893")
+    if billing.get("taxonomy"):
+        add(f"PRV*BI*PXC*{billing['taxonomy']}")
+    add(f"NM1*85*2*EXAMPLE PROVIDER*****XX*{billing.get('npi') or '1234567893'}")
     add("N3*100 MAIN STREET")
     add("N4*ANYTOWN*PA*171110000")
     add("REF*EI*123456789")
     add("HL*2*1*22*0")
-    add(f"SBR*P*18*******{_FILING.get(payer, 'CI')}")
-    add(f"NM1*IL*1*EXAMPLE*PATIENT****MI*{patient.get('id') or 'UNKNOWN'}")
+    filing = _PLAN_FILING.get(coverage.get("plan_type") or "") or _FILING.get(payer, "CI")
+    add(f"SBR*P*18*******{filing}")
+    member = coverage.get("member_id") or patient.get("id") or "UNKNOWN"
+    add(f"NM1*IL*1*EXAMPLE*PATIENT****MI*{member}")
     add("N3*1 TEST LANE")
     add("N4*ANYTOWN*PA*171110000")
     if patient.get("birth_date"):
@@ -169,7 +186,7 @@ def write_837(doc: dict, variant: str = "P") -> str:
     total = _num(sum(float(ln.get("charge") or 0) for ln in lines))
     if variant == "P":
         pos = claim.get("place_of_service") or "11"
-        add(f"CLM*{claim['id']}*{total}***{pos}:B:1*Y*A*Y*Y")
+        add(f"CLM*{claim['id']}*{total}***{pos}:B:{claim.get('frequency_code') or 1}*Y*A*Y*Y")
     else:
         tob = str(claim.get("type_of_bill") or _DEFAULT_TOB)
         add(f"CLM*{claim['id']}*{total}***{tob[1:3]}:A:{tob[3]}**A*Y*Y")
@@ -179,6 +196,8 @@ def write_837(doc: dict, variant: str = "P") -> str:
         add("CL1*3**01")
     if claim.get("prior_authorization"):
         add(f"REF*G1*{claim['prior_authorization']}")
+    if claim.get("original_claim_id"):
+        add(f"REF*F8*{claim['original_claim_id']}")
     if diagnoses:
         if variant == "P":
             add("HI*" + "*".join([f"ABK:{diagnoses[0]}"] + [f"ABF:{d}" for d in diagnoses[1:12]]))
@@ -186,6 +205,11 @@ def write_837(doc: dict, variant: str = "P") -> str:
             add(f"HI*ABK:{diagnoses[0]}")
             if len(diagnoses) > 1:
                 add("HI*" + "*".join(f"ABF:{d}" for d in diagnoses[1:13]))
+    rendering = providers.get("rendering") or {}
+    if variant == "P" and rendering.get("npi"):
+        add(f"NM1*82*1*EXAMPLE*RENDERING****XX*{rendering['npi']}")
+        if rendering.get("taxonomy"):
+            add(f"PRV*PE*PXC*{rendering['taxonomy']}")
     if variant == "I":
         add("NM1*71*1*EXAMPLE*ATTENDING****XX*1234567893")
     for k, ln in enumerate(lines, start=1):
@@ -196,11 +220,13 @@ def write_837(doc: dict, variant: str = "P") -> str:
         if variant == "P":
             pointers = ln.get("diagnosis_pointers") or list(range(1, min(len(diagnoses), 4) + 1))
             ptr = ":".join(str(p) for p in pointers[:4]) or "1"
-            add(f"SV1*{proc}*{charge}*UN*{units}***{ptr}")
+            add(f"SV1*{proc}*{charge}*UN*{units}*{ln.get('place_of_service') or ''}**{ptr}")
         else:
             rev = ln.get("revenue_code") or (_REV_DRUG if _is_drug(str(ln["code"])) else _REV_ADMIN)
             add(f"SV2*{rev}*{proc}*{charge}*UN*{units}")
-        if ln.get("service_date"):
+        if ln.get("service_date") and ln.get("service_date_end"):
+            add(f"DTP*472*RD8*{_d8(_iso(ln['service_date']))}-{_d8(_iso(ln['service_date_end']))}")
+        elif ln.get("service_date"):
             add(f"DTP*472*D8*{_d8(_iso(ln['service_date']))}")
         if ln.get("ndc"):
             add(f"LIN**N4*{ndc11(ln['ndc'])}")
@@ -236,11 +262,21 @@ def _site_condition_codes(doc: dict) -> list[str]:
     return codes
 
 
+_ADMIN_FHIR_KEYS = {"date", "drug", "dose_mg", "route", "start", "end", "lot_number", "ndc"}
+_ROUTE_SNOMED = {"IV": ("47625008", "Intravenous route"), "SC": ("34206005", "Subcutaneous route")}
+NPI = "http://hl7.org/fhir/sid/us-npi"
+NUCC = "http://nucc.org/provider-taxonomy"
+
+
 def fhir_admin(admin: dict) -> bool:
     """Can this administration record round-trip through a MedicationAdministration?"""
-    return set(admin) <= {"date", "drug", "dose_mg"} and bool(admin.get("date")) and bool(
-        admin.get("drug")
-    )
+    return set(admin) <= _ADMIN_FHIR_KEYS and bool(admin.get("date")) and bool(admin.get("drug"))
+
+
+def _provider_ref(provider: dict | None) -> dict:
+    if provider and provider.get("npi"):
+        return {"identifier": {"system": NPI, "value": str(provider["npi"])}}
+    return {"display": "Example provider"}
 
 
 def write_bundle(doc: dict) -> dict:
@@ -337,6 +373,12 @@ def write_bundle(doc: dict) -> dict:
                 "date": test_date,
             }
         )
+    biomarkers = clinical.get("biomarkers") or {}
+    for key, code in (("er", "85337-4"), ("pr", "85339-0")):
+        if biomarkers.get(key) in ("positive", "negative"):
+            observations.append({"id": key, "code": {"coding": [{"system": LOINC, "code": code}]},
+                                 "valueCodeableConcept": {"text": biomarkers[key].capitalize()},
+                                 "date": test_date})
     for n, lv in enumerate(clinical.get("lvef") or [], start=1):
         if set(lv) <= {"date", "percent"} and lv.get("percent") is not None and lv.get("date"):
             observations.append(
@@ -380,6 +422,25 @@ def write_bundle(doc: dict) -> dict:
                     "code": "mg",
                 }
             }
+        if admin.get("route") in _ROUTE_SNOMED:
+            code, display = _ROUTE_SNOMED[admin["route"]]
+            ma.setdefault("dosage", {})["route"] = {
+                "coding": [{"system": "http://snomed.info/sct", "code": code, "display": display}]}
+        if admin.get("start"):
+            ma.pop("effectiveDateTime")
+            period = {"start": _fhir_time(admin["start"])}
+            if admin.get("end"):
+                period["end"] = _fhir_time(admin["end"])
+            ma["effectivePeriod"] = period
+        if admin.get("lot_number") or admin.get("ndc"):  # the product given: a contained Medication
+            med: dict[str, Any] = {"resourceType": "Medication", "id": "med",
+                                   "code": dict(ma.pop("medicationCodeableConcept"))}
+            if admin.get("ndc"):
+                med["code"]["coding"] = [{"system": NDC, "code": str(admin["ndc"])}]
+            if admin.get("lot_number"):
+                med["batch"] = {"lotNumber": str(admin["lot_number"])}
+            ma["contained"] = [med]
+            ma["medicationReference"] = {"reference": "#med"}
         entries.append({"fullUrl": _uuid(cid, ma["id"]), "resource": ma})
 
     res: dict[str, Any] = {
@@ -395,7 +456,7 @@ def write_bundle(doc: dict) -> dict:
         "use": "claim",
         "patient": subject,
         "created": _interchange_date(claim),
-        "provider": {"display": "Example provider"},
+        "provider": _provider_ref((doc.get("providers") or {}).get("billing")),
         "priority": {
             "coding": [
                 {"system": "http://terminology.hl7.org/CodeSystem/processpriority", "code": "normal"}
@@ -449,10 +510,9 @@ def write_bundle(doc: dict) -> dict:
             item["modifier"] = [{"coding": [{"system": HCPCS, "code": str(m)}]} for m in ln["modifiers"]]
         if ln.get("service_date"):
             item["servicedDate"] = _iso(ln["service_date"])
-        if form == "professional" and claim.get("place_of_service"):
-            item["locationCodeableConcept"] = {
-                "coding": [{"system": _POS, "code": str(claim["place_of_service"])}]
-            }
+        pos = ln.get("place_of_service") or claim.get("place_of_service")
+        if form == "professional" and pos:
+            item["locationCodeableConcept"] = {"coding": [{"system": _POS, "code": str(pos)}]}
         if ln.get("units") is not None:
             item["quantity"] = {"value": ln["units"]}
         if ln.get("charge") is not None:
@@ -473,6 +533,24 @@ def write_bundle(doc: dict) -> dict:
         items.append(item)
     if items:
         res["item"] = items
+    team = []
+    for role, key in (("primary", "rendering"), ("referring", "ordering")):
+        prov = (doc.get("providers") or {}).get(key) or {}
+        if not prov.get("npi"):
+            continue
+        member: dict[str, Any] = {
+            "sequence": len(team) + 1,
+            "provider": _provider_ref(prov),
+            "role": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claimcareteamrole"
+                                 if role == "primary" else
+                                 "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimCareTeamRole",
+                                 "code": role}]},
+        }
+        if prov.get("taxonomy"):
+            member["qualification"] = {"coding": [{"system": NUCC, "code": str(prov["taxonomy"])}]}
+        team.append(member)
+    if team:
+        res["careTeam"] = team
     entries.append({"fullUrl": _uuid(cid, "claim"), "resource": res})
     return {
         "resourceType": "Bundle",

@@ -55,6 +55,7 @@ from denialkb.engine.formats._common import (
     hyphenated_ndc,
     number,
     short_id,
+    v2_fields_supported,
     x12_date,
 )
 from denialkb.engine.formats.errors import (
@@ -155,7 +156,6 @@ class _Scan:
     st_lines: list[tuple[int, int, int, str]] = field(default_factory=list)  # (first, last, gs, ST02)
     gs_versions: list[tuple[int, str]] = field(default_factory=list)  # (line, GS08)
     claims: list[_Claim] = field(default_factory=list)
-    hl_of_claim: dict[int, int] = field(default_factory=dict)
     secrets: set[str] = field(default_factory=set)
     structure_error: tuple[int, str] | None = None
 
@@ -795,12 +795,18 @@ class _Context:
     def __init__(self) -> None:
         self.form: str | None = None
         self.version: str | None = None
+        self.reset_billing()
         self.reset_subscriber()
+
+    def reset_billing(self) -> None:
+        self.billing_npi: str | None = None
+        self.billing_taxonomy: str | None = None
 
     def reset_subscriber(self) -> None:
         self.member_id: str | None = None
         self.payer_id: str | None = None
         self.filing_indicator: str | None = None
+        self.payer_sequence: str | None = None
         self.subscriber_dmg: tuple[str | None, str | None] | None = None
         self.dependent = False
         self.patient_dmg: tuple[str | None, str | None] | None = None
@@ -820,17 +826,25 @@ def _iter_claims(text: str) -> Iterator[tuple[Any, _Context]]:
                 ctx.form = SUPPORTED_VERSIONS.get(version)
             elif seg_id == "HL":
                 level = node.get_value("HL03")
-                if level == "22":
+                if level == "20":
+                    ctx.reset_billing()
+                    ctx.reset_subscriber()
+                elif level == "22":
                     ctx.reset_subscriber()
                 elif level == "23":
                     ctx.dependent = True
                     ctx.patient_dmg = None
             elif seg_id == "SBR":
                 ctx.filing_indicator = node.get_value("SBR09")
+                ctx.payer_sequence = node.get_value("SBR01")
+            elif seg_id == "PRV" and "2000A" in node.cur_path and node.get_value("PRV01") == "BI":
+                ctx.billing_taxonomy = node.get_value("PRV03")
             elif seg_id == "NM1":
                 qual = node.get_value("NM101")
                 if qual == "IL":
                     ctx.member_id = node.get_value("NM109")
+                elif qual == "85" and node.get_value("NM108") == "XX":
+                    ctx.billing_npi = node.get_value("NM109")
                 elif qual == "PR" and "2010BB" in node.cur_path:
                     ctx.payer_id = node.get_value("NM109")
             elif seg_id == "DMG":
@@ -861,8 +875,13 @@ def _claim(
             claim["prior_authorization"] = ref.get_value("REF02")
     claim["diagnoses"] = _diagnoses(node, warnings)
     statement_start = _claim_statement_start(node)
-    claim["lines"] = [_line(ln, form, statement_start, warnings) for ln in node.select("2400")]
+    v2 = v2_fields_supported()
+    claim["lines"] = [_line(ln, form, statement_start, warnings, v2) for ln in node.select("2400")]
+    if v2:
+        _claim_v2(node, claim)
     document: dict[str, Any] = {"claim": {k: v for k, v in claim.items() if v is not None}}
+    if v2:
+        _document_v2(node, ctx, document, pmap, warnings)
     patient: dict[str, Any] = {}
     if ctx.dependent:
         warnings.append(
@@ -883,6 +902,67 @@ def _claim(
     if patient:
         document["patient"] = patient
     return ConvertedClaim(document, f"{name}:claim {count} (CLM*{claim_id})", warnings)
+
+
+_PLAN_TYPES = {"MA": "medicare_ffs", "MB": "medicare_ffs", "16": "medicare_advantage", "MC": "medicaid",
+               "CI": "commercial", "BL": "commercial", "HM": "commercial"}
+
+
+def _claim_v2(node: Any, claim: dict) -> None:
+    """Version-2 claim fields: CLM05-3 frequency, REF*F8 original claim."""
+    claim["frequency_code"] = node.get_value("CLM05-3")
+    for ref in node.select("REF"):
+        if ref.get_value("REF01") == "F8":
+            claim["original_claim_id"] = ref.get_value("REF02")
+
+
+def _provider(npi: str | None, taxonomy: str | None) -> dict:
+    return {k: v for k, v in (("npi", npi), ("taxonomy", taxonomy)) if v}
+
+
+def _rendering(loop_parent: Any, loop_id: str) -> dict:
+    """NM1*82 (NPI when NM108 is XX) and PRV*PE of a 2310B / 2420A loop."""
+    for loop in loop_parent.select(loop_id):
+        npi = tax = None
+        for nm1 in loop.select("NM1"):
+            if nm1.get_value("NM101") == "82" and nm1.get_value("NM108") == "XX":
+                npi = nm1.get_value("NM109")
+        for prv in loop.select("PRV"):
+            if prv.get_value("PRV01") == "PE":
+                tax = prv.get_value("PRV03")
+        return _provider(npi, tax)
+    return {}
+
+
+def _document_v2(node: Any, ctx: _Context, document: dict, pmap: PayerMap, warnings: list[str]) -> None:
+    """Version-2 sections: providers (2010AA, 2310B), coverage (member id, plan, COB 2320)."""
+    providers = {}
+    billing = _provider(ctx.billing_npi, ctx.billing_taxonomy)
+    if billing:
+        providers["billing"] = billing
+    rendering = _rendering(node, "2310B")
+    if rendering:
+        providers["rendering"] = rendering
+    if providers:
+        document["providers"] = providers
+    coverage: dict[str, Any] = {}
+    if ctx.member_id:
+        coverage["member_id"] = ctx.member_id
+    plan = _PLAN_TYPES.get(ctx.filing_indicator or "")
+    if plan:
+        coverage["plan_type"] = plan
+    others = []
+    for loop in node.select("2320"):
+        for sbr in loop.select("SBR"):
+            notes: list[str] = []
+            profile = pmap.resolve(None, sbr.get_value("SBR09"), notes)
+            if profile:
+                others.append({"payer": profile, "primary": sbr.get_value("SBR01") == "P"})
+    if others:
+        coverage["other_coverage"] = others
+    if coverage:
+        document["coverage"] = coverage
+    document["format_version"] = 2
 
 
 def _diagnoses(node: Any, warnings: list[str]) -> list[str]:
@@ -927,7 +1007,7 @@ def _dtp_start(fmt: str | None, value: str | None, warnings: list[str], qual: st
     return x12_date(value)
 
 
-def _line(ln: Any, form: str, statement_start: str | None, warnings: list[str]) -> dict:
+def _line(ln: Any, form: str, statement_start: str | None, warnings: list[str], v2: bool = False) -> dict:
     number_ = number(ln.get_value("LX01"))
     line: dict[str, Any] = {"number": number_}
     prefix = "SV1" if form == "professional" else "SV2"
@@ -951,9 +1031,14 @@ def _line(ln: Any, form: str, statement_start: str | None, warnings: list[str]) 
     service_date = None
     for dtp in ln.select("DTP"):
         if dtp.get_value("DTP01") == "472":
-            service_date = _dtp_start(
-                dtp.get_value("DTP02"), dtp.get_value("DTP03"), warnings, "472"
-            )
+            fmt, value = dtp.get_value("DTP02"), dtp.get_value("DTP03")
+            if v2 and fmt == "RD8" and value:
+                start, _, end = value.partition("-")
+                service_date = x12_date(start)
+                if end and end != start:
+                    line["service_date_end"] = x12_date(end)
+            else:
+                service_date = _dtp_start(fmt, value, warnings, "472")
     if service_date is None and statement_start is not None:
         warnings.append(
             f"line {number_}: no DTP*472; service_date is the claim statement start (DTP*434)"
@@ -972,6 +1057,16 @@ def _line(ln: Any, form: str, statement_start: str | None, warnings: list[str]) 
         line["ndc_quantity"] = number(drug.get_value("CTP04"))
         line["ndc_unit"] = drug.get_value("CTP05-1")
     line["charge"] = number(charge)
+    if v2:
+        if form == "professional" and ln.get_value("SV105"):
+            line["place_of_service"] = ln.get_value("SV105")
+        for adj in ln.select("2430"):
+            for svd in adj.select("SVD"):
+                if svd.get_value("SVD02") is not None:
+                    line["paid_amount"] = number(svd.get_value("SVD02"))
+                    warnings.append(ConverterWarning(
+                        f"line {number_}: paid_amount is another payer's payment (2430 SVD02)",
+                        code="x12_cob_paid_amount", place=f"line {number_}"))
     if form == "professional":
         pointers = [ln.get_value(f"SV107-{i}") for i in range(1, 5)]
         pointers = [int(p) for p in pointers if p]
