@@ -316,20 +316,20 @@ def count_claims(paths: Iterable[str | Path]) -> int | None:
 _DECIDERS: dict = {}
 
 
-def _decider(kb_dir):
-    """The per-process Decider (compiled once per process and KB directory)."""
-    key = (str(kb_dir) if kb_dir else None, threading.get_ident())  # one engine per thread
+def _decider(kb_dir, engine: str = "experta"):
+    """The per-process Decider (compiled once per process, KB directory and engine)."""
+    key = (str(kb_dir) if kb_dir else None, engine, threading.get_ident())  # one engine per thread
     d = _DECIDERS.get(key)
     if d is None:
         from denialkb.engine.runtime import Decider
 
-        d = _DECIDERS[key] = Decider(kb_dir)
+        d = _DECIDERS[key] = Decider(kb_dir, engine=engine)
     return d
 
 
-def init_worker(kb_dir=None) -> None:
+def init_worker(kb_dir=None, engine: str = "experta") -> None:
     """ProcessPoolExecutor initializer: compile the KB once in this process."""
-    _decider(kb_dir)
+    _decider(kb_dir, engine)
 
 
 def why_paths(record: dict) -> list[str]:
@@ -377,10 +377,11 @@ def _decide_one(decider, data: dict, source: str, as_of):
     return doc, rec, drug_of, charge_of
 
 
-def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input: bool = False) -> list:
+def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input: bool = False,
+                  engine: str = "experta") -> list:
     """Decide one chunk of ``(seq, source, data, problems)``; return one result dict per
     item, in the chunk's order. Never raises for a bad claim."""
-    decider = _decider(kb_dir)
+    decider = _decider(kb_dir, engine)
     out = []
     for seq, source, data, problems in chunk:
         cid = None
@@ -485,8 +486,8 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
 class _Serial:
     """In-process 'pool' for one worker (no process start-up, same code path)."""
 
-    def __init__(self, kb_dir):
-        init_worker(kb_dir)
+    def __init__(self, kb_dir, engine="experta"):
+        init_worker(kb_dir, engine)
 
     def submit(self, fn, *args):
         from concurrent.futures import Future
@@ -499,11 +500,17 @@ class _Serial:
         pass
 
 
-def _pool(workers: int, scheduler: str | None, kb_dir):
+def _pool(workers: int, scheduler: str | None, kb_dir, engine: str = "experta"):
     if scheduler:
+        import dask
         from dask.distributed import Client
 
-        client = Client(scheduler) if isinstance(scheduler, str) else Client(scheduler)
+        # distributed keeps the last messages of every batched stream for debugging
+        # (low-level-log-length, 1,000 by default); ours carry whole claim chunks, so that
+        # history would grow the client by ~1 MB per task. Schedulers and workers need the
+        # same setting (benchmarks/README.md, "Dask").
+        with dask.config.set({"distributed.admin.low-level-log-length": 0}):
+            client = Client(scheduler) if isinstance(scheduler, str) else Client(scheduler)
 
         class _Dask:
             def submit(self, fn, *args):
@@ -513,12 +520,12 @@ def _pool(workers: int, scheduler: str | None, kb_dir):
                 client.close()
         return _Dask()
     if workers <= 1:
-        return _Serial(kb_dir)
+        return _Serial(kb_dir, engine)
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = mp.get_context("spawn") if sys.platform == "darwin" else None
-    ex = ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(kb_dir,),
+    ex = ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(kb_dir, engine),
                              mp_context=ctx)
 
     class _Local:
@@ -532,12 +539,13 @@ def _pool(workers: int, scheduler: str | None, kb_dir):
 
 def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as_of: str | None = None,
               kb_dir=None, log_path=None, store_input: bool = False, progress: bool | None = None,
-              chunk_size: int = CHUNK_SIZE, payer: str | None = None, clinical: str | None = None) -> Summary:
+              chunk_size: int = CHUNK_SIZE, payer: str | None = None, clinical: str | None = None, engine: str = "experta") -> Summary:
     """Decide every claim in ``inputs``; write decisions.jsonl, rejected.jsonl, summary.json
     and summary.csv into ``out_dir``; return the :class:`Summary`.
 
     ``scheduler`` is a Dask scheduler address (or a ``LocalCluster``); without it,
     ``workers`` local processes (default ``os.cpu_count()``; 1 = in this process).
+    ``engine``: ``experta`` (default) or ``direct`` (see :class:`~denialkb.engine.runtime.Decider`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -565,7 +573,10 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
             summary.read += 1
             yield seq, source, data, problems
 
-    pool = _pool(workers, scheduler, kb_dir)
+    from denialkb.engine.runtime import check_engine
+
+    check_engine(engine)
+    pool = _pool(workers, scheduler, kb_dir, engine)
     want_input = bool(log and store_input)
     seen_ids: dict = {}
     in_flight = max(2, 2 * workers)
@@ -601,7 +612,7 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
                     bar.update(len(results))
 
             for chunk in _chunks(numbered(), chunk_size):
-                pending.append(pool.submit(process_chunk, chunk, as_of, kb_dir, want_input))
+                pending.append(pool.submit(process_chunk, chunk, as_of, kb_dir, want_input, engine))
                 while len(pending) >= in_flight:
                     collect(pending.popleft())
             while pending:

@@ -38,11 +38,10 @@ EXPECTED = {
     "ramucirumab-hcc-several-denials": ("denied", ["RAMUCIRUMAB-HCC-AFP-BELOW-400@1", "JW-UNITS-EXCEED-VIAL-WASTE@2", "RAMUCIRUMAB-HCC-AFP-BELOW-400@2"]),
     "ramucirumab-nsclc-dose-above-label-commercial": ("denied", ["RAMUCIRUMAB-DOSE-ABOVE-10-MG-PER-KG@1"]),
     "ramucirumab-waste-not-documented": ("denied", ["DOC-WASTE-NOT-DOCUMENTED@2"]),
-    "trastuzumab-biosimilar-clean-medicare": ("clean", []),
-    "trastuzumab-hylecta-step-therapy-commercial": ("clean", []),
-    "trastuzumab-several-denials": ("denied", ["CODE-DRUG-NDC-MISMATCH@3", "HER2-DRUG-DX-HISTORY-ONLY@3", "CODE-DRUG-NDC-MISMATCH@4", "HER2-DRUG-DX-HISTORY-ONLY@4", "DOC-WASTE-NOT-DOCUMENTED@4"]),
-    "trazimera-jw-on-multi-dose-vial": ("denied", ["JW-ON-MULTI-DOSE-VIAL@4", "DOC-WASTE-NOT-DOCUMENTED@4"]),
-    # real infusion days (issue 11 item 6): every drug, administration and E/M line of the visit
+    "trastuzumab-biosimilar-clean-medicare": ("undetermined", []),  # version 1: the record documents pertuzumab only, so the second antibody's route is not known
+    "trastuzumab-hylecta-step-therapy-commercial": ("undetermined", []),  # version 1: the record documents pertuzumab only, so the second antibody's route is not known
+    "trastuzumab-several-denials": ("denied", ["CODE-DRUG-NDC-MISMATCH@3", "HER2-DRUG-DX-HISTORY-ONLY@3", "CODE-DRUG-NDC-MISMATCH@4", "HER2-DRUG-DX-HISTORY-ONLY@4"]),
+    "trazimera-jw-on-multi-dose-vial": ("denied", ["JW-ON-MULTI-DOSE-VIAL@4"]),
     "visit-hospital-outpatient-0131-medicare": ("clean", []),
     "visit-pertuzumab-trazimera-docetaxel-commercial": ("clean", []),
     "visit-pertuzumab-trazimera-docetaxel-medicare": ("clean", []),

@@ -16,6 +16,7 @@ from denialkb.engine.cli.app import (
     check_date,
     current_kb,
     echo_header,
+    engine_option,
     handle_errors,
     kb_option,
     main,
@@ -43,8 +44,9 @@ log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), 
 @click.option("--payer", default=None, help="Payer profile id for X12/FHIR inputs (overrides the payer id map).")
 @click.option("--clinical", type=click.Path(exists=True), default=None,
               help="Clinical facts for X12/FHIR inputs: a file, or a folder matched by claim id or patient id.")
+@engine_option
 @handle_errors
-def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress, payer, clinical):
+def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress, payer, clinical, engine):
     """Decide many claims (files, folders, .jsonl, .csv, .parquet, X12 837, FHIR, NDJSON) in parallel.
 
     A bad claim is reported in rejected.jsonl and skipped; it never stops the run.
@@ -62,7 +64,7 @@ def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_in
     # the shipped KB is passed as None, so that Dask workers use their own installed copy
     s = run_audit(inputs, out_dir, workers=workers or os.cpu_count(), scheduler=scheduler, as_of=as_of,
                   kb_dir=None if current_kb().shipped else kb_dir, log_path=log_path, store_input=store_input,
-                  progress=progress, payer=payer, clinical=clinical)
+                  progress=progress, payer=payer, clinical=clinical, engine=engine)
     echo_header()
     outcomes = ", ".join(f"{k} {v['count']}" for k, v in s.to_dict()["by"]["outcome"].items())
     click.echo(f"read {s.read} = decided {s.decided} + rejected {s.rejected}"
