@@ -75,9 +75,9 @@ def test_flat_rows_round_trip():
 def test_mixed_input_counts_and_records(mixed, decider, tmp_path):
     d, inputs, expected_ok = mixed
     out = tmp_path / "out"
-    s = run_audit(inputs, out, workers=2, kb_dir=KB, progress=False, chunk_size=3, run_id="R1")
+    s = run_audit(inputs, out, workers=2, kb_dir=KB, progress=False, chunk_size=3)
     assert (s.read, s.decided, s.rejected) == (12, 7, 5)
-    got = records_of(out / "decisions.jsonl", "R1")
+    got = (out / "decisions.jsonl").read_text().splitlines()
     want = [record_line(decider.check_document(load_claim_data(x))) for x in expected_ok]
     assert got == want
     rej = [json.loads(x) for x in (out / "rejected.jsonl").read_text().splitlines()]
@@ -99,7 +99,7 @@ def test_mixed_input_counts_and_records(mixed, decider, tmp_path):
     assert {"path": "HER2-STATUS-NOT-ESTABLISHED > PERTUZUMAB-HER2-NOT-DOCUMENTED", "count": 1} \
         in summary["top_why_paths"]
     # the serial run gives the same bytes
-    s1 = run_audit(inputs, tmp_path / "serial", workers=1, kb_dir=KB, progress=False, run_id="R1")
+    s1 = run_audit(inputs, tmp_path / "serial", workers=1, kb_dir=KB, progress=False)
     assert (s1.read, s1.decided, s1.rejected) == (12, 7, 5)
     for f in ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html"):
         assert (tmp_path / "serial" / f).read_bytes() == (out / f).read_bytes(), f
@@ -108,14 +108,6 @@ def test_mixed_input_counts_and_records(mixed, decider, tmp_path):
     assert "<tr><td>PERTUZUMAB-HER2-NOT-DOCUMENTED</td><td>1</td><td>4800.00</td></tr>" in html
     assert "HER2-STATUS-NOT-ESTABLISHED &gt; PERTUZUMAB-HER2-NOT-DOCUMENTED" in html
     assert "http" not in html.split("</head>")[1]  # self-contained: no links out
-
-
-def records_of(path, run_id):
-    """The decision records of a decisions.jsonl: each line is the record with the run id appended."""
-    tail = f',"run_id":"{run_id}"}}'
-    lines = path.read_text().splitlines()
-    assert all(x.endswith(tail) for x in lines)
-    return [x[: -len(tail)] + "}" for x in lines]
 
 
 def load_claim_data(data):
@@ -127,11 +119,11 @@ def load_claim_data(data):
 def test_dask_local_cluster_byte_identical(mixed, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     d, inputs, _ = mixed
-    run_audit(inputs, tmp_path / "local", workers=2, kb_dir=KB, progress=False, chunk_size=4, run_id="D")
+    run_audit(inputs, tmp_path / "local", workers=2, kb_dir=KB, progress=False, chunk_size=4)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         s = run_audit(inputs, tmp_path / "dask", scheduler=cluster.scheduler_address, kb_dir=KB,
-                      progress=False, chunk_size=4, run_id="D")
+                      progress=False, chunk_size=4)
     assert (s.read, s.decided, s.rejected) == (12, 7, 5)
     for f in ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html"):
         assert (tmp_path / "dask" / f).read_bytes() == (tmp_path / "local" / f).read_bytes(), f
@@ -140,7 +132,7 @@ def test_dask_local_cluster_byte_identical(mixed, tmp_path):
 def test_cli_audit_log_show_and_replay(tmp_path):
     runner = CliRunner()
     log = tmp_path / "log.sqlite"
-    lot = EXAMPLES / "pertuzumab-lot-number-missing.yaml"
+    lot = EXAMPLES / "pertuzumab-jz-missing-medicare.yaml"
     res = runner.invoke(main, ["audit", str(lot), str(EXAMPLES / "pertuzumab-clean-medicare.yaml"),
                                "--out", str(tmp_path / "o"), "--workers", "1", "--log", str(log),
                                "--store-input", "--kb", str(KB)])
@@ -158,25 +150,25 @@ def test_cli_audit_log_show_and_replay(tmp_path):
     assert res.exit_code == 0, res.output
     shown = json.loads(res.output)
     assert shown["claim_id"] == cid and shown["outcome"] == "denied"
-    assert [d["id"] for d in shown["record"]["denials"]] == ["DOC-LOT-NUMBER-MISSING"]
+    assert [d["id"] for d in shown["record"]["denials"]] == ["JZ-MISSING-NO-WASTE"]
 
     res = runner.invoke(main, ["log", "replay", cid, "--log", str(log), "--kb", str(KB)])
     assert res.exit_code == 0, res.output
     assert "kb_version: same as logged" in res.output and "record: same" in res.output
 
-    # a changed KB: the lot-number rule no longer applies
+    # a changed KB: the JZ rule no longer applies
     kb2 = tmp_path / "kb2"
     shutil.copytree(KB, kb2, ignore=shutil.ignore_patterns("__pycache__"))
-    rules = kb2 / "rules" / "documentation.yaml"
+    rules = kb2 / "rules" / "modifiers.yaml"
     text = rules.read_text()
-    rules.write_text(text.replace("        - {fact: line.documented_lot_number, missing: true}",
-                                  "        - {fact: line.documented_lot_number, missing: true}\n"
+    rules.write_text(text.replace("        - {fact: line.has_jz, eq: false}",
+                                  "        - {fact: line.has_jz, eq: false}\n"
                                   "        - {fact: documentation.physician_order, eq: false}", 1))
     res = runner.invoke(main, ["log", "replay", cid, "--log", str(log), "--kb", str(kb2), "--json"])
     assert res.exit_code == 1, res.output
     cmp = json.loads(res.output)
     assert cmp["same_kb_version"] is False and cmp["same"] is False
-    assert cmp["denials_removed"] == [{"id": "DOC-LOT-NUMBER-MISSING", "line": 1}]
+    assert cmp["denials_removed"] == [{"id": "JZ-MISSING-NO-WASTE", "line": 1}]
     assert cmp["denials_added"] == []
     assert cmp["outcome"] == ["denied", "clean"]
 
@@ -206,10 +198,9 @@ def test_parquet_input(tmp_path, decider):
     docs = [load_claim(EXAMPLES / n).data for n in names]
     rows = [r for d in docs for r in document_to_rows(d)]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "claims.parquet")
-    s = run_audit([tmp_path / "claims.parquet"], tmp_path / "o", workers=1, kb_dir=KB, progress=False,
-                  run_id="P")
+    s = run_audit([tmp_path / "claims.parquet"], tmp_path / "o", workers=1, kb_dir=KB, progress=False)
     assert (s.read, s.decided, s.rejected) == (2, 2, 0)
-    assert records_of(tmp_path / "o" / "decisions.jsonl", "P") == [
+    assert (tmp_path / "o" / "decisions.jsonl").read_text().splitlines() == [
         record_line(decider.check_document(load_claim_data(d))) for d in docs]
 
 
