@@ -91,6 +91,14 @@ class Payer:
     file: str
     raw: dict = field(repr=False, default_factory=dict)
 
+    def remittance_for(self, rule_id: str) -> dict | None:
+        """The payer's remittance override for a denial rule (``remittance`` rows of the payer
+        file: group / carc / rarc this payer sends instead of the rule's own), or None."""
+        for row in self.raw.get("remittance", []) or []:
+            if rule_id in row.get("rules", ()):
+                return row
+        return None
+
     def setting(self, name: str, date: str | None = None, default=None):
         """The value of setting ``name`` in force on ``date`` (dated settings), or ``default``."""
         v = dated_value(self.settings.get(name), date)
@@ -533,6 +541,23 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
             elif r.level == "claim" and name.startswith("line."):
                 add(r, "kb_schema_error", f"explanation of a claim-level rule names line fact '{{{name}}}'",
                     ("explanation",))
+    # a rule file that did not load would make every remittance row look dangling: report only the first cause
+    rules_complete = not any(p.code in ("kb_parse_error", "kb_schema_error") for p in col.problems)
+    for payer in kb.payers.values():
+        for i, row in enumerate(payer.raw.get("remittance", []) or []):
+            where = ("payer", "remittance", i)
+            for j, rid in enumerate(row.get("rules", []) if rules_complete else []):
+                target = kb.rules_by_id.get(rid)
+                if target is None or target.conclusion != "denial":
+                    col.add("kb_unknown_ref", f"payer '{payer.id}' remittance names '{rid}', which is not a denial rule",
+                            payer.file, where + ("rules", j), hint=did_you_mean(rid, kb.rules_by_id))
+            if row.get("carc") is not None and row["carc"] not in kb.carc:
+                col.add("kb_unknown_ref", f"unknown CARC '{row['carc']}'", payer.file, where + ("carc",),
+                        expected="a CARC listed in the carc table", hint=did_you_mean(row["carc"], kb.carc))
+            for j, rc in enumerate(row.get("rarc", []) or []):
+                if rc not in kb.rarc:
+                    col.add("kb_unknown_ref", f"unknown RARC '{rc}'", payer.file, where + ("rarc", j),
+                            expected="a RARC listed in the rarc table", hint=did_you_mean(rc, kb.rarc))
     # cycles among findings: graphlib (stdlib) says whether there is one; networkx, slow to
     # import, only lists them (one per strongly connected component, engine/kbchecks.py)
     from graphlib import CycleError, TopologicalSorter

@@ -165,6 +165,10 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
         r = kb.rules_by_id[f.rule]
         d = r.denial
         ln = b.line_facts(f.line)
+        payer = kb.payers.get(c.get("claim.payer"))
+        over = payer.remittance_for(r.id) if payer is not None else None
+        if over:  # the payer sends other codes for this denial (kb/payers remittance rows)
+            d = {**d, **{k: over[k] for k in ("group", "carc", "rarc") if k in over}}
         denials.append({
             "id": r.id,
             "title": r.title,
@@ -177,7 +181,7 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
             "because": b.because(r, f.line),
             "derived_from": b.derived_from(r, f.line),
             "remedy": fill_template(r.remedy, c, ln),
-            "sources": list(r.sources),
+            "sources": list(r.sources) + [x for x in (over or {}).get("sources", []) if x not in r.sources],
             "confidence": r.confidence,
             "amount_at_risk": _amount_at_risk(decision.facts, f.line),
         })

@@ -132,7 +132,7 @@ def test_dask_local_cluster_byte_identical(mixed, tmp_path):
 def test_cli_audit_log_show_and_replay(tmp_path):
     runner = CliRunner()
     log = tmp_path / "log.sqlite"
-    lot = EXAMPLES / "pertuzumab-lot-number-missing.yaml"
+    lot = EXAMPLES / "pertuzumab-jz-missing-medicare.yaml"
     res = runner.invoke(main, ["audit", str(lot), str(EXAMPLES / "pertuzumab-clean-medicare.yaml"),
                                "--out", str(tmp_path / "o"), "--workers", "1", "--log", str(log),
                                "--store-input", "--kb", str(KB)])
@@ -150,25 +150,25 @@ def test_cli_audit_log_show_and_replay(tmp_path):
     assert res.exit_code == 0, res.output
     shown = json.loads(res.output)
     assert shown["claim_id"] == cid and shown["outcome"] == "denied"
-    assert [d["id"] for d in shown["record"]["denials"]] == ["DOC-LOT-NUMBER-MISSING"]
+    assert [d["id"] for d in shown["record"]["denials"]] == ["JZ-MISSING-NO-WASTE"]
 
     res = runner.invoke(main, ["log", "replay", cid, "--log", str(log), "--kb", str(KB)])
     assert res.exit_code == 0, res.output
     assert "kb_version: same as logged" in res.output and "record: same" in res.output
 
-    # a changed KB: the lot-number rule no longer applies
+    # a changed KB: the JZ rule no longer applies
     kb2 = tmp_path / "kb2"
     shutil.copytree(KB, kb2, ignore=shutil.ignore_patterns("__pycache__"))
-    rules = kb2 / "rules" / "documentation.yaml"
+    rules = kb2 / "rules" / "modifiers.yaml"
     text = rules.read_text()
-    rules.write_text(text.replace("        - {fact: documentation.lot_number, missing: true}",
-                                  "        - {fact: documentation.lot_number, missing: true}\n"
+    rules.write_text(text.replace("        - {fact: line.has_jz, eq: false}",
+                                  "        - {fact: line.has_jz, eq: false}\n"
                                   "        - {fact: documentation.physician_order, eq: false}", 1))
     res = runner.invoke(main, ["log", "replay", cid, "--log", str(log), "--kb", str(kb2), "--json"])
     assert res.exit_code == 1, res.output
     cmp = json.loads(res.output)
     assert cmp["same_kb_version"] is False and cmp["same"] is False
-    assert cmp["denials_removed"] == [{"id": "DOC-LOT-NUMBER-MISSING", "line": 1}]
+    assert cmp["denials_removed"] == [{"id": "JZ-MISSING-NO-WASTE", "line": 1}]
     assert cmp["denials_added"] == []
     assert cmp["outcome"] == ["denied", "clean"]
 

@@ -26,23 +26,27 @@ EXPECTED = {
     "pertuzumab-jw-and-jz": ("denied", ["JW-JZ-SAME-LINE@1", "JW-WITHOUT-POSSIBLE-WASTE@1", "JW-UNITS-NOT-DOCUMENTED-WASTE@1"]),
     "pertuzumab-jw-whole-vial": ("denied", ["JW-WITHOUT-POSSIBLE-WASTE@3"]),
     "pertuzumab-jz-missing-medicare": ("denied", ["JZ-MISSING-NO-WASTE@1"]),
-    "pertuzumab-lot-number-missing": ("denied", ["DOC-LOT-NUMBER-MISSING@1"]),
+    "pertuzumab-lot-number-missing": ("clean", []),
     "pertuzumab-no-jz-before-july-2023": ("clean", []),
     "pertuzumab-record-documents-other-drug": ("denied", ["CODE-DRUG-DOCUMENTATION-MISMATCH@1"]),
     "pertuzumab-timely-filing-medicare": ("denied", ["TIMELY-FILING-EXPIRED@1", "TIMELY-FILING-EXPIRED@2"]),
     "pertuzumab-units-exceed-dose": ("denied", ["UNITS-EXCEED-DOCUMENTED-DOSE@1"]),
     "phesgo-clean-medicare": ("clean", []),
-    "phesgo-j9316-before-2021": ("denied", ["CODE-INVALID-ON-DOS@1"]),
+    "phesgo-j9316-before-2021": ("denied", ["CODE-INVALID-ON-DOS@1", "ADMIN-IV-CODE-FOR-SC-DRUG@2"]),
     "phesgo-several-denials-commercial": ("denied", ["PRIOR-AUTH-ABSENT@1", "HER2-DRUG-DX-HISTORY-ONLY@1", "PERTUZUMAB-EBC-18-CYCLE-CAP@1", "PHESGO-WITH-IV-PERTUZUMAB-OR-TRASTUZUMAB@1", "HER2-DRUG-DX-HISTORY-ONLY@3"]),
     "ramucirumab-clean-medicare": ("clean", []),
-    "ramucirumab-hcc-several-denials": ("denied", ["RAMUCIRUMAB-HCC-AFP-BELOW-400@1", "RAMUCIRUMAB-HCC-NO-PRIOR-SORAFENIB@1", "DOC-LOT-NUMBER-MISSING@1", "JW-UNITS-EXCEED-VIAL-WASTE@2", "RAMUCIRUMAB-HCC-AFP-BELOW-400@2", "RAMUCIRUMAB-HCC-NO-PRIOR-SORAFENIB@2", "DOC-LOT-NUMBER-MISSING@2"]),
+    "ramucirumab-hcc-several-denials": ("denied", ["RAMUCIRUMAB-HCC-AFP-BELOW-400@1", "JW-UNITS-EXCEED-VIAL-WASTE@2", "RAMUCIRUMAB-HCC-AFP-BELOW-400@2"]),
     "ramucirumab-nsclc-dose-above-label-commercial": ("denied", ["RAMUCIRUMAB-DOSE-ABOVE-10-MG-PER-KG@1"]),
     "ramucirumab-waste-not-documented": ("denied", ["DOC-WASTE-NOT-DOCUMENTED@2"]),
-    # version 1: the record documents pertuzumab only, so the biosimilar line's lot and route are not known
-    "trastuzumab-biosimilar-clean-medicare": ("undetermined", []),
-    "trastuzumab-hylecta-step-therapy-commercial": ("denied", ["STEP-THERAPY-NOT-MET@3"]),
+    "trastuzumab-biosimilar-clean-medicare": ("undetermined", []),  # version 1: the record documents pertuzumab only, so the second antibody's route is not known
+    "trastuzumab-hylecta-step-therapy-commercial": ("undetermined", []),  # version 1: the record documents pertuzumab only, so the second antibody's route is not known
     "trastuzumab-several-denials": ("denied", ["CODE-DRUG-NDC-MISMATCH@3", "HER2-DRUG-DX-HISTORY-ONLY@3", "CODE-DRUG-NDC-MISMATCH@4", "HER2-DRUG-DX-HISTORY-ONLY@4"]),
     "trazimera-jw-on-multi-dose-vial": ("denied", ["JW-ON-MULTI-DOSE-VIAL@4"]),
+    "visit-hospital-outpatient-0131-medicare": ("clean", []),
+    "visit-pertuzumab-trazimera-docetaxel-commercial": ("clean", []),
+    "visit-pertuzumab-trazimera-docetaxel-medicare": ("clean", []),
+    "visit-phesgo-commercial": ("clean", []),
+    "visit-ramucirumab-paclitaxel-medicare": ("clean", []),
 }
 
 FILES = sorted(EXAMPLES.glob("*.yaml"))

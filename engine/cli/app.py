@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from denialkb.engine.errors import DenialKBError, Problem, UsageError
+from denialkb.engine.errors import DenialKBError, Problem, UsageError, exception_place
 
 # Exit codes of every command (README "Exit codes", ``denialkb --help``).
 EXIT_OK = 0           # clean / done
@@ -180,27 +180,13 @@ def debug_enabled() -> bool:
     return bool(_meta().get("denialkb.debug")) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
-def _where(exc: BaseException) -> str:
-    """``module.py:LINE`` of the innermost frame of our own code (no values, no data)."""
-    import traceback
-
-    frames = traceback.extract_tb(exc.__traceback__)
-    ours = [f for f in frames if f"{os.sep}denialkb{os.sep}" in f.filename or
-            f"{os.sep}engine{os.sep}" in f.filename or f"{os.sep}visualize{os.sep}" in f.filename]
-    f = (ours or frames or [None])[-1]
-    if f is None:
-        return ""
-    parts = Path(f.filename).parts
-    return f"{'/'.join(parts[-2:])}:{f.lineno}"
-
-
 def internal_error(exc: BaseException, fmt: str = "text") -> None:
     """Report an unexpected exception and exit 3. The message names the exception type and
     where it was raised, never its text (which can quote claim values); ``--debug`` prints
     the traceback."""
     import traceback
 
-    where = _where(exc)
+    where = exception_place(exc)
     msg = (f"denialkb: internal error: {type(exc).__name__}" + (f" at {where}" if where else "")
            + "; nothing was decided. This is a bug: please report it"
            + (" (run again with --debug for the traceback)." if not debug_enabled() else "."))
