@@ -86,7 +86,7 @@ def yaml_records(decider):
 
 
 def test_every_example_has_its_four_format_files():
-    assert len(STEMS) == 28
+    assert len(STEMS) == 33
     expected = {f"{s}.{ext}" for s in STEMS for ext in ("837p.txt", "837i.txt", "fhir.json", "clinical.yaml")}
     assert {p.name for p in FORMATS.iterdir()} == expected
 
