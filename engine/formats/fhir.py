@@ -530,7 +530,6 @@ def _convert_claim(
         providers = _providers(res, index)
         if providers:
             document["providers"] = providers
-            document["format_version"] = 2
     if coverage and coverage.get("period"):
         period = coverage["period"]
         document["coverage"] = {
