@@ -75,10 +75,12 @@ def test_flat_rows_round_trip():
 def test_mixed_input_counts_and_records(mixed, decider, tmp_path):
     d, inputs, expected_ok = mixed
     out = tmp_path / "out"
-    s = run_audit(inputs, out, workers=2, kb_dir=KB, progress=False, chunk_size=3)
+    s = run_audit(inputs, out, workers=2, kb_dir=KB, progress=False, chunk_size=3, run_id="R1")
     assert (s.read, s.decided, s.rejected) == (12, 7, 5)
     got = (out / "decisions.jsonl").read_text().splitlines()
-    want = [record_line(decider.check_document(load_claim_data(x))) for x in expected_ok]
+    # each line is the decision record with the run id as its last key
+    want = [record_line(decider.check_document(load_claim_data(x)))[:-1] + ',"run_id":"R1"}'
+            for x in expected_ok]
     assert got == want
     rej = [json.loads(x) for x in (out / "rejected.jsonl").read_text().splitlines()]
     assert [(r["source"].replace(str(d), ""), r["claim_id"]) for r in rej] == [
@@ -99,7 +101,7 @@ def test_mixed_input_counts_and_records(mixed, decider, tmp_path):
     assert {"path": "HER2-STATUS-NOT-ESTABLISHED > PERTUZUMAB-HER2-NOT-DOCUMENTED", "count": 1} \
         in summary["top_why_paths"]
     # the serial run gives the same bytes
-    s1 = run_audit(inputs, tmp_path / "serial", workers=1, kb_dir=KB, progress=False)
+    s1 = run_audit(inputs, tmp_path / "serial", workers=1, kb_dir=KB, progress=False, run_id="R1")
     assert (s1.read, s1.decided, s1.rejected) == (12, 7, 5)
     for f in ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html"):
         assert (tmp_path / "serial" / f).read_bytes() == (out / f).read_bytes(), f
@@ -119,11 +121,11 @@ def load_claim_data(data):
 def test_dask_local_cluster_byte_identical(mixed, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     d, inputs, _ = mixed
-    run_audit(inputs, tmp_path / "local", workers=2, kb_dir=KB, progress=False, chunk_size=4)
+    run_audit(inputs, tmp_path / "local", workers=2, kb_dir=KB, progress=False, chunk_size=4, run_id="R1")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         s = run_audit(inputs, tmp_path / "dask", scheduler=cluster.scheduler_address, kb_dir=KB,
-                      progress=False, chunk_size=4)
+                      progress=False, chunk_size=4, run_id="R1")
     assert (s.read, s.decided, s.rejected) == (12, 7, 5)
     for f in ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html"):
         assert (tmp_path / "dask" / f).read_bytes() == (tmp_path / "local" / f).read_bytes(), f
@@ -198,10 +200,11 @@ def test_parquet_input(tmp_path, decider):
     docs = [load_claim(EXAMPLES / n).data for n in names]
     rows = [r for d in docs for r in document_to_rows(d)]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "claims.parquet")
-    s = run_audit([tmp_path / "claims.parquet"], tmp_path / "o", workers=1, kb_dir=KB, progress=False)
+    s = run_audit([tmp_path / "claims.parquet"], tmp_path / "o", workers=1, kb_dir=KB, progress=False,
+                  run_id="R1")
     assert (s.read, s.decided, s.rejected) == (2, 2, 0)
     assert (tmp_path / "o" / "decisions.jsonl").read_text().splitlines() == [
-        record_line(decider.check_document(load_claim_data(d))) for d in docs]
+        record_line(decider.check_document(load_claim_data(d)))[:-1] + ',"run_id":"R1"}' for d in docs]
 
 
 def test_fast_validation_agrees_with_jsonschema():
