@@ -37,7 +37,7 @@ def test_audit_same_decisions_with_both_engines(tmp_path):
     jl.write_text("".join(json.dumps(d) + "\n" for d in generate_claims(300)))
     outs = {}
     for engine in ("experta", "direct"):
-        r = run_cli("audit", jl, "--out", tmp_path / engine, "--workers", "1", "--engine", engine)
+        r = run_cli("audit", jl, "--out", tmp_path / engine, "--workers", "1", "--engine", engine, "--run-id", "R1")
         assert r.returncode == 0, r.stderr
         outs[engine] = (tmp_path / engine / "decisions.jsonl").read_text().splitlines()
     assert len(outs["experta"]) == 300

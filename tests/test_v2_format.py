@@ -61,13 +61,15 @@ def with_jw(data) -> dict:
 def test_real_day_is_clean_on_medicare_with_warnings_for_what_is_not_modelled(decider):
     rec = check(decider, day())
     assert (rec["outcome"], denials(rec), rec["missing_information"]) == ("clean", [], [])
-    assert [(w["code"], w["place"]) for w in rec["warnings"]] == [
-        ("drug_not_modelled", "administrations[6].drug"), ("drug_not_modelled", "administrations[7].drug"),
-        ("drug_not_modelled", "administrations[8].drug"),
-        ("code_not_modelled", "claim.lines[0].code"), ("code_not_modelled", "claim.lines[3].code"),
-        ("code_not_modelled", "claim.lines[4].code"), ("code_not_modelled", "claim.lines[5].code"),
-        ("code_not_modelled", "claim.lines[6].code"), ("code_not_modelled", "claim.lines[10].code")]
-    assert rec["warnings"][3]["message"] == ("99214 on line 1 is not modelled by this knowledge base: no rule for drug "
+    # the KB now models every code and drug of this day (premedication, E/M and administration
+    # codes are kind rows, kb/tables): nothing is out of scope
+    assert rec["warnings"] == []
+    doc = day()
+    doc["claim"]["lines"].append({"number": 12, "code": "J9045", "units": 1, "service_date": "2024-11-15"})
+    rec = check(decider, doc)
+    assert (rec["outcome"], denials(rec)) == ("clean", [])
+    assert [(w["code"], w["place"]) for w in rec["warnings"]] == [("code_not_modelled", "claim.lines[11].code")]
+    assert rec["warnings"][0]["message"] == ("J9045 on line 12 is not modelled by this knowledge base: no rule for drug "
                                              "or administration lines applies to it")
 
 
@@ -155,10 +157,11 @@ def test_a_misspelt_drug_warning_suggests_the_name(decider):
 
 
 def test_a_line_the_kb_does_not_model_never_takes_the_documented_drug(decider):
-    """A docetaxel line (J9171) with a docetaxel NDC next to a version-1 pertuzumab record: before v2 it
-    took documentation.drug and was denied as 'not a product of pertuzumab'."""
+    """A carboplatin line (J9045, a code the KB does not model) with an NDC next to a version-1
+    pertuzumab record: before v2 an unmodelled line took documentation.drug and was denied as 'not a
+    product of pertuzumab'."""
     doc = load_claim(EXAMPLES / "pertuzumab-clean-medicare.yaml").data
-    doc["claim"]["lines"].append({"number": 3, "code": "J9171", "units": 130, "service_date": "2024-03-15",
+    doc["claim"]["lines"].append({"number": 3, "code": "J9045", "units": 130, "service_date": "2024-03-15",
                                   "ndc": "0409-0201-10"})
     rec = check(decider, doc)
     assert (rec["outcome"], denials(rec), rec["missing_information"]) == ("clean", [], [])
@@ -168,7 +171,7 @@ def test_a_line_the_kb_does_not_model_never_takes_the_documented_drug(decider):
     assert facts.lines[2]["line.drug"] is None and facts.lines[2]["line.code_known"] is False
 
 
-@pytest.mark.parametrize("code", ["99214", "J1100", "J2405", "J1200", "96375", "J9267"])
+@pytest.mark.parametrize("code", ["J9045", "J2469", "Q0138"])
 def test_each_unmodelled_code_alone_leaves_a_clean_claim_clean(decider, code):
     doc = load_claim(EXAMPLES / "pertuzumab-clean-medicare.yaml").data
     doc["claim"]["lines"].append({"number": 3, "code": code, "units": 1, "service_date": "2024-03-15"})
@@ -179,7 +182,7 @@ def test_each_unmodelled_code_alone_leaves_a_clean_claim_clean(decider, code):
 def test_timely_filing_still_applies_to_an_unmodelled_line(decider):
     """Out of scope means no drug or administration rule; a claim-wide limit (filing) still holds."""
     doc = load_claim(EXAMPLES / "pertuzumab-timely-filing-medicare.yaml").data
-    doc["claim"]["lines"].append({"number": 3, "code": "99214", "units": 1,
+    doc["claim"]["lines"].append({"number": 3, "code": "J9045", "units": 1,
                                   "service_date": doc["claim"]["lines"][0]["service_date"]})
     rec = check(decider, doc)
     assert denials(rec) == ["TIMELY-FILING-EXPIRED@1", "TIMELY-FILING-EXPIRED@2", "TIMELY-FILING-EXPIRED@3"]
@@ -405,10 +408,11 @@ def test_amount_at_risk_is_the_paid_amount_else_the_charge_counted_once_per_line
     data = day()
     data["clinical"]["biomarkers"].pop("her2")  # two denials on the pertuzumab line (2), one on Trazimera's (3)
     for a in data["administrations"]:
-        if a["date"] == "2024-11-15" and a["drug"] in ("pertuzumab", "Trazimera"):
-            del a["lot_number"]
+        if a["date"] == "2024-11-15" and a["drug"] == "pertuzumab":
+            del a["route"]
     rec = check(decider, data)
-    assert denials(rec) == ["PERTUZUMAB-HER2-NOT-DOCUMENTED@2", "DOC-LOT-NUMBER-MISSING@2", "DOC-LOT-NUMBER-MISSING@3"]
+    assert denials(rec) == ["PERTUZUMAB-HER2-NOT-DOCUMENTED@2", "DOC-ROUTE-NOT-DOCUMENTED@2",
+                            "PERTUZUMAB-HER2-NOT-DOCUMENTED@3"]
     assert [d["amount_at_risk"] for d in rec["denials"]] == [4800.0, 4800.0, 2700.0]  # charges
     assert rec["amount_at_risk"] == 7500.0  # line 2 counted once
     data["claim"]["lines"][1]["paid_amount"] = 3280.0
@@ -475,9 +479,10 @@ def test_v2_claim_facts_present_and_absent(decider):
 def test_section_3_example_validates_and_is_decided(decider):
     doc = load_claim(V2 / "formats-section3-example.yaml")
     rec = decider.check_document(doc)
-    # its prior therapy (oxaliplatin for metastatic disease) is a reason the KB gives for metastatic pertuzumab
-    assert (rec["outcome"], denials(rec)) == ("denied", ["PERTUZUMAB-MBC-AFTER-METASTATIC-THERAPY@1"])
-    assert rec["denials"][0]["amount_at_risk"] == 3280.0  # the paid amount, not the charge
+    # kbfix narrowed PERTUZUMAB-MBC-AFTER-METASTATIC-THERAPY (kb-review section 1): the
+    # example's prior oxaliplatin no longer makes metastatic pertuzumab a denial
+    assert (rec["outcome"], denials(rec)) == ("clean", [])
+    assert rec["amount_at_risk"] == 0
     f = decider.decide(doc).facts
     c, ln = f.claim, f.lines[0]
     assert (c["clinical.biomarkers.her2.ish_ratio"], c["clinical.biomarkers.her2.copy_number"],
