@@ -50,14 +50,16 @@ def main():
         return (time.perf_counter() - t) / n * 1000
 
     def floor():
-        eng = d.engine
         for fx in facts:
-            eng.reset()
             c = fx.claim
-            declared = [ClaimFact(payer=c["claim.payer"], values=Values(c, []))]
+            eng = d.engines.engine_for(c["claim.payer"],
+                                        frozenset((ln["line.code"], ln["line.drug"]) for ln in fx.lines))
+            eng.reset()
+            u: list = []
+            declared = [ClaimFact(payer=c["claim.payer"], values=Values(c, u))]
             for ln in fx.lines:
                 declared.append(LineFact(n=ln["line.number"], code=ln["line.code"], drug=ln["line.drug"],
-                                         values=Values(ln, [])))
+                                         values=Values(ln, u, c)))
             eng.declare(*declared)
             eng.run()
 

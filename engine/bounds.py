@@ -145,7 +145,10 @@ def schema_fields(schema: dict) -> dict[tuple, dict]:
             return
         kind = _kind(node)
         if kind:
-            entry = out.setdefault(path, {"kind": kind, "maximum": None})
+            entry = out.setdefault(path, {"kind": kind, "maximum": None, "integer": False})
+            types = node.get("type") if isinstance(node.get("type"), list) else [node.get("type")]
+            if "integer" in types and "number" not in types:
+                entry["integer"] = True  # JSON Schema accepts 1.0 as an integer; an index or count cannot be
             for key in ("maximum", "exclusiveMaximum"):
                 if isinstance(node.get(key), (int, float)):
                     entry["maximum"] = node[key]
@@ -163,10 +166,12 @@ def schema_fields(schema: dict) -> dict[tuple, dict]:
 
 @lru_cache(maxsize=1)
 def claim_fields() -> dict[tuple, dict]:
-    """:func:`schema_fields` of the shipped claim schema."""
-    from denialkb.engine.claim import claim_schema
+    """:func:`schema_fields` of the shipped claim schema (read here, not through
+    ``claim.claim_schema``: claim.py imports this module, and the import graph has no cycle)."""
+    from importlib import resources
 
-    return schema_fields(claim_schema())
+    text = resources.files("denialkb.engine").joinpath("schemas/claim.schema.json").read_text("utf-8")
+    return schema_fields(json.loads(text))
 
 
 def number_max(path: tuple, fields: dict | None = None) -> float:
@@ -244,7 +249,7 @@ def _field_index(fields: dict) -> tuple[dict, dict]:
     key = id(fields)
     hit = _INDEX.get(key)
     if hit is None or hit[0] is not fields:
-        kinds = {p: e["kind"] for p, e in fields.items()}
+        kinds = {p: ("integer" if e.get("integer") else e["kind"]) for p, e in fields.items()}
         limits = {p: min(e["maximum"], DEFAULT_MAX) for p, e in fields.items()
                   if e["kind"] == "number" and e.get("maximum") is not None}
         hit = _INDEX[key] = (fields, kinds, limits)
@@ -303,6 +308,8 @@ def _check_typed(doc, trie, file, marks, code, kinds, limits):
                 for i, x in enumerate(v):
                     stack.append((x, sub, path + (i,), pat + ("*",)))
         elif t is int or t is float:
+            if t is float and kinds.get(pat) == "integer":
+                return problems, True
             top = limits.get(pat)
             if top is None:
                 top = NUMBER_MAX.get(pat[-1] if pat and pat[-1] != "*" else "", DEFAULT_MAX)
@@ -362,12 +369,16 @@ def _check(doc, file, marks, code, fields, free_text):
         return True
 
     def number(v, path, pat, key):
+        if type(v) is float and kinds.get(pat) == "integer":
+            add(path, "found a number with a fraction part" if v != int(v) else "found a decimal number",
+                "a whole number written without a decimal point")
+            return
         top = limits.get(pat)
         if top is None:
             top = NUMBER_MAX.get(key, DEFAULT_MAX)
         if abs(v) > top:
             add(path, f"found a number larger than {top:,.0f}" if abs(v) < 1e18 else "found a huge number",
-                f"a number of at most {top:,.0f}" if kinds.get(pat) == "number" else "")
+                f"a number of at most {top:,.0f}" if kinds.get(pat) in ("number", "integer") else "")
 
     def text(v, path, pat, key):
         if not text_ok(path, v, key):

@@ -1,4 +1,4 @@
-"""Claim documents (FORMATS.md section 1): load, validate against the shipped JSON Schema.
+"""Claim documents (FORMATS.md sections 1 and 3): load, validate against the shipped JSON Schema.
 
 Validation uses the ``jsonschema`` library with the schema in
 ``denialkb/engine/schemas/claim.schema.json``. Every problem is reported at once, with
@@ -127,6 +127,9 @@ def _semantic_problems(doc: dict, file: str, marks: dict) -> list[Problem]:
             add(("claim", "lines", i, "number"), f"line number {num} is used twice (also lines[{seen[num]}])",
                 expected="unique line numbers")
         seen[num] = i
+        if line.get("service_date_end") and line["service_date_end"] < line["service_date"]:
+            add(("claim", "lines", i, "service_date_end"),
+                f"the line ends ({line['service_date_end']}) before it starts ({line['service_date']})")
         for j, p in enumerate(line.get("diagnosis_pointers", [])):
             if p > ndx:
                 add(("claim", "lines", i, "diagnosis_pointers", j),
@@ -139,6 +142,10 @@ def _semantic_problems(doc: dict, file: str, marks: dict) -> list[Problem]:
         if a.get("start_date") and a.get("end_date") and a["end_date"] < a["start_date"]:
             add(("authorizations", i, "end_date"),
                 f"authorization ends ({a['end_date']}) before it starts ({a['start_date']})")
+    for i, a in enumerate(doc.get("administrations", [])):
+        if a.get("start") and a.get("end") and a["end"].replace(" ", "T") < a["start"].replace(" ", "T"):
+            add(("administrations", i, "end"), "the administration ends before it starts",
+                expected=f"a time after {a['start']}")
     d = doc.get("documentation") or {}
     if d.get("infusion_start") and d.get("infusion_end") and d["infusion_end"] < d["infusion_start"]:
         add(("documentation", "infusion_end"), "infusion ends before it starts",

@@ -11,8 +11,14 @@ Schema (see docs/audit.md)::
         as_of        TEXT,            -- the --as-of date used, NULL for each date of service
         record       TEXT NOT NULL,   -- the decision record, JSON
         input_sha256 TEXT NOT NULL,   -- sha256 of the canonical JSON of the validated input
-        input        TEXT             -- the input document (canonical JSON), only with --store-input
+        input        TEXT,            -- the input document (canonical JSON), only with --store-input
+        run_id       TEXT,            -- the run (audit or check invocation) that logged the row
+        seq          INTEGER          -- the claim's position in that run's input; (run_id, seq) unique
     );
+
+Logs written before ``run_id``/``seq`` existed are upgraded in place (the columns are
+added, old rows keep NULL). A locked or full database is an :class:`IncompleteError`
+(exit 4) with a message, never a traceback.
 """
 
 from __future__ import annotations
@@ -20,12 +26,14 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import secrets
 import sqlite3
 from pathlib import Path
 
-from denialkb.engine.errors import Problem, UsageError
+from denialkb.engine.errors import IncompleteError, Problem, UsageError
 
 DEFAULT_LOG = "denialkb-decisions.sqlite"
+LOCK_TIMEOUT = 30.0  # seconds to wait for another writer before giving up
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -37,7 +45,9 @@ CREATE TABLE IF NOT EXISTS decisions (
     as_of        TEXT,
     record       TEXT NOT NULL,
     input_sha256 TEXT NOT NULL,
-    input        TEXT
+    input        TEXT,
+    run_id       TEXT,
+    seq          INTEGER
 );
 CREATE INDEX IF NOT EXISTS decisions_claim_id ON decisions (claim_id, id);
 CREATE TABLE IF NOT EXISTS dispositions (
@@ -53,6 +63,8 @@ CREATE TABLE IF NOT EXISTS dispositions (
 );
 CREATE INDEX IF NOT EXISTS dispositions_claim ON dispositions (claim_id, id);
 """
+RUN_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS decisions_run_seq ON decisions (run_id, seq)"
+
 DISPOSITIONS = ("agree", "disagree", "note")
 
 
@@ -61,11 +73,19 @@ def rule_sha256(rule) -> str:
     while this and the claim are unchanged."""
     return hashlib.sha256(json.dumps(rule.raw, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
-COLUMNS = ("id", "claim_id", "kb_version", "decided_at", "outcome", "as_of", "record", "input_sha256", "input")
+COLUMNS = ("id", "claim_id", "kb_version", "decided_at", "outcome", "as_of", "record", "input_sha256", "input",
+           "run_id", "seq")
 
 
 def utc_now() -> str:
+    """The current UTC time as ISO 8601 with 'Z', to the second."""
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def new_run_id() -> str:
+    """A fresh run id: UTC start time and 6 random hex digits, e.g. ``20240315T091000Z-3fa9c1``."""
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{now}-{secrets.token_hex(3)}"
 
 
 def canonical(data: dict) -> str:
@@ -83,15 +103,52 @@ def record_line(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
-class DecisionLog:
-    """Append decision records to, and read them from, one SQLite file."""
+def _db_error(path, e: sqlite3.Error, *, opening: bool = False):
+    """The message and error class for a SQLite failure on the log at ``path``."""
+    msg = str(e).lower()
+    if "locked" in msg or "busy" in msg:
+        return IncompleteError([Problem("log_locked", f"the decision log is locked by another process "
+                                        f"(waited {LOCK_TIMEOUT:g} s)", str(path),
+                                        hint="wait for the other writer to finish, then run again "
+                                             "(audit: --resume)")])
+    if "full" in msg:
+        return IncompleteError([Problem("disk_full", "the decision log cannot grow: database or disk is full",
+                                        str(path), hint="free space, then run again (audit: --resume)")])
+    if opening or "not a database" in msg or "unable to open" in msg:
+        return UsageError([Problem("log_invalid", f"cannot use as a decision log: {e}", str(path),
+                                   expected="a denialkb SQLite decision log, or a new file in an existing folder")])
+    return IncompleteError([Problem("log_error", f"writing the decision log failed: {e}", str(path))])
 
-    def __init__(self, path):
+
+class DecisionLog:
+    """Append decision records to, and read them from, one SQLite file.
+
+    Raises
+    ------
+    UsageError
+        When ``path`` cannot be opened as a SQLite decision log (exit 2).
+    IncompleteError
+        When the log is locked by another writer or the disk is full (exit 4).
+    """
+
+    def __init__(self, path, *, create: bool = True):
         self.path = Path(path)
-        self.db = sqlite3.connect(str(self.path))
-        self.db.executescript(SCHEMA)
+        if not create and not self.path.is_file():
+            raise UsageError([Problem("usage_error", f"no decision log at {self.path}", str(self.path))])
+        try:
+            self.db = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT)
+            self.db.executescript(SCHEMA)
+            cols = {row[1] for row in self.db.execute("PRAGMA table_info(decisions)")}
+            with self.db:
+                for col, kind in (("run_id", "TEXT"), ("seq", "INTEGER")):
+                    if col not in cols:  # a log from before run ids
+                        self.db.execute(f"ALTER TABLE decisions ADD COLUMN {col} {kind}")
+                self.db.execute(RUN_INDEX)
+        except sqlite3.Error as e:
+            raise _db_error(self.path, e, opening=True) from None
 
     def close(self) -> None:
+        """Close the database."""
         self.db.close()
 
     def __enter__(self):
@@ -101,25 +158,45 @@ class DecisionLog:
         self.close()
 
     def _insert(self, rows) -> None:
-        with self.db:
-            self.db.executemany(
-                "INSERT INTO decisions (claim_id, kb_version, decided_at, outcome, as_of, record, input_sha256,"
-                " input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        try:
+            with self.db:
+                self.db.executemany(
+                    "INSERT INTO decisions (claim_id, kb_version, decided_at, outcome, as_of, record, input_sha256,"
+                    " input, run_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        except sqlite3.Error as e:
+            raise _db_error(self.path, e) from None
 
     def append(self, record: dict, document: dict, *, as_of: str | None = None,
-               store_input: bool = False) -> None:
+               store_input: bool = False, run_id: str | None = None, seq: int | None = None) -> None:
         """Log one decision record with the validated input document it was decided from."""
         self._insert([(record["claim_id"], record["kb_version"], utc_now(), record["outcome"], as_of,
                        record_line(record), canonical_sha256(document),
-                       canonical(document) if store_input else None)])
+                       canonical(document) if store_input else None, run_id, seq)])
 
-    def append_results(self, results: list, as_of: str | None = None) -> None:
+    def append_results(self, results: list, as_of: str | None = None, run_id: str | None = None) -> None:
         """Log batch results (from :func:`denialkb.engine.batch.process_chunk`) in one transaction."""
         now = utc_now()
         self._insert([(r["claim_id"], r["kb_version"], now, r["outcome"], as_of, r["record"], r["sha256"],
-                       canonical(r["input"]) if "input" in r else None) for r in results])
+                       canonical(r["input"]) if "input" in r else None, run_id, r.get("seq"))
+                      for r in results])
+
+    def forget_run(self, run_id: str, from_seq: int = 0) -> int:
+        """Delete the rows a run logged for claims at ``seq >= from_seq`` (an interrupted run being
+        resumed or replaced); return how many were deleted."""
+        try:
+            with self.db:
+                cur = self.db.execute("DELETE FROM decisions WHERE run_id = ? AND seq >= ?", (run_id, from_seq))
+        except sqlite3.Error as e:
+            raise _db_error(self.path, e) from None
+        return cur.rowcount
+
+    def run_rows(self, run_id: str) -> list[tuple]:
+        """``(seq, claim_id)`` of every row a run logged, by seq."""
+        return self.db.execute("SELECT seq, claim_id FROM decisions WHERE run_id = ? ORDER BY seq",
+                               (run_id,)).fetchall()
 
     def entries(self, claim_id: str) -> list[dict]:
+        """Every logged row of a claim, oldest first, as dicts of :data:`COLUMNS`."""
         cur = self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM decisions WHERE claim_id = ? ORDER BY id",
                               (claim_id,))
         return [dict(zip(COLUMNS, row, strict=True)) for row in cur]
@@ -149,17 +226,23 @@ class DecisionLog:
         return out
 
     def latest(self, claim_id: str) -> dict:
+        """The newest logged row of a claim; a :class:`UsageError` when there is none."""
         rows = self.entries(claim_id)
         if not rows:
             raise UsageError([Problem("usage_error", f"claim '{claim_id}' is not in the log {self.path}")])
         return rows[-1]
 
 
-def log_check_records(path, pairs, *, as_of: str | None = None, store_input: bool = False) -> None:
-    """For ``denialkb check --log PATH``: log ``(record, ClaimDocument)`` pairs."""
+def log_check_records(path, pairs, *, as_of: str | None = None, store_input: bool = False) -> str:
+    """For ``denialkb check --log PATH``: log ``(record, ClaimDocument)`` pairs in one
+    transaction, under a fresh run id (returned)."""
+    run_id = new_run_id()
+    rows = [(record["claim_id"], record["kb_version"], utc_now(), record["outcome"], as_of, record_line(record),
+             canonical_sha256(doc.data), canonical(doc.data) if store_input else None, run_id, i)
+            for i, (record, doc) in enumerate(pairs)]
     with DecisionLog(path) as log:
-        for record, doc in pairs:
-            log.append(record, doc.data, as_of=as_of, store_input=store_input)
+        log._insert(rows)
+    return run_id
 
 
 def compare_records(old: dict, new: dict) -> dict:
@@ -184,7 +267,7 @@ def replay(log_path, claim_id: str, *, claim_file=None, kb_dir=None) -> dict:
     from denialkb.engine.claim import load_claim, validate_claim
     from denialkb.engine.runtime import Decider
 
-    with DecisionLog(log_path) as log:
+    with DecisionLog(log_path, create=False) as log:
         entry = log.latest(claim_id)
     if claim_file is not None:
         doc = load_claim(claim_file)

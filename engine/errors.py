@@ -74,7 +74,7 @@ class Problem:
         if self.hint:
             lines.append(f"    hint: {self.hint}")
         # file names and ids cannot drive a terminal
-        from denialkb.engine.safety import terminal_safe
+        from denialkb.engine.terminal import terminal_safe
 
         return terminal_safe("\n".join(lines))
 
@@ -138,6 +138,33 @@ class KBInvalidError(DenialKBError):
 
 class UsageError(DenialKBError):
     """A command was called with arguments that do not fit (e.g. an unknown rule id)."""
+
+
+class IncompleteError(DenialKBError):
+    """A run stopped before it finished: interrupted, or an output could not be written
+    (disk full, decision log locked). Its outputs are partial; exit code 4."""
+
+    exit_code = 4
+
+    def default_summary(self) -> str:
+        return "incomplete: the output is partial"
+
+
+def exception_place(exc: BaseException) -> str:
+    """``module.py:LINE`` of the innermost frame of denialkb's own code in ``exc``'s traceback
+    (or the innermost frame at all): where an unexpected error arose, without its message,
+    which can quote claim values."""
+    import os
+    import traceback
+    from pathlib import Path
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    marks = tuple(f"{os.sep}{d}{os.sep}" for d in ("denialkb", "engine", "visualize"))
+    ours = [f for f in frames if any(m in f.filename for m in marks)]
+    f = (ours or frames or [None])[-1]
+    if f is None:
+        return ""
+    return f"{'/'.join(Path(f.filename).parts[-2:])}:{f.lineno}"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -30,7 +30,7 @@ from denialkb.engine.conditions import (
     strip_findings,
 )
 from denialkb.engine.errors import Problem, UsageError
-from denialkb.engine.facts import fact_catalog, fact_source
+from denialkb.engine.facts import fact_catalog, fact_source, resolve_input
 from denialkb.engine.record import build_record, fill_template, format_because, format_leaf
 from denialkb.engine.sentences import leaf_sentence
 from denialkb.engine.trace import fact_key
@@ -579,10 +579,13 @@ def _candidates(leaf: dict, rule, line_no, decision, kb) -> list:
                   "obtain_authorization"),
                  ("claim.prior_authorization", number, "report the authorization number on the claim",
                   "obtain_authorization")]]
-    src = _doc_path(fact_source(fact, idx, cat))
+    spec = cat.get(fact)
+    src = fact_source(fact, idx, cat)
+    if spec is not None and len(spec.inputs) == 1 and spec.inputs[0].startswith("{adm}") and idx is not None:
+        src = resolve_input(spec.inputs[0], decision.facts, idx)  # the administration of the line's drug
+    src = _doc_path(src)
     if src is None:
         return out
-    spec = cat.get(fact)
     if fact.startswith("clinical.") or src.startswith("clinical."):
         kind = "clinical"
     elif fact.startswith("documentation.") or src.startswith("documentation."):

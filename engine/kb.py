@@ -91,6 +91,14 @@ class Payer:
     file: str
     raw: dict = field(repr=False, default_factory=dict)
 
+    def remittance_for(self, rule_id: str) -> dict | None:
+        """The payer's remittance override for a denial rule (``remittance`` rows of the payer
+        file: group / carc / rarc this payer sends instead of the rule's own), or None."""
+        for row in self.raw.get("remittance", []) or []:
+            if rule_id in row.get("rules", ()):
+                return row
+        return None
+
     def setting(self, name: str, date: str | None = None, default=None):
         """The value of setting ``name`` in force on ``date`` (dated settings), or ``default``."""
         v = dated_value(self.settings.get(name), date)
@@ -270,15 +278,18 @@ class _Collector:
         self.problems.append(Problem(code, msg, file, line, col, "", rule, expected, hint, severity))
 
 
-def load_kb(root: str | Path | None = None, *, strict: bool = True) -> KnowledgeBase:
+def load_kb(root: str | Path | None = None, *, strict: bool = True, cases: bool = True) -> KnowledgeBase:
     """Load and check the knowledge base in ``root`` (default: the shipped KB).
+
+    ``cases=False`` skips the golden cases (they never decide a claim; ``check`` and
+    ``audit`` do not need them, ``kb test`` does).
 
     Raises
     ------
     KBInvalidError
         With every problem of every file, when any error is found (``strict``).
     """
-    kb, problems = check_kb(root)
+    kb, problems = check_kb(root, cases=cases)
     errors = [p for p in problems if p.severity == "error"]
     if errors and strict:
         raise KBInvalidError(problems)
@@ -288,8 +299,9 @@ def load_kb(root: str | Path | None = None, *, strict: bool = True) -> Knowledge
     return kb
 
 
-def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
-    """Load the KB and return it (or None when unusable) with all problems found."""
+def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load the KB and return it (or None when unusable) with all problems found
+    (without the golden cases of ``cases/`` when ``cases`` is false)."""
     root = Path(root) if root is not None else default_kb_dir()
     col = _Collector(root)
     if not root.is_dir():
@@ -309,6 +321,8 @@ def check_kb(root: str | Path | None = None) -> tuple[KnowledgeBase | None, list
     declared_findings: dict = {}
     validator = _kb_validator()
     for path in files:
+        if not cases and path.relative_to(root).as_posix().startswith("cases/"):
+            continue
         name = col.rel(path)
         try:
             loaded = load_document(path, "kb_parse_error")
@@ -527,10 +541,38 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
             elif r.level == "claim" and name.startswith("line."):
                 add(r, "kb_schema_error", f"explanation of a claim-level rule names line fact '{{{name}}}'",
                     ("explanation",))
-    # cycles among findings: one per strongly connected component (engine/kbchecks.py)
-    from denialkb.engine.kbchecks import cycle_problems
+    # a rule file that did not load would make every remittance row look dangling: report only the first cause
+    rules_complete = not any(p.code in ("kb_parse_error", "kb_schema_error") for p in col.problems)
+    for payer in kb.payers.values():
+        for i, row in enumerate(payer.raw.get("remittance", []) or []):
+            where = ("payer", "remittance", i)
+            for j, rid in enumerate(row.get("rules", []) if rules_complete else []):
+                target = kb.rules_by_id.get(rid)
+                if target is None or target.conclusion != "denial":
+                    col.add("kb_unknown_ref", f"payer '{payer.id}' remittance names '{rid}', which is not a denial rule",
+                            payer.file, where + ("rules", j), hint=did_you_mean(rid, kb.rules_by_id))
+            if row.get("carc") is not None and row["carc"] not in kb.carc:
+                col.add("kb_unknown_ref", f"unknown CARC '{row['carc']}'", payer.file, where + ("carc",),
+                        expected="a CARC listed in the carc table", hint=did_you_mean(row["carc"], kb.carc))
+            for j, rc in enumerate(row.get("rarc", []) or []):
+                if rc not in kb.rarc:
+                    col.add("kb_unknown_ref", f"unknown RARC '{rc}'", payer.file, where + ("rarc", j),
+                            expected="a RARC listed in the rarc table", hint=did_you_mean(rc, kb.rarc))
+    # cycles among findings: graphlib (stdlib) says whether there is one; networkx, slow to
+    # import, only lists them (one per strongly connected component, engine/kbchecks.py)
+    from graphlib import CycleError, TopologicalSorter
 
     edges = [(ref.finding, r.concludes, r.id) for r in kb.rules for ref in finding_refs(r.when)]
+    deps: dict = {}
+    for needed, concluded, _ in edges:
+        deps.setdefault(concluded, set()).add(needed)
+    try:
+        TopologicalSorter(deps).prepare()
+        return
+    except CycleError:
+        pass
+    from denialkb.engine.kbchecks import cycle_problems
+
     for rid, cycle in cycle_problems(edges):
         add(kb.rules_by_id[rid], "kb_cycle", "findings depend on each other in a cycle: "
             + " -> ".join(cycle + [cycle[0]]), ("when",), hint="a finding cannot (even indirectly) depend on itself")

@@ -11,12 +11,20 @@ import json
 
 from denialkb.engine._experta import EXPERTA_VERSION
 from denialkb.engine.conditions import explain_condition, finding_refs, format_value, strip_findings
-from denialkb.engine.facts import fact_catalog, fact_source
+from denialkb.engine.facts import (
+    collapse_paths,
+    fact_catalog,
+    fact_source,
+    missing_inputs,
+    resolve_input,
+)
 from denialkb.engine.kb import TEMPLATE_RE, KnowledgeBase
 from denialkb.engine.sentences import leaf_sentence
 from denialkb.engine.trace import Decision, fact_key
 
-STAGES = ("front_end", "adjudication", "post_payment_review")
+# the order denials are listed in within a line; prior_authorization and medical_review are
+# format version 2 (FORMATS.md section 3)
+STAGES = ("front_end", "adjudication", "prior_authorization", "medical_review", "post_payment_review")
 
 
 def fill_template(template: str, claim: dict, line: dict) -> str:
@@ -108,6 +116,12 @@ class _Builder:
             item.pop("result", None)
             item["text"] = leaf_sentence(lf, self.cat)  # workpaper sentence (engine/sentences.py)
             src = fact_source(lf.fact, idx, self.cat)
+            spec = self.cat.get(lf.fact)
+            adm = self.d.facts.adm_places[idx] if idx is not None and idx < len(self.d.facts.adm_places) else None
+            v2 = self.d.facts.claim.get("claim.format_version") == 2
+            # version 1 keeps the sources it had; the per-drug facts version 2 added name their entry
+            if adm is not None and spec is not None and (v2 or spec.source.startswith("administrations (")) and len(spec.inputs) == 1 and spec.inputs[0].startswith("{adm}"):
+                src = resolve_input(spec.inputs[0], self.d.facts, idx)  # where this line's drug is documented
             if src:
                 item["source"] = src
             out.append(item)
@@ -153,6 +167,10 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
         r = kb.rules_by_id[f.rule]
         d = r.denial
         ln = b.line_facts(f.line)
+        payer = kb.payers.get(c.get("claim.payer"))
+        over = payer.remittance_for(r.id) if payer is not None else None
+        if over:  # the payer sends other codes for this denial (kb/payers remittance rows)
+            d = {**d, **{k: over[k] for k in ("group", "carc", "rarc") if k in over}}
         denials.append({
             "id": r.id,
             "title": r.title,
@@ -165,8 +183,9 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
             "because": b.because(r, f.line),
             "derived_from": b.derived_from(r, f.line),
             "remedy": fill_template(r.remedy, c, ln),
-            "sources": list(r.sources),
+            "sources": list(r.sources) + [x for x in (over or {}).get("sources", []) if x not in r.sources],
             "confidence": r.confidence,
+            "amount_at_risk": _amount_at_risk(decision.facts, f.line),
         })
     denials.sort(key=lambda x: (x["line"] or 0, stage_ix[x["stage"]], kb.rules_by_id[x["id"]].order))
     findings = []
@@ -188,25 +207,83 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
             continue
         for fact in u.missing:
             ln = b.line_facts(u.line)
-            entry = missing.setdefault(fact, {"fact": fact, "source": fact_source(fact, ln.get("line.index"), b.cat),
-                                              "needed_by": []})
-            tag = r.id + (f"@line:{u.line}" if u.line else "")
-            if tag not in entry["needed_by"]:
-                entry["needed_by"].append(tag)
+            idx = ln.get("line.index")
+            # name what a user can supply: an input fact is its own document path; a computed
+            # fact becomes the absent inputs it is computed from (the registry declares them)
+            spec = b.cat.get(fact)
+            if spec is not None and spec.source and fact_source(fact, idx, b.cat) == fact:
+                names = [fact]
+            else:
+                names = missing_inputs(fact, decision.facts, idx, b.cat)
+            for name in names:
+                if name == fact:
+                    entry = missing.setdefault(name, {"fact": name, "source": fact_source(fact, idx, b.cat),
+                                                      "needed_by": []})
+                else:
+                    entry = missing.setdefault(name, {"fact": name, "source": name, "needed_by": []})
+                    if fact not in entry.setdefault("derived_facts", []):
+                        entry["derived_facts"].append(fact)
+                tag = r.id + (f"@line:{u.line}" if u.line else "")
+                if tag not in entry["needed_by"]:
+                    entry["needed_by"].append(tag)
+    for name in [k for k in missing if k not in collapse_paths(list(missing))]:
+        # an input under another missing one (clinical.lvef[0].date under clinical.lvef) joins it
+        gone = missing.pop(name)
+        top = next(k for k in missing if name.startswith(k + ".") or name.startswith(k + "["))
+        for tag in gone["needed_by"]:
+            if tag not in missing[top]["needed_by"]:
+                missing[top]["needed_by"].append(tag)
+        for f in gone.get("derived_facts", [gone["fact"]] if gone["fact"] != name else []):
+            if f not in missing[top].setdefault("derived_facts", []):
+                missing[top]["derived_facts"].append(f)
+    for entry in missing.values():
+        if "derived_facts" in entry:
+            entry["derived_facts"].sort()
     missing_list = [missing[k] for k in sorted(missing)]
     outcome = "denied" if denials else ("undetermined" if missing_list else "clean")
     return {
         "claim_id": decision.claim_id,
         "kb_version": decision.kb_version,
-        "engine": {"name": "experta", "version": EXPERTA_VERSION},
+        "engine": decision.engine or {"name": "experta", "version": EXPERTA_VERSION},
         "evaluated_as_of": decision.evaluated_as_of,
         "outcome": outcome,
         "payer": c.get("claim.payer"),
         "denials": denials,
         "findings": findings,
         "missing_information": missing_list,
+        "warnings": list(decision.facts.warnings),
+        "amount_at_risk": _total_at_risk(decision.facts, denials),
         "trace": [f.to_dict() for f in decision.firings],
     }
+
+
+def _line_amount(ln: dict):
+    """What a denial of the line puts at risk: its paid amount when known, else its charge."""
+    v = ln.get("line.paid_amount")
+    if v is None:
+        v = ln.get("line.charge")
+    return None if v is None else round(float(v), 2)
+
+
+def _amount_at_risk(facts, line_no):
+    """``amount_at_risk`` of one denial: the line's amount; for a claim-level denial, the sum over
+    every line (null when any line's amount is unknown)."""
+    lines = facts.lines if not line_no else [ln for ln in facts.lines if ln["line.number"] == line_no]
+    amounts = [_line_amount(ln) for ln in lines]
+    if not amounts or any(a is None for a in amounts):
+        return None
+    return round(sum(amounts), 2)
+
+
+def _total_at_risk(facts, denials):
+    """The claim's amount at risk: each denied line counted once (every line when a claim-level
+    denial holds); 0 without denials, null when a denied line's amount is unknown."""
+    if not denials:
+        return 0
+    if any(not d["line"] for d in denials):
+        return _amount_at_risk(facts, None)
+    amounts = [_amount_at_risk(facts, n) for n in sorted({d["line"] for d in denials})]
+    return None if any(a is None for a in amounts) else round(sum(amounts), 2)
 
 
 def to_json(records) -> str:
@@ -300,6 +377,11 @@ def render_text(record: dict) -> str:
         for m in record["missing_information"]:
             src = f" [{m['source']}]" if m.get("source") and not m["source"].startswith(("computed", "kb ")) else ""
             out.append(f"    - {m['fact']}{src}: needed by {', '.join(m['needed_by'])}")
+    if record.get("warnings"):
+        out.append("")
+        out.append("  Warnings (outside what the knowledge base models; not reasons to deny):")
+        for w in record["warnings"]:
+            out.append(f"    - {w['place']}: {w['message']}")
     if record["outcome"] == "clean":
         out.append("  No denial found by the knowledge base.")
     # ids and values from converted inputs cannot drive a terminal

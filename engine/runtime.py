@@ -7,7 +7,9 @@
 ...     "lines": [{"code": "J9308", "units": 84, "service_date": "2024-03-15", "ndc": "50242-0145-01"}]}})
 >>> record = decider.check_document(doc)     # the engine is reset() for every claim
 >>> record["outcome"], [d["id"] for d in record["denials"]]
-('denied', ['CODE-DRUG-NDC-MISMATCH', 'RAMUCIRUMAB-DX-NOT-SUPPORTING', 'DOC-RECORD-NOT-ON-FILE'])
+('denied', ['CODE-DRUG-NDC-MISMATCH', 'RAMUCIRUMAB-DX-NOT-SUPPORTING'])
+>>> [m["fact"] for m in record["missing_information"]]   # absent sections are not known, never "no"
+['administrations', 'claim.received_date', 'clinical', 'documentation', 'patient']
 """
 
 from __future__ import annotations
@@ -21,25 +23,57 @@ from denialkb.engine.facts import ClaimFacts, enrich
 from denialkb.engine.kb import KnowledgeBase, load_kb
 from denialkb.engine.trace import Decision, Firing, Unknown, fact_key
 
+ENGINES = ("experta", "experta-reference", "direct")
+
+
+def check_engine(engine: str) -> None:
+    """Raise :class:`~denialkb.engine.errors.UsageError` unless ``engine`` is one of :data:`ENGINES`."""
+    if engine not in ENGINES:
+        from denialkb.engine.errors import Problem, UsageError, did_you_mean
+
+        raise UsageError([Problem("usage_error", f"unknown engine '{engine}'",
+                                  expected="one of: " + ", ".join(ENGINES), hint=did_you_mean(engine, ENGINES))])
+
+
+def _direct_engine() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        v = version("denialkb")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        v = "unknown"
+    return {"name": "direct", "version": v}
+
 
 class Decider:
     """Decides claims against one knowledge base.
 
-    The KB is loaded and compiled once; one experta engine is built once and reset for
-    every claim. Not thread-safe (experta's Rule descriptor is not): use one Decider per
-    thread, or processes.
+    The KB is loaded and compiled once. With the default ``experta`` engine, the rules
+    that can fit a claim's scope (payer, code and drug of its lines) are run in an
+    experta engine built once per such set of rules and reset for every claim.
+    Not thread-safe (experta's Rule descriptor is not): use one Decider per thread, or
+    processes.
 
     Parameters
     ----------
     kb : KnowledgeBase or path, optional
         The knowledge base, or its directory. Default: the shipped KB.
+    engine : str
+        ``experta`` (default: the scoped compilation), ``experta-reference`` (every rule in
+        one engine, Claim x Line joins: the straightforward compilation, kept as the
+        reference) or ``direct`` (stratified evaluation of the same compiled conditions,
+        no RETE). All three decide byte-identical records.
     lint : bool
         When ``kb`` is a directory, refuse a KB that lints with errors (the default: a broken
         KB never decides a claim, see engine/kbchecks.py). The author's tools that run a KB
         under development (``kb test``, ``kb diff --claims``) pass False.
+    cases : bool
+        With ``lint=False``: load the KB's golden cases too (default). Linting needs them.
     """
 
-    def __init__(self, kb: KnowledgeBase | str | Path | None = None, *, lint: bool = True):
+    def __init__(self, kb: KnowledgeBase | str | Path | None = None, *, engine: str = "experta",
+                 lint: bool = True, cases: bool = True):
+        check_engine(engine)
         if isinstance(kb, KnowledgeBase):
             self.kb = kb
         elif lint:
@@ -47,9 +81,11 @@ class Decider:
 
             self.kb = load_kb_for_deciding(kb)
         else:
-            self.kb = load_kb(kb)
-        self.compiled: CompiledKB = compile_kb(self.kb)
-        self.engine = self.compiled.engine_class()
+            self.kb = load_kb(kb, cases=cases)
+        self.engine_name = engine
+        self.compiled: CompiledKB = compile_kb(self.kb, "reference" if engine == "experta-reference"
+                                               else "scoped")
+        self.engines = self.compiled.engines()  # this Decider's own (experta is not thread-safe)
 
     # ------------------------------------------------------------------ deciding
     def decide(self, doc: ClaimDocument, as_of: str | None = None) -> Decision:
@@ -59,21 +95,30 @@ class Decider:
 
     def decide_facts(self, facts: ClaimFacts) -> Decision:
         """Run the engine on already enriched facts."""
-        eng = self.engine
-        eng.reset()
-        unknown: list = []
         c = facts.claim
-        declared = [ClaimFact(payer=c["claim.payer"], values=Values(c, unknown))]
-        for ln in facts.lines:
-            declared.append(LineFact(n=ln["line.number"], code=ln["line.code"], drug=ln["line.drug"],
-                                     values=Values(ln, unknown)))
-        eng.declare(*declared)
-        eng.run()
+        if self.engine_name == "direct":
+            from denialkb.engine.direct import run_direct
+
+            raw_firings, justifications, unknown = run_direct(self.compiled, facts)
+        else:
+            eng = self.engines.engine_for(c["claim.payer"],
+                                           frozenset((ln["line.code"], ln["line.drug"]) for ln in facts.lines))
+            eng.reset()
+            unknown = []
+            declared = [ClaimFact(payer=c["claim.payer"], values=Values(c, unknown))]
+            for ln in facts.lines:
+                declared.append(LineFact(n=ln["line.number"], code=ln["line.code"], drug=ln["line.drug"],
+                                         values=Values(ln, unknown, c)))
+            eng.declare(*declared)
+            eng.run()
+            raw_firings, justifications = eng.firings, eng.justifications
         firings = [Firing(step, rule, line, matched, key, kind, new)
-                   for (step, rule, line, matched, key, kind, new) in eng.firings]
+                   for (step, rule, line, matched, key, kind, new) in raw_firings]
         decision = Decision(c["claim.id"], self.kb.version, facts.as_of or c["claim.first_service_date"],
-                            facts, firings, {k: list(v) for k, v in eng.justifications.items()})
+                            facts, firings, {k: list(v) for k, v in justifications.items()})
         decision.unknowns = self._unknowns(facts, decision, unknown)
+        if self.engine_name == "direct":
+            decision.engine = _direct_engine()
         return decision
 
     def _unknowns(self, facts: ClaimFacts, decision: Decision, candidates: list) -> list:
@@ -84,6 +129,8 @@ class Decider:
         by_line = {ln["line.number"]: ln for ln in facts.lines}
         out = {}
         for idx, n in sorted(set(candidates)):
+            if n and by_line.get(n, {}).get("line.code_known") is False:
+                continue  # open world: a code the KB does not model never leaves a claim undetermined
             cr = self.compiled.rules[idx]
             r = cr.rule
             line = n or None

@@ -13,26 +13,14 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from denialkb.engine.errors import Problem, UsageError
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_NAMED = {"\r": "\\r", "\x1b": "\\x1b", "\x00": "\\0"}
+# terminal_safe lives in a leaf module so that errors.py can use it without an import cycle
+from denialkb.engine.terminal import terminal_safe
 
-
-def _show(m: re.Match) -> str:
-    ch = m.group(0)
-    if ch in _NAMED:
-        return _NAMED[ch]
-    code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def terminal_safe(text: str) -> str:
-    """``text`` with every character that could drive a terminal shown as an escape."""
-    return _UNSAFE.sub(_show, text) if _UNSAFE.search(text) else text
+__all__ = ["terminal_safe", "refuse_overwrite"]
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -36,10 +36,13 @@ _PLURAL = {"is": "are", "is not": "are not", "includes": "include", "does not in
            "is not recorded": "are not recorded"}
 
 
+_ACRONYM = re.compile(r"\b(?:jz|jw|ndc|her2|lvef|ihc|ish|ebc|mbc|hcpcs)\b")
+
+
 def noun(fact: str, catalog: dict) -> str:
     """A noun phrase for a fact from its catalog doc: 'Billed units.' -> 'the billed units'."""
     spec = catalog.get(fact)
-    last = fact.rsplit(".", 1)[-1].replace("_", " ")
+    last = _ACRONYM.sub(lambda m: m.group(0).upper(), fact.rsplit(".", 1)[-1].replace("_", " "))
     if fact.startswith("line.dosing."):
         return f"the {last} of the line's drug (KB dosing)"
     if fact.startswith("payer.") and spec is not None and spec.doc.startswith("Payer setting"):
@@ -48,7 +51,8 @@ def noun(fact: str, catalog: dict) -> str:
     if spec is not None and isinstance(spec.values, tuple) and sum(v in doc for v in spec.values) >= 2:
         doc = last.replace("line ", "")  # the doc lists the values ('drug, administration or unlisted')
     doc = re.split(r"[;:]| \(absent| - ", doc, maxsplit=1)[0]
-    doc = re.sub(r"\s*\([^)]*\)", "", doc).strip().rstrip(".")
+    doc = re.sub(r"\s*\([^)]*\)", "", doc)
+    doc = re.sub(r"\s*\([^)]*$", "", doc).strip().rstrip(".")  # a parenthesis the split left open
     if len(doc) > 1 and doc[0].isupper() and not doc[1].isupper():
         doc = doc[0].lower() + doc[1:]
     if not doc.lower().startswith(("the ", "a ", "an ", "number ")):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 CONFIDENCE_ORDER = ("low", "medium", "high")
@@ -329,15 +330,17 @@ def _csv_cell(col, v):
 
 
 class TableWriter:
-    """Streams denial and line rows to ``denials.csv`` and ``lines.csv`` in ``out``;
-    :meth:`close` converts them to Parquet (and XLSX when asked)."""
+    """Streams denial and line rows to ``denials.csv`` and ``lines.csv`` in ``out`` (written as
+    ``NAME.csv`` + ``suffix`` while the run goes on); :meth:`close` renames them into place and
+    converts them to Parquet (and XLSX when asked)."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, suffix: str = ""):
         self.out = Path(out)
+        self.suffix = suffix
         self._files = {}
         self._writers = {}
         for name, cols in (("denials", DENIAL_COLUMNS), ("lines", LINE_COLUMNS)):
-            f = open(self.out / f"{name}.csv", "w", newline="", encoding="utf-8")
+            f = open(self.out / f"{name}.csv{suffix}", "w", newline="", encoding="utf-8")
             w = csv.writer(f)
             w.writerow(cols)
             self._files[name], self._writers[name] = f, w
@@ -348,10 +351,20 @@ class TableWriter:
             for r in rows[name]:
                 self._writers[name].writerow([_csv_cell(c, r.get(c)) for c in cols])
 
-    def close(self, *, parquet: bool = True, xlsx: bool = False, about: dict | None = None) -> list[Path]:
-        """Close the CSV files; write Parquet (and XLSX); return every file written."""
+    def abort(self) -> None:
+        """Close the files without converting them (an interrupted run keeps its partial CSVs)."""
         for f in self._files.values():
             f.close()
+
+    def close(self, *, parquet: bool = True, xlsx: bool = False, about: dict | None = None) -> list[Path]:
+        """Close the CSV files, rename them into place; write Parquet (and XLSX); return every
+        file written."""
+        for name, f in self._files.items():
+            f.flush()
+            os.fsync(f.fileno())
+            f.close()
+            if self.suffix:
+                os.replace(self.out / f"{name}.csv{self.suffix}", self.out / f"{name}.csv")
         written = [self.out / "denials.csv", self.out / "lines.csv"]
         if parquet:
             for name, cols in (("denials", DENIAL_COLUMNS), ("lines", LINE_COLUMNS)):

@@ -57,6 +57,7 @@ class Decision:
     firings: list = field(default_factory=list)
     justifications: dict = field(default_factory=dict)  # fact key -> [step, ...]
     unknowns: list = field(default_factory=list)
+    engine: dict | None = None  # the record's "engine" member; None = experta
 
     def firings_of(self, key: str) -> list:
         steps = set(self.justifications.get(key, ()))

@@ -81,7 +81,9 @@ def schema_problem(err: jsonschema.ValidationError, file: str, marks: dict, code
         msg = f"unknown key '{key}' in {section}"
         if len(extras) > 1:
             msg = f"unknown keys {', '.join(repr(k) for k in extras)} in {section}"
-        expected = "one of: " + ", ".join(allowed)
+        expected = "one of: " + ", ".join(allowed) if allowed else ""
+        if sch.get("patternProperties") and not allowed:
+            expected = sch.get("x-expected", "")
         hint = did_you_mean(key, allowed)
         place = place_of(loc_path)
     elif v == "required":
@@ -90,6 +92,11 @@ def schema_problem(err: jsonschema.ValidationError, file: str, marks: dict, code
         place = place_of(path + (missing,))
         msg = "required key is missing"
         expected = f"a value for '{missing}'"
+    elif v == "anyOf" and all(set(sub) == {"required"} for sub in err.validator_value):
+        keys = [k for sub in err.validator_value for k in sub["required"]]
+        place = place_of(path)
+        msg = "required key is missing"
+        expected = "a value for " + " or ".join(f"'{k}'" for k in keys)
     elif v == "type":
         types = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         msg = f"expected {' or '.join(_TYPE_WORDS.get(t, t) for t in types)}, found {_found(inst, path)}"

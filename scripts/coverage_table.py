@@ -1,5 +1,5 @@
 """Write docs/coverage.md from the knowledge base: which rules cover each seed-guide section and each
-bullet of GitHub issue 3 (the content issue), and what is still a gap.
+bullet of GitHub issue 3 (the content issue), and which real denial pathways the KB does not cover.
 
 The mapping is read from the rules themselves (``seed_section`` and ``covers``); only the list of issue
 bullets, and the reason a bullet is left open, live here. Run it after changing the KB:
@@ -69,18 +69,22 @@ BULLETS = [
     ("ndc-malformed-or-unknown", "NDC malformed or unknown", ""),
     ("payer-unit-ceiling", "Payer unit ceilings", ""),
     ("timely-filing", "Timely filing", ""),
-    ("coverage-ended", "Coverage ended (CARC 27)", ""),
+    ("coverage-ended", "Coverage ended (CARC 27) or not yet effective (CARC 26)", ""),
     ("duplicate", "Duplicate line or claim (CARC 18); two NDCs of one code on one date are not duplicates", ""),
     ("lvef-baseline", "LVEF baseline below threshold or missing", ""),
     ("pregnancy-finding", "Pregnancy as a finding", ""),
     ("ramucirumab-gastric", "Ramucirumab gastric/GEJ after a fluoropyrimidine or platinum", ""),
     ("ramucirumab-nsclc", "Ramucirumab NSCLC: docetaxel after platinum, or erlotinib for EGFR exon 19 / L858R", ""),
-    ("ramucirumab-crc", "Ramucirumab CRC: FOLFIRI after bevacizumab + oxaliplatin + fluoropyrimidine", ""),
-    ("ramucirumab-hcc", "Ramucirumab HCC: AFP >= 400 after sorafenib", ""),
+    ("ramucirumab-crc", "Ramucirumab CRC: FOLFIRI after oxaliplatin + fluoropyrimidine", ""),
+    ("ramucirumab-hcc", "Ramucirumab HCC: AFP >= 400 after a prior systemic therapy", ""),
     ("ramucirumab-site", "Ramucirumab for a site outside its uses", ""),
     ("ramucirumab-weight-dose", "Ramucirumab weight-based dose (line.dose_per_kg vs line.dosing.*)", ""),
     ("ramucirumab-vial-waste", "Waste from 100/500 mg vials", ""),
-    ("admin-codes", "Administration codes (96413/96415/96417)", ""),
+    ("admin-codes", "Administration codes (96413/96415/96417; IV code for an SC drug and the reverse)", ""),
+    ("trastuzumab-dosing", "Trastuzumab weight-based dosing (8 -> 6 mg/kg every 3 weeks, reload after a dose more than a week late)", ""),
+    ("em-on-chemotherapy-day", "E/M on a drug-administration day (99211 never; 99212-99215 only with modifier 25)", ""),
+    ("abn-liability", "ABN liability modifiers (GZ denied automatically by Medicare)", ""),
+    ("her2-adc-look-alike", "HER2 antibody billed with a HER2 antibody-drug conjugate (fam-trastuzumab deruxtecan)", ""),
     # open items: no rule carries these tags (yet)
     ("medicare-mue", "Medicare per-date-of-service unit ceilings (MUE values unverified: J9306 uses the label maximum, 840 units, low confidence; J9308 is weight-based, none encoded)",
      "MUE values for J9306/J9308 were not verified (fact-checks section 6); only commercial payer-table proxies are encoded."),
@@ -98,6 +102,55 @@ BULLETS = [
      "No fact gives days since the latest assessment; the rule accepts any assessment."),
     ("jw-jz-missing-carc", "Missing JZ on Medicare (the CARC/RARC Medicare returns is unverified: CO-4 + N822 chosen, medium confidence)",
      "Not verified (fact-checks C8); JZ-MISSING-NO-WASTE uses CO-4 with a pairing note."),
+]
+
+# Real denial pathways the KB does not decide (kb-review section 3 and the items of issue 12 still open). Every
+# bullet above having a rule does not mean every way a real claim is denied is covered: this list says what is not.
+NOT_COVERED = [
+    ("Medicare Advantage enrollee billed to FFS; Medicare secondary payer", "CO-24; CO-22 / MSP",
+     "needs coverage.plan_type and other_coverage (claim format v2)."),
+    ("Coverage ended for a Medicare FFS beneficiary", "PR-31 + N382 (Noridian)",
+     "COVERAGE-ENDED sends the commercial PR-27 for every payer; Medicare's codes need the plan type."),
+    ("NCCI PTP edits on administration codes: a second initial service (96413 + 96365/96360/96374) without 59/XE; "
+     "hydration concurrent with chemotherapy; 96413 for an infusion of 15 minutes or less", "CO-97 + N20 / M15",
+     "needs per-drug infusion times (claim format v2 administrations) and the PTP pairs."),
+    ("96415 / 96417 units by each drug's own infusion time", "CO-16 + M53",
+     "ADMIN-96415-TIME-NOT-SUPPORTED reads one start/stop pair for the visit; per-drug times are v2 fields."),
+    ("Units of one code summed over all its non-JW lines on a date vs the dose (a dose billed twice across NDC lines)",
+     "CO-16 + M53", "needs a computed fact for the non-JW units of the code on the date."),
+    ("CMS MUE values per quarter for J9306, J9308, J9316, J9355 and the Q-codes", "CO-96 + N362",
+     "only J9306 has a Medicare ceiling (label maximum, low confidence); the CMS files were not loaded."),
+    ("NDC quantity / unit of measure inconsistent with the HCPCS units (Perjeta 420 units = 14 ML)", "CO-16 + M119",
+     "needs a computed NDC quantity per dose from the products' volume_ml."),
+    ("Diagnosis code validity, billability and date (C50.9 header code; Z17.3-/Z17.4- before 2024-10-01)",
+     "CO-16 + M81; CARC 146", "needs the ICD-10-CM code set (simple-icd-10-cm) as computed facts."),
+    ("HER2-negative status code (Z17.32, Z17.411, Z17.421) on a HER2 antibody line", "CO-11",
+     "the code sets exist; the rule waits for the code-validity facts so both denials read consistently."),
+    ("IV pertuzumab and Phesgo counted as one pertuzumab exposure (reload after switching, 18-cycle cap)",
+     "CO-151 + N362; CO-50", "the cycle facts count each product separately; needs a computed exposure fact."),
+    ("JW and JZ both absent on a single-dose line with no companion JW line; RHC/FQHC bills (71x/77x) excluded from JW/JZ",
+     "returned unprocessable (CO-4 / CO-16)", "needs a fact for a JW line of the same code and date."),
+    ("GA (ABN on file) shifting a medical-necessity denial to the patient", "PR-50",
+     "needs the ABN on file (claim format v2 abn)."),
+    ("Biosimilar preferred-product programmes (UHC from 2021-02-01, Highmark 180-day 'new therapy') and P+T combination preferences",
+     "CO-197 at authorization", "only QualChoice BI640's Herceptin step is modelled; other plans need their own payer file."),
+    ("340B modifiers JG/TB on separately payable Part B drugs from 2024-01-01", "CO-4 / returned",
+     "needs the billing provider's 340B status (claim format v2 providers)."),
+    ("Place of service: drug billed on a professional claim with a facility POS (19/21/22)", "CO-5 / CO-58",
+     "claim.place_of_service is read by no rule yet."),
+    ("OPPS packaging: packaged (status N) items with revenue code 0636", "CO-97",
+     "status indicators are not in the KB."),
+    ("Ramucirumab holds: surgery within 28 days / 2 weeks, uncontrolled hypertension, proteinuria > 3 g/24 h; age >= 18 and ECOG 0-2",
+     "CO-50", "not expressible in the claim document (age and ECOG are, but no rule reads them yet)."),
+    ("Exceptions that need v2 clinical fields: taxane contraindicated or stopped for toxicity (P+T continue); "
+     "intolerance instead of progression on the prior gastric regimen; EGFR/ALK-altered NSCLC after targeted therapy",
+     "CO-50", "need prior_therapies[].stop_reason and biomarkers.alk (claim format v2)."),
+    ("Clinical rules staged where the payer enforces them (prior_authorization for commercial plans, medical_review for Medicare)",
+     "-", "the clinical rules are still staged 'adjudication' until the v2 stage vocabulary is in the engine."),
+    ("Herceptin (J9355) and Kanjinti (Q5117) 420 mg presentations by NDC; Ontruzant/Ogivri/Hercessi 420 mg", "-",
+     "the Kanjinti NDC-to-strength mapping was not found; JW/JZ on those lines stays undetermined without an NDC."),
+    ("Ado-trastuzumab emtansine (J9354) with pertuzumab or trastuzumab", "CO-50",
+     "J9354 is left to docs/authoring.md's tutorial; the same rule covers J9358 (fam-trastuzumab deruxtecan)."),
 ]
 
 
@@ -151,7 +204,7 @@ def build(kb) -> str:
     unknown = sorted(set(by_tag) - known)
     if unknown:
         out += ["", "Tags used by rules but not listed as bullets: " + ", ".join(f"`{t}`" for t in unknown) + "."]
-    out += ["", "## Gaps", ""]
+    out += ["", "## Issue bullets or seed sections without a rule", ""]
     gaps = [(tag, text, why) for tag, text, why in BULLETS if not by_tag.get(tag)]
     for s in SEED_SECTIONS:
         if not by_section[s]:
@@ -159,7 +212,23 @@ def build(kb) -> str:
     for tag, text, why in gaps:
         out.append(f"- **{text}** (`{tag}`): {why or 'no rule yet.'}")
     if not gaps and all(by_section.values()):
-        out.append("- none")
+        out.append("- every bullet and seed section has a rule. That is not the same as covering every real denial:")
+        out.append("  see the next section.")
+    out += ["", "## Denial pathways the KB does not cover", "",
+            "From the KB correctness review (kb-review section 3) and the open items of issue 12. A claim that meets",
+            "one of these is decided without it: the KB does not say it would be paid.", "",
+            "| pathway | typical remittance | why not covered |", "|---|---|---|"]
+    for what, codes, why in NOT_COVERED:
+        out.append(f"| {what} | {codes} | {why} |")
+    overrides = [(p.id, row) for p in sorted(kb.payers.values(), key=lambda p: p.id)
+                 for row in p.raw.get("remittance", []) or []]
+    if overrides:
+        out += ["", "## Payer remittance overrides", "",
+                "Codes a payer sends instead of the rule's own (`remittance` rows of kb/payers).", "",
+                "| payer | rules | group-CARC / RARC |", "|---|---|---|"]
+        for pid, row in overrides:
+            codes = f"{row.get('group', '(rule)')}-{row.get('carc', '(rule)')} / {', '.join(row.get('rarc', [])) or '(rule)'}"
+            out.append(f"| {pid} | {', '.join(row['rules'])} | {codes} |")
     untested = [r.id for r in rules if r.id not in fired or r.id not in near]
     out += ["", "## Rules", "",
             "| rule | stage | group-CARC / RARC | confidence | seed sections | bullets |",

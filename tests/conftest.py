@@ -11,11 +11,51 @@ KB = ROOT / "kb"
 EXAMPLES = ROOT / "examples"
 
 
+# Tests that took more than ~5 s each in the suite (mostly many CLI subprocesses or pyx12).
+# They are marked here rather than in their files; they still run by default and in CI
+# (`-m "not slow"` skips them in a quick local loop).
+SLOW = (
+    "tests/test_formats_examples.py::test_generated_files_are_up_to_date",
+    "tests/test_cli_queries.py::test_paths_json_every_carc",
+    "tests/test_formats_x12.py::test_packaged_payer_map_maps_medicare_filing_indicator",
+    "tests/test_formats_x12.py::test_payer_argument_overrides_and_default_is_warned",
+    "tests/test_formats_x12.py::test_837i_reads_type_of_bill_and_revenue_code",
+    "tests/test_formats_remit.py::test_835_claim_level_denial_and_clean_claim_in_one_file",
+    "tests/test_formats_remit.py::test_835_round_trip_line_denial",
+    "tests/test_formats_remit.py::test_835_undetermined_is_an_error_or_skipped",
+    "tests/test_formats_examples.py::test_837p_gives_the_same_decision_record",
+    "tests/test_formats_examples.py::test_837i_gives_the_same_decision",
+    "tests/test_formats_examples.py::test_837_writer_round_trip",
+    "tests/test_formats_examples.py::test_every_837_passes_pyx12",
+    "tests/test_kb_loader.py::test_unknown_fact_name",
+    "tests/test_kb_loader.py::test_unknown_operator_with_suggestion",
+    "tests/test_authoring.py::test_tutorials_lint_and_test_clean",
+    "tests/test_report.py::test_report_renders_in_headless_chromium",
+    "tests/test_cli_queries.py::test_docs_walkthrough_output_is_real",
+    "tests/test_cli_kbtools.py::test_kb_test_coverage_min",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.split("[")[0] in SLOW:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
-def decider():
+def kb():
+    """The shipped KB, loaded once per test session (per xdist worker)."""
+    from denialkb.engine.kb import load_kb
+
+    return load_kb(KB)
+
+
+@pytest.fixture(scope="session")
+def decider(kb):
+    """One Decider on the shipped KB for the whole session (per xdist worker)."""
     from denialkb.engine.runtime import Decider
 
-    return Decider(KB)
+    return Decider(kb)
 
 
 def run_cli(*args, env=None, input=None, cwd=ROOT):

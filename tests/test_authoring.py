@@ -87,7 +87,7 @@ def test_shipped_kb_lints_clean_except_info():
     kb, problems = lint_kb(KB)
     assert kb is not None
     assert [p for p in problems if p.severity != "info"] == []
-    assert kb_census.unknown_dates() == 16  # checked by hand: 16 hcpcs rows have effective_from: unknown
+    assert kb_census.unknown_dates() == 39  # checked by hand: 39 hcpcs rows have effective_from: unknown (20 drug, administration and E/M codes added by kb-review 2.1)
     assert summarize(problems) == f"0 errors, 0 warnings, {kb_census.unknown_dates()} info"
     assert {p.code for p in problems} == {"kb_unknown_date"}
 
@@ -231,20 +231,21 @@ def test_rule_needing_finding_of_unreachable_rule_is_unreachable(tmp_path):
 def test_kb_test_on_shipped_kb():
     run = run_kb_tests(KB, coverage=True)
     cases, rules, leaves = kb_census.cases(), kb_census.rule_ids(), kb_census.condition_leaves()
-    assert (len(cases), len(rules), leaves) == (166, 80, 222)  # checked by hand against kb/
+    assert (len(cases), len(rules), leaves) == (214, 93, 263)  # checked by hand against kb/
     assert [(r.case, r.file) for r in run.results] == cases
     assert (len(run.results), run.passed, run.failed) == (len(cases), len(cases), 0)
     c = run.coverage
     assert c.rules_total == len(rules) and sorted(c.rules_fired) == sorted(rules)
     assert (c.leaves_both, c.leaves_total) == (leaves, leaves)
-    assert round(c.percent, 1) == 100.0  # (80 + 222) / (80 + 222)
+    assert round(c.percent, 1) == 100.0  # (rules + leaves) / (rules + leaves)
     assert c.rules_never_fired == [] and c.denials_never == [] and c.carcs_never == []
     assert c.leaves_partial == []
     text = render_test_run(run)
     assert text.startswith("PASS integrity-clean-pertuzumab (kb/cases/claim_integrity.yaml)\n")
     assert "PASS pertuzumab-clean (kb/cases/starter.yaml)\n" in text
-    assert "\n166 cases: 166 passed, 0 failed\n" in text
-    assert "coverage: 100.0% (rules fired 80/80, conditions seen true and false 222/222)\n" in text
+    n, r, lv = len(cases), len(rules), leaves
+    assert f"\n{n} cases: {n} passed, 0 failed\n" in text
+    assert f"coverage: 100.0% (rules fired {r}/{r}, conditions seen true and false {lv}/{lv})\n" in text
     assert "\ntime: " in text
 
 

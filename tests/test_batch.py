@@ -75,10 +75,12 @@ def test_flat_rows_round_trip():
 def test_mixed_input_counts_and_records(mixed, decider, tmp_path):
     d, inputs, expected_ok = mixed
     out = tmp_path / "out"
-    s = run_audit(inputs, out, workers=2, kb_dir=KB, progress=False, chunk_size=3)
+    s = run_audit(inputs, out, workers=2, kb_dir=KB, progress=False, chunk_size=3, run_id="R1")
     assert (s.read, s.decided, s.rejected) == (12, 7, 5)
     got = (out / "decisions.jsonl").read_text().splitlines()
-    want = [record_line(decider.check_document(load_claim_data(x))) for x in expected_ok]
+    # each line is the decision record with the run id as its last key
+    want = [record_line(decider.check_document(load_claim_data(x)))[:-1] + ',"run_id":"R1"}'
+            for x in expected_ok]
     assert got == want
     rej = [json.loads(x) for x in (out / "rejected.jsonl").read_text().splitlines()]
     assert [(r["source"].replace(str(d), ""), r["claim_id"]) for r in rej] == [
@@ -99,13 +101,13 @@ def test_mixed_input_counts_and_records(mixed, decider, tmp_path):
     assert {"path": "HER2-STATUS-NOT-ESTABLISHED > PERTUZUMAB-HER2-NOT-DOCUMENTED", "count": 1} \
         in summary["top_why_paths"]
     # the serial run gives the same bytes
-    s1 = run_audit(inputs, tmp_path / "serial", workers=1, kb_dir=KB, progress=False)
+    s1 = run_audit(inputs, tmp_path / "serial", workers=1, kb_dir=KB, progress=False, run_id="R1")
     assert (s1.read, s1.decided, s1.rejected) == (12, 7, 5)
     for f in ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html"):
         assert (tmp_path / "serial" / f).read_bytes() == (out / f).read_bytes(), f
     html = (out / "summary.html").read_text()
     assert "<p class=meta>read 12: decided 7, rejected 5</p>" in html
-    assert ("<tr><td>PERTUZUMAB-HER2-NOT-DOCUMENTED</td><td>HER2 status not documented</td>"
+    assert ("<tr><td>PERTUZUMAB-HER2-NOT-DOCUMENTED</td><td>HER2 status not documented for a HER2 antibody</td>"
             "<td class=num data-v='1'><a href='#k-rule-PERTUZUMAB-HER2-NOT-DOCUMENTED'>1</a></td>") in html
     assert "HER2-STATUS-NOT-ESTABLISHED &gt; PERTUZUMAB-HER2-NOT-DOCUMENTED" in html
     assert "http" not in html.split("</head>")[1]  # self-contained: no links out
@@ -120,11 +122,11 @@ def load_claim_data(data):
 def test_dask_local_cluster_byte_identical(mixed, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     d, inputs, _ = mixed
-    run_audit(inputs, tmp_path / "local", workers=2, kb_dir=KB, progress=False, chunk_size=4)
+    run_audit(inputs, tmp_path / "local", workers=2, kb_dir=KB, progress=False, chunk_size=4, run_id="R1")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         s = run_audit(inputs, tmp_path / "dask", scheduler=cluster.scheduler_address, kb_dir=KB,
-                      progress=False, chunk_size=4)
+                      progress=False, chunk_size=4, run_id="R1")
     assert (s.read, s.decided, s.rejected) == (12, 7, 5)
     for f in ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html"):
         assert (tmp_path / "dask" / f).read_bytes() == (tmp_path / "local" / f).read_bytes(), f
@@ -133,7 +135,7 @@ def test_dask_local_cluster_byte_identical(mixed, tmp_path):
 def test_cli_audit_log_show_and_replay(tmp_path):
     runner = CliRunner()
     log = tmp_path / "log.sqlite"
-    lot = EXAMPLES / "pertuzumab-lot-number-missing.yaml"
+    lot = EXAMPLES / "pertuzumab-jz-missing-medicare.yaml"
     res = runner.invoke(main, ["audit", str(lot), str(EXAMPLES / "pertuzumab-clean-medicare.yaml"),
                                "--out", str(tmp_path / "o"), "--workers", "1", "--log", str(log),
                                "--store-input", "--kb", str(KB)])
@@ -151,25 +153,25 @@ def test_cli_audit_log_show_and_replay(tmp_path):
     assert res.exit_code == 0, res.output
     shown = json.loads(res.output)
     assert shown["claim_id"] == cid and shown["outcome"] == "denied"
-    assert [d["id"] for d in shown["record"]["denials"]] == ["DOC-LOT-NUMBER-MISSING"]
+    assert [d["id"] for d in shown["record"]["denials"]] == ["JZ-MISSING-NO-WASTE"]
 
     res = runner.invoke(main, ["log", "replay", cid, "--log", str(log), "--kb", str(KB)])
     assert res.exit_code == 0, res.output
     assert "kb_version: same as logged" in res.output and "record: same" in res.output
 
-    # a changed KB: the lot-number rule no longer applies
+    # a changed KB: the JZ rule no longer applies
     kb2 = tmp_path / "kb2"
     shutil.copytree(KB, kb2, ignore=shutil.ignore_patterns("__pycache__"))
-    rules = kb2 / "rules" / "documentation.yaml"
+    rules = kb2 / "rules" / "modifiers.yaml"
     text = rules.read_text()
-    rules.write_text(text.replace("        - {fact: documentation.lot_number, missing: true}",
-                                  "        - {fact: documentation.lot_number, missing: true}\n"
+    rules.write_text(text.replace("        - {fact: line.has_jz, eq: false}",
+                                  "        - {fact: line.has_jz, eq: false}\n"
                                   "        - {fact: documentation.physician_order, eq: false}", 1))
     res = runner.invoke(main, ["log", "replay", cid, "--log", str(log), "--kb", str(kb2), "--json"])
     assert res.exit_code == 1, res.output
     cmp = json.loads(res.output)
     assert cmp["same_kb_version"] is False and cmp["same"] is False
-    assert cmp["denials_removed"] == [{"id": "DOC-LOT-NUMBER-MISSING", "line": 1}]
+    assert cmp["denials_removed"] == [{"id": "JZ-MISSING-NO-WASTE", "line": 1}]
     assert cmp["denials_added"] == []
     assert cmp["outcome"] == ["denied", "clean"]
 
@@ -199,10 +201,11 @@ def test_parquet_input(tmp_path, decider):
     docs = [load_claim(EXAMPLES / n).data for n in names]
     rows = [r for d in docs for r in document_to_rows(d)]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "claims.parquet")
-    s = run_audit([tmp_path / "claims.parquet"], tmp_path / "o", workers=1, kb_dir=KB, progress=False)
+    s = run_audit([tmp_path / "claims.parquet"], tmp_path / "o", workers=1, kb_dir=KB, progress=False,
+                  run_id="R1")
     assert (s.read, s.decided, s.rejected) == (2, 2, 0)
     assert (tmp_path / "o" / "decisions.jsonl").read_text().splitlines() == [
-        record_line(decider.check_document(load_claim_data(d))) for d in docs]
+        record_line(decider.check_document(load_claim_data(d)))[:-1] + ',"run_id":"R1"}' for d in docs]
 
 
 def test_fast_validation_agrees_with_jsonschema():
@@ -255,3 +258,42 @@ def test_count_claims_matches_read(mixed):
 
     _d, inputs, _ = mixed
     assert count_claims(inputs) == 12
+
+
+def test_cached_decider_follows_kb_edits(tmp_path):
+    """The in-process Decider is cached per KB directory; after the KB's files change, the next
+    chunk (and the next audit in the same process) decides with the new KB, never the old one."""
+    from denialkb.engine import batch
+
+    kb = tmp_path / "kb"
+    shutil.copytree(KB, kb)
+    data = load_claim(EXAMPLES / "pertuzumab-jz-missing-medicare.yaml").data
+    item = [(0, "jz.yaml", data, None)]
+
+    def denials():
+        (r,) = batch.process_chunk(item, None, str(kb))
+        assert r["status"] == "decided", r
+        return [d["id"] for d in json.loads(r["record"])["denials"]], json.loads(r["record"])["kb_version"]
+
+    before, v1 = denials()
+    assert before == ["JZ-MISSING-NO-WASTE"]
+    d1 = batch._decider(str(kb))
+    assert batch._decider(str(kb)) is d1  # unchanged KB: the compiled engine is reused
+    payer = kb / "payers" / "medicare.yaml"
+    text = payer.read_text()
+    assert 'jz_required_from: "2023-07-01"' in text
+    payer.write_text(text.replace('jz_required_from: "2023-07-01"', 'jz_required_from: "2025-07-01"', 1))
+    after, v2 = denials()
+    assert after == [] and v2 != v1  # JZ not yet required on 2024-03-15 under the edited KB
+    payer.write_text(text)  # and back: same version as at first
+    again, v3 = denials()
+    assert again == before and v3 == v1
+    # a whole audit after the edit sees it too, also in worker processes forked from this one
+    # (they inherit the cached Decider of the old KB)
+    payer.write_text(text.replace('jz_required_from: "2023-07-01"', 'jz_required_from: "2025-07-01"', 1))
+    (tmp_path / "in").mkdir()
+    shutil.copy(EXAMPLES / "pertuzumab-jz-missing-medicare.yaml", tmp_path / "in")
+    shutil.copy(EXAMPLES / "pertuzumab-clean-medicare.yaml", tmp_path / "in")
+    run_audit([tmp_path / "in"], tmp_path / "out", workers=2, kb_dir=str(kb), progress=False, chunk_size=1)
+    recs = [json.loads(ln) for ln in (tmp_path / "out" / "decisions.jsonl").read_text().splitlines()]
+    assert [(r["outcome"], r["kb_version"]) for r in recs] == [("clean", v2), ("clean", v2)]

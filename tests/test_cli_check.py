@@ -37,8 +37,9 @@ def test_denial_chain_goes_through_findings(cli):
     (d,) = rec["denials"]
     assert d["id"] == "PERTUZUMAB-HER2-NOT-DOCUMENTED"
     assert (d["stage"], d["group"], d["carc"], d["rarc"]) == ("adjudication", "CO", "16", ["M127"])
-    assert d["because"] == [{"fact": "clinical.biomarkers.her2", "value": None, "condition": "missing",
-                             "text": "the summary of the HER2 result is not recorded",
+    # false, not absent: the clinical record is on file and holds no HER2 result
+    assert d["because"] == [{"fact": "clinical.biomarkers.her2.reported", "value": False, "condition": "eq false",
+                             "text": "the clinical record holds a HER2 result: no",
                              "source": "clinical.biomarkers.her2"}]
     assert d["derived_from"] == ["HER2-NOT-ESTABLISHED"]
     assert [t["rule"] for t in rec["trace"]] == ["HER2-STATUS-NOT-ESTABLISHED", "PERTUZUMAB-HER2-NOT-DOCUMENTED"]
@@ -77,8 +78,11 @@ BAD_DOCS = {
                       "expected one of: F, M, U"),
     "unknown_payer.yaml": (BASE.replace("payer: medicare", "payer: medicar"), "unknown payer 'medicar'",
                            "did you mean 'medicare'?"),
-    "unknown_drug.yaml": (BASE + "documentation: {drug: pertuzumabb}\n", "unknown drug name 'pertuzumabb'",
-                          "did you mean 'pertuzumab'?"),
+    # an unknown drug name is a warning, not an error (open world): see tests/test_v2_format.py
+    "self_contradictory.yaml": (BASE + "documentation: {drug: pertuzumab, dose_mg: 420}\n"
+                                "administrations: [{date: 2024-03-15, drug: Perjeta, dose_mg: 840}]\n",
+                                "documentation.dose_mg and administrations[0].dose_mg describe the same administration",
+                                "see administrations[0].dose_mg"),
     "alias_bomb.yaml": ("a: &a [1,2,3]\nb: &b [*a,*a,*a]\nc: [*b,*b,*b]\n", "YAML anchors and aliases are not allowed", ""),
     "python_tag.yaml": ("claim: !!python/object/apply:os.system ['echo hacked']\n", "unsupported YAML tag", ""),
     "python_scalar_tag.yaml": ("claim: !!python/name:os.system\n", "could not determine a constructor", ""),
@@ -163,10 +167,17 @@ def test_x12_with_clinical_facts_and_835_output(cli):
     r = cli("check", data / "pertuzumab_837p.txt", "--clinical", data / "pertuzumab_clinical.yaml")
     assert r.returncode == 0, r.stderr
     assert body(r.stdout).startswith("PTZ-2025-0001: CLEAN")
-    r = cli("check", "--format", "x12-835", data / "pertuzumab_837p.txt")
+    # without the clinical facts the record is not known: undetermined, never denied "no HER2 result"
+    r = cli("check", data / "pertuzumab_837p.txt")
+    assert r.returncode == 1
+    assert body(r.stdout).startswith("PTZ-2025-0001: UNDETERMINED")
+    assert "DENIED" not in r.stdout
+    ex = data / "examples"
+    r = cli("check", "--format", "x12-835", ex / "pertuzumab-her2-missing.837p.txt",
+            "--clinical", ex / "pertuzumab-her2-missing.clinical.yaml")
     assert r.returncode == 1
     assert r.stdout.startswith("ISA*")
-    assert "CLP*PTZ-2025-0001*4*" in r.stdout  # predicted: denied (no HER2 result without clinical facts)
+    assert "CLP*CLM-P-HER2-MISSING*1*" in r.stdout  # the drug line denied (the clinical record holds no HER2 result)
     assert "CAS*CO*16*" in r.stdout and "LQ*HE*M127" in r.stdout
 
 
@@ -190,3 +201,17 @@ def test_readme_example_output_is_real(cli):
     got = [ln for ln in out.splitlines() if "sha256:" not in ln]
     assert out.startswith("kb: kb (version sha256:") and block.startswith("kb: kb (version sha256:")
     assert got == want
+
+
+def test_check_imports_neither_networkx_nor_graphviz():
+    import subprocess
+    import sys
+
+    from .conftest import EXAMPLES
+
+    code = ("import sys\nfrom denialkb.engine.cli import main\n"
+            "try:\n    main(['check', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
+            "print('decided', sorted(m for m in ('networkx', 'graphviz') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "pertuzumab-her2-missing.yaml")],
+                       capture_output=True, text=True)
+    assert r.stdout.strip().splitlines()[-1] == "decided []", r.stderr

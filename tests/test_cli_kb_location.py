@@ -162,3 +162,15 @@ def test_missing_kb_from_env_is_named(tmp_path):
     assert r.returncode == 2
     assert "knowledge-base directory not found" in r.stderr
     assert "(from the DENIALKB_KB environment variable)" in r.stderr
+
+
+def test_audit_rejections_for_unknown_payer_name_the_kb(kbs, tmp_path):
+    doc = yaml.safe_load(CLAIM.read_text())
+    doc["claim"]["payer"] = "acme-health"
+    p = tmp_path / "acme.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    r = run_cli("audit", p, CLAIM, "--out", tmp_path / "o", "--workers", "1", cwd=kbs["work"])
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.splitlines()[-1] == ("1 claim rejected for an unknown payer or drug; the knowledge base used is "
+                                         "kb (from ./kb in the working directory); pass --kb DIR or set DENIALKB_KB "
+                                         "to use another")

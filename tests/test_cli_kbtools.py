@@ -29,7 +29,7 @@ def copy_kb(tmp_path, name="kb") -> Path:
 def test_lint_shipped_kb_exit_0():
     r = run_cli("kb", "lint", KB)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert kb_census.unknown_dates() == 16  # checked by hand: 16 hcpcs rows have effective_from: unknown
+    assert kb_census.unknown_dates() == 39  # checked by hand: 39 hcpcs rows have effective_from: unknown (20 drug, administration and E/M codes added by kb-review 2.1)
     assert r.stdout.endswith(f"\n0 errors, 0 warnings, {kb_census.unknown_dates()} info\n")
     assert body(r.stdout).startswith("kb/tables/hcpcs.yaml:7:5: kb_unknown_date: code J9306: effective_from is unknown "
                                "(info)\n    hint: treated as always in force; add the date when a source states it\n")
@@ -94,9 +94,10 @@ def test_kb_test_with_coverage():
     assert out.startswith(f"PASS {first_case} ({first_file})\n")
     assert "PASS pertuzumab-clean (kb/cases/starter.yaml)\n" in out
     n = len(kb_census.cases())
-    assert n == 166  # checked by hand against kb/cases/
+    assert n == 214  # checked by hand against kb/cases/
     assert f"\n{n} cases: {n} passed, 0 failed\n" in out
-    assert "coverage: 100.0% (rules fired 80/80, conditions seen true and false 222/222)\n" in out
+    r, lv = len(kb_census.rule_ids()), kb_census.condition_leaves()
+    assert f"coverage: 100.0% (rules fired {r}/{r}, conditions seen true and false {lv}/{lv})\n" in out
     assert "rules never fired: none\ndenials never produced: none\nCARCs never produced: none\n" in out
     assert "conditions not seen both true and false: 0\n" in out
     assert out.splitlines()[-1].startswith("time: ") and out.endswith("s\n")
@@ -120,9 +121,11 @@ rules:
 """)
     r = run_cli("kb", "test", kb, "--coverage-min", "100")
     assert r.returncode == 1
-    # (80 + 222) / (81 + 223) = 99.3 %: one rule never fired, one condition never seen true
-    assert "coverage: 99.3% (rules fired 80/81, conditions seen true and false 222/223)\n" in r.stdout
-    assert r.stdout.endswith("coverage 99.3% is below the minimum 100%\n")
+    # (rules + leaves) / (rules + 1 + leaves + 1): one rule never fired, one condition never seen true
+    n, lv = len(kb_census.rule_ids()), kb_census.condition_leaves()
+    pct = f"{100 * (n + lv) / (n + 1 + lv + 1):.1f}"
+    assert f"coverage: {pct}% (rules fired {n}/{n + 1}, conditions seen true and false {lv}/{lv + 1})\n" in r.stdout
+    assert r.stdout.endswith(f"coverage {pct}% is below the minimum 100%\n")
 
 
 def test_kb_test_json_and_failure(tmp_path):

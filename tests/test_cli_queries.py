@@ -50,7 +50,7 @@ def test_why_not_json_carc():
     r = run_cli("why-not", EXAMPLES / "pertuzumab-clean-commercial.yaml", "197", "--format", "json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    assert {a["rule"] for a in data["attempts"]} == {"PRIOR-AUTH-ABSENT", "PRIOR-AUTH-NOT-IN-FORCE",
+    assert {a["rule"] for a in data["attempts"]} == {"PRIOR-AUTH-ABSENT", "PRIOR-AUTH-NOT-IN-FORCE", "STEP-THERAPY-NOT-MET",
                                                      "PRIOR-AUTH-FOR-OTHER-CODE"}
     assert all(not a["fired"] for a in data["attempts"])
 
@@ -127,7 +127,7 @@ def test_fix_clinical_says_do_not_bill():
     assert e["advice"].startswith("not correctable on the claim (clinical): do not bill it this way.")
 
 
-PATHS_197 = '3 ways to 197\n\n1. PRIOR-AUTH-ABSENT: No prior authorization for a drug that requires one -> CO-197 + M62\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is one of none, not_on_file\n\n2. PRIOR-AUTH-NOT-IN-FORCE: Authorization expired or not yet valid on the date of service -> CO-197 + N54\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is one of expired, not_yet_valid\n\n3. PRIOR-AUTH-FOR-OTHER-CODE: The authorization on the claim is for a different code -> CO-197 + N54\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is other_code\n'
+PATHS_197 = '4 ways to 197\n\n1. PRIOR-AUTH-ABSENT: No prior authorization for a drug that requires one -> CO-197 + M62\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is one of none, not_on_file, denied, pending\n\n2. PRIOR-AUTH-NOT-IN-FORCE: Authorization expired or not yet valid on the date of service -> CO-197 + N54\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is one of expired, not_yet_valid\n\n3. PRIOR-AUTH-FOR-OTHER-CODE: The authorization on the claim is for a different code -> CO-197 + N54\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is other_code\n\n4. STEP-THERAPY-NOT-MET: Herceptin started without trying a biosimilar or Herceptin Hylecta -> CO-197 + N130\n     when:\n       line.step_preferred_drugs is present\n       line.has_jw is no\n       line.cycle_number is 1\n       clinical.prior_therapy_drugs includes none of line.step_preferred_drugs\n       clinical.prior_therapy_drugs does not include line.drug\n       documentation.record_available is yes\n       any of:\n         documentation.step_therapy_exception is absent\n         documentation.step_therapy_exception is no\n'
 
 
 def test_what_if_to_undetermined_lists_missing_information():
@@ -138,7 +138,8 @@ def test_what_if_to_undetermined_lists_missing_information():
                 "--unset", "claim.lines[2]", "--unset", "documentation.waste_mg")
     assert r.returncode == 0, r.stderr
     assert body(r.stdout).splitlines()[0] == "CLM-R-CLEAN-MCR: clean -> undetermined"
-    assert r.stdout.splitlines()[-1] == ("  missing information: line.documented_waste_mg [documentation.waste_mg], "
+    # the input a user supplies (the waste of today's administration), never the computed line.documented_waste_mg
+    assert r.stdout.splitlines()[-1] == ("  missing information: documentation.waste_mg [documentation.waste_mg], "
                                          "needed by JZ-MISSING-NO-WASTE@line:1")
 
 
@@ -168,7 +169,14 @@ WHY_AUTH_UNITS_JSON = {'claim_id': 'CLM-P-COM-PA-UNITS',
               'line': 1,
               'concluded': 'denial:PRIOR-AUTH-UNITS-EXCEEDED@line:1',
               'explanation': 'line 1 bills 420 units but only 380 remain on authorization PA-778.',
-              'conditions': [{'fact': 'line.auth_status',
+              'conditions': [{'fact': 'line.prior_auth_required',
+                              'value': True,
+                              'condition': 'eq true',
+                              'result': True,
+                              'required': True,
+                              'text': 'the payer requires prior authorization for the code on the date: yes',
+                              'source': 'kb payer'},
+                             {'fact': 'line.auth_status',
                               'value': 'valid',
                               'condition': 'eq valid',
                               'result': True,

@@ -26,7 +26,7 @@ payer:
       - {value: 90, effective_to: "2026-12-31", sources: ["https://example.org/acme/2026"]}
       - {value: 180, effective_from: "2027-01-01", sources: ["https://example.org/acme/2027"]}
     ndc_required: false
-    lvef_baseline_min_percent:
+    lvef_baseline_min_percent_mbc:
       - {value: 50, effective_to: "2026-12-31", sources: ["https://example.org/acme/2026"]}
       - {value: 55, effective_from: "2027-01-01", sources: ["https://example.org/acme/2027"]}
   setting_sources:
@@ -76,7 +76,8 @@ def test_threshold_in_force_on_the_date_decides_and_is_printed(acme_kb):
     after = d.check_document(claim(["2027-01-08", "2027-01-08"], "2027-01-10"))
     assert [(x["id"], x["line"]) for x in after["denials"]] == [("LVEF-BASELINE-BELOW-THRESHOLD", 1)]
     assert after["denials"][0]["explanation"] == (
-        "baseline LVEF was 52 % on 2026-11-01; Acme Health requires at least 55 % before pertuzumab.")
+        "baseline LVEF was 52 % on 2026-11-01; Acme Health requires at least 55 % (more when its policy says "
+        "\"greater than\") for metastatic disease before pertuzumab.")
 
 
 def test_each_line_takes_the_value_of_its_own_date(acme_kb):
@@ -128,9 +129,9 @@ def test_kb_diff_shows_the_threshold_change(tmp_path, acme_kb):
     shutil.copytree(acme_kb, old)
     p = old / "payers" / "acme.yaml"
     src = p.read_text()
-    i = src.index("    lvef_baseline_min_percent:\n")
+    i = src.index("    lvef_baseline_min_percent_mbc:\n")
     j = src.index("  setting_sources:")
-    p.write_text(src[:i] + "    lvef_baseline_min_percent: 50\n" + src[j:].replace(
-        "  setting_sources:\n", "  setting_sources:\n    lvef_baseline_min_percent: https://example.org/acme/2026\n"))
+    p.write_text(src[:i] + "    lvef_baseline_min_percent_mbc: 50\n" + src[j:].replace(
+        "  setting_sources:\n", "  setting_sources:\n    lvef_baseline_min_percent_mbc: https://example.org/acme/2026\n"))
     text = render_diff(diff_kbs(load_kb(old), load_kb(acme_kb)), None)
-    assert ("    settings.lvef_baseline_min_percent: 50 -> 50 until 2026-12-31; 55 from 2027-01-01\n") in text
+    assert ("    settings.lvef_baseline_min_percent_mbc: 50 -> 50 until 2026-12-31; 55 from 2027-01-01\n") in text

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["denialkb.engine.facts", "denialkb.engine.record", "denialkb.engine.cases", "denialkb.engine.errors", "denialkb.engine.runtime",
+MODULES = ["denialkb.engine.facts.helpers", "denialkb.engine.record", "denialkb.engine.cases", "denialkb.engine.errors", "denialkb.engine.runtime",
            "denialkb.engine.formats.clinical", "denialkb.visualize.graph", "denialkb.engine.cli.app"]
 
 

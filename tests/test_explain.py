@@ -49,8 +49,8 @@ CLM-P-NO-JZ: 1 denial
 
 denial JZ-MISSING-NO-WASTE (line 1) CO-4: JZ missing on a single-dose drug line with nothing discarded
   <- rule JZ-MISSING-NO-WASTE: from 2023-07-01 Medicare Part B fee-for-service requires JZ on single-dose container drugs when nothing was discarded; line 1 (J9306, 2024-03-15) has no JZ and no waste is documented.
-     - the payer's jz required from is recorded (2023-07-01)  [kb payer settings]
-     - the date whose rules and tables apply (2024-03-15) is on or after the payer's jz required from (2023-07-01)  [computed]
+     - the payer's JZ required from is recorded (2023-07-01)  [kb payer settings]
+     - the date whose rules and tables apply (2024-03-15) is on or after the payer's JZ required from (2023-07-01)  [computed]
      - the code kind (drug) is drug  [kb hcpcs table]
      - the container (single_dose) is single_dose  [kb products]
      - the line carries JZ: no  [claim.lines[0].modifiers]
@@ -137,7 +137,8 @@ def test_paths_filter_by_payer_and_date(decider):
     def firsts(**kw):
         return [c[0]["rule"] for c in paths(kb, "197", **kw)]
 
-    everywhere = ["PRIOR-AUTH-NOT-IN-FORCE", "PRIOR-AUTH-FOR-OTHER-CODE"]  # unscoped in the shipped KB
+    # unscoped in the shipped KB (the step-therapy denial is CO-197: the step is enforced at authorization)
+    everywhere = ["PRIOR-AUTH-NOT-IN-FORCE", "PRIOR-AUTH-FOR-OTHER-CODE", "STEP-THERAPY-NOT-MET"]
     assert firsts() == ["PRIOR-AUTH-ABSENT", *everywhere]
     assert firsts(payer="commercial", as_of="2024-03-15") == ["PRIOR-AUTH-ABSENT", *everywhere]
     assert firsts(payer="medicare") == everywhere
@@ -173,7 +174,7 @@ def test_what_if_invalid_path_and_document(decider):
         patch_document(d, [("claim.lines[0].unts", 3)])
 
 
-FIXABLE = ["pertuzumab-jz-missing-medicare", "pertuzumab-units-exceed-dose", "pertuzumab-lot-number-missing",
+FIXABLE = ["pertuzumab-jz-missing-medicare", "pertuzumab-units-exceed-dose",
            "pertuzumab-commercial-no-prior-auth", "pertuzumab-commercial-auth-expired",
            "pertuzumab-commercial-auth-units-used", "pertuzumab-jw-and-jz", "pertuzumab-billed-as-j9308",
            "pertuzumab-jw-whole-vial"]
@@ -223,8 +224,9 @@ def test_fix_hospital_outpatient_code_only_on_institutional_claims(decider):
     assert d.data["claim"]["form"] == "professional"
     res = fix(decider, patch_document(d, [("claim.form", "institutional")]))
     by = {e["denial"]: e for e in res["denials"]}
+    # C9292 was retired on 2013-12-31 (kb/tables/hcpcs.yaml), so on this 2024 claim only J9306 fixes it
     assert [[(c["path"], c["value"]) for c in f["changes"]] for f in by["CODE-DRUG-NDC-MISMATCH"]["fixes"]] == [
-        [("claim.lines[0].code", "C9292"), ("claim.lines[0].units", 42)], [("claim.lines[0].code", "J9306")]]
+        [("claim.lines[0].code", "J9306")]]
 
 
 def test_fix_never_undocuments_the_record(decider):

@@ -55,3 +55,61 @@ def test_docs_facts_md_is_generated_from_the_catalog(decider):
 
     doc = Path(__file__).resolve().parent.parent / "docs" / "facts.md"
     assert doc.read_text() == catalog_markdown(decider.kb), "regenerate: denialkb facts --kb kb > docs/facts.md"
+
+
+def test_every_family_returns_exactly_the_facts_it_declares(decider):
+    """The registry is the documentation: a family computing an undeclared name (or missing one) fails."""
+    from denialkb.engine.facts.context import Context
+    from denialkb.engine.facts.registry import REGISTRY
+
+    dynamic = {s.name for f in REGISTRY.families if f.dynamic for s in f.dynamic(decider.kb)}
+    for path in sorted(EXAMPLES.glob("*.yaml"))[:8]:
+        doc = load_claim(path)
+        ctx = Context(doc.data, decider.kb, None, doc.file, doc.marks)
+        c: dict = {}
+        for fam in REGISTRY.of_level("claim"):
+            out = fam.fn(ctx, c)
+            declared = {s.name for s in fam.specs}
+            assert declared <= set(out) and set(out) - declared <= dynamic, (fam.name, set(out) ^ declared)
+            c.update(out)
+        for i, ln in enumerate(ctx.lines_in):
+            L = {"line.index": i}
+            for fam in REGISTRY.of_level("line"):
+                out = fam.fn(ctx, i, ln, c, L)
+                declared = {s.name for s in fam.specs}
+                assert declared <= set(out) and set(out) - declared <= dynamic, (fam.name, set(out) ^ declared)
+                L.update(out)
+
+
+def test_every_declared_fact_has_a_doc_type_and_inputs_a_user_can_supply(decider):
+    from denialkb.engine.facts import fact_catalog
+
+    for name, spec in fact_catalog(decider.kb).items():
+        assert spec.doc and spec.type in ("str", "num", "int", "bool", "date", "datetime", "list", "code", "drug"), name
+        assert spec.input_paths(), f"{name} declares no input"
+
+
+def test_facts_and_kb_do_not_import_each_other_in_a_cycle():
+    """engine/facts/ never imports engine/kb.py (the KB loader imports the registry to check fact names);
+    checked on the module import graph with networkx."""
+    import ast
+    from pathlib import Path
+
+    import networkx as nx
+
+    root = Path(__file__).resolve().parent.parent / "engine"
+    g = nx.DiGraph()
+    for f in list(root.glob("*.py")) + list((root / "facts").glob("*.py")):
+        rel = f.relative_to(root).with_suffix("")
+        mod = "denialkb.engine." + ".".join(p for p in rel.parts if p != "__init__")
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("denialkb.engine"):
+                g.add_edge(mod, node.module)
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name.startswith("denialkb.engine"):
+                        g.add_edge(mod, a.name)
+    facts = {n for n in g if n == "denialkb.engine.facts" or n.startswith("denialkb.engine.facts.")}
+    assert facts and not any(g.has_edge(m, "denialkb.engine.kb") for m in facts)
+    for cycle in nx.simple_cycles(g):
+        assert not (set(cycle) & facts and "denialkb.engine.kb" in cycle), cycle

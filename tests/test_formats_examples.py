@@ -86,7 +86,7 @@ def yaml_records(decider):
 
 
 def test_every_example_has_its_four_format_files():
-    assert len(STEMS) == 28
+    assert len(STEMS) == 33
     expected = {f"{s}.{ext}" for s in STEMS for ext in ("837p.txt", "837i.txt", "fhir.json", "clinical.yaml")}
     assert {p.name for p in FORMATS.iterdir()} == expected
 
@@ -212,7 +212,15 @@ def test_write_837_rejects_line_numbers_an_837_cannot_carry():
 def test_837p_gives_the_same_decision_record(decider, yaml_records, stem):
     rec = decide(decider, FORMATS / f"{stem}.837p.txt", clinical=FORMATS / f"{stem}.clinical.yaml")
     assert summary(rec) == summary(yaml_records[stem])
-    assert rec == in_number_order(yaml_records[stem], load(stem))
+    assert without_amounts(rec) == without_amounts(in_number_order(yaml_records[stem], load(stem)))
+
+
+def without_amounts(record):
+    """The record without amount_at_risk: the 837 carries a charge (SV102, required) for a line the
+    YAML example gives none, so a denied line's amount is 0.00 there and unknown in the YAML."""
+    rec = dict(record, amount_at_risk=None)
+    rec["denials"] = [dict(d, amount_at_risk=None) for d in record["denials"]]
+    return rec
 
 
 @X12
@@ -223,8 +231,8 @@ def test_837i_gives_the_same_decision(decider, yaml_records, stem):
     lost = LOST_IN_837I.get(stem, [])
     assert all(d in denials for d in lost)  # the listed exceptions are real
     denials = [d for d in denials if d not in lost]
-    if not denials:
-        outcome = "clean"
+    if not denials and outcome == "denied":
+        outcome = "undetermined" if missing else "clean"
     assert summary(rec) == (outcome, denials, missing)
 
 

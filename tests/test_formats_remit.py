@@ -214,6 +214,7 @@ def test_void_is_never_paid():
     doc = _pertuzumab_doc()
     doc["claim"]["form"] = "institutional"
     doc["claim"]["type_of_bill"] = "0138"  # frequency 8: void
+    doc["claim"].pop("frequency_code", None)  # (v2 converters also carry CLM05-3 here)
     clean = _record("PTZ-2025-0001", "clean", [])
     notes: list[str] = []
     with pytest.raises(RemitRenderError) as info:

@@ -33,7 +33,7 @@ def _x12(path_or_text, **kw):
 def test_x12_providers_line_pos_and_coverage(v2):
     (claim,) = _x12(THIRD / "lfh_drug-in-office_X222A2.837", payer="commercial").claims
     doc = claim.document
-    assert doc["format_version"] == 2
+    assert "format_version" not in doc  # a merged v1 sidecar keeps its v1 meaning
     assert doc["providers"] == {
         "billing": {"npi": "1234567893"},  # 2010AA NM1*85 (NM108 XX)
         "rendering": {"npi": "1122333341", "taxonomy": "208D00000X"},  # 2310B NM1*82 + PRV*PE

@@ -186,3 +186,31 @@ def test_fuzz_finding_fhir_claim_type_not_a_codeable_concept_is_refused(tmp_path
     kind, problems = F.outcome(F.read_file(p, F.FHIR_CLINICAL), "fhir")
     assert kind == "refused"
     assert any(".type" in p and "CodeableConcept" in p for p in problems), problems
+
+
+def test_fuzz_finding_fhir_claim_identifier_not_a_list_is_refused(tmp_path):
+    # found by scripts/fuzz.py (fhir_values): Claim.identifier given as a number crashed the reader
+    doc = json.loads(F.FHIR_FILE.read_text())
+    claim = next(e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "Claim")
+    claim["identifier"] = 5
+    p = tmp_path / "b.json"
+    p.write_text(json.dumps(doc))
+    kind, problems = F.outcome(F.read_file(p, F.FHIR_CLINICAL), "fhir")
+    assert kind == "refused" and any(".identifier" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("path,message", [
+    (("claim", "lines", 0, "diagnosis_pointers"), "found a decimal number"),
+    (("claim", "lines", 0, "number"), "found a decimal number"),
+    (("clinical", "ecog"), "found a decimal number"),
+])
+def test_fuzz_finding_decimal_numbers_in_whole_number_fields_are_refused(path, message):
+    # found by scripts/fuzz.py (claim_values): JSON Schema counts 1.0 as an integer, and a
+    # diagnosis pointer of 1.0 then crashed enrichment (a tuple index)
+    from denialkb.engine.claim import validate_claim
+
+    doc = EXAMPLE_DOCS["pertuzumab-clean-medicare.yaml"]
+    value = [1.0] if path[-1] == "diagnosis_pointers" else 1.0
+    mutated = F.replace_at(doc, path, value)
+    kind, problems = F.outcome(lambda: [validate_claim(mutated, "x.json")])
+    assert kind == "refused" and any(message in p for p in problems), problems

@@ -29,11 +29,48 @@ from tests.conftest import EXAMPLES, KB
 T_TABLE = {8: 1.860, 9: 1.833, 10: 1.812, 18: 1.734}
 
 
+# a fixed population of 28 examples (the figures below are computed from their charges), so that
+# examples added later do not move them
+POPULATION = (
+    "pertuzumab-billed-as-j9308.yaml",
+    "pertuzumab-clean-commercial.yaml",
+    "pertuzumab-clean-medicare.yaml",
+    "pertuzumab-commercial-auth-expired.yaml",
+    "pertuzumab-commercial-auth-units-used.yaml",
+    "pertuzumab-commercial-no-prior-auth.yaml",
+    "pertuzumab-her2-equivocal.yaml",
+    "pertuzumab-her2-low.yaml",
+    "pertuzumab-her2-missing.yaml",
+    "pertuzumab-jw-and-jz.yaml",
+    "pertuzumab-jw-whole-vial.yaml",
+    "pertuzumab-jz-missing-medicare.yaml",
+    "pertuzumab-lot-number-missing.yaml",
+    "pertuzumab-no-jz-before-july-2023.yaml",
+    "pertuzumab-record-documents-other-drug.yaml",
+    "pertuzumab-timely-filing-medicare.yaml",
+    "pertuzumab-units-exceed-dose.yaml",
+    "phesgo-clean-medicare.yaml",
+    "phesgo-j9316-before-2021.yaml",
+    "phesgo-several-denials-commercial.yaml",
+    "ramucirumab-clean-medicare.yaml",
+    "ramucirumab-hcc-several-denials.yaml",
+    "ramucirumab-nsclc-dose-above-label-commercial.yaml",
+    "ramucirumab-waste-not-documented.yaml",
+    "trastuzumab-biosimilar-clean-medicare.yaml",
+    "trastuzumab-hylecta-step-therapy-commercial.yaml",
+    "trastuzumab-several-denials.yaml",
+    "trazimera-jw-on-multi-dose-vial.yaml",
+)
+
+
 @pytest.fixture(scope="module")
 def audit_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("pop")
+    (d / "in").mkdir()
+    for n in POPULATION:
+        shutil.copy(EXAMPLES / n, d / "in" / n)
     out = d / "out"
-    run_audit([EXAMPLES], out, workers=1, kb_dir=KB, progress=False, run_date="2026-12-01")
+    run_audit([d / "in"], out, workers=1, kb_dir=KB, progress=False, run_date="2026-12-01")
     return out
 
 

@@ -37,31 +37,31 @@ def codes(kb):
 
 def test_new_drug_scaffold_lints_and_its_cases_pass(tmp_path):
     kb = copy_kb(tmp_path)
-    r = run_cli("kb", "new", "drug", "fam-trastuzumab-deruxtecan", "--code", "J9358", "--unit-mg", "1",
-                "--max-mg-per-kg", "5.94", "--dose-mg-per-kg", "5.4", "--brand", "Enhertu", "--kb", kb)
+    r = run_cli("kb", "new", "drug", "ado-trastuzumab-emtansine", "--code", "J9354", "--unit-mg", "1",
+                "--max-mg-per-kg", "3.6", "--dose-mg-per-kg", "3.6", "--brand", "Kadcyla", "--kb", kb)
     assert r.returncode == 0, r.stdout + r.stderr
-    files = ["tables/fam-trastuzumab-deruxtecan.yaml", "rules/fam-trastuzumab-deruxtecan.yaml",
-             "cases/fam-trastuzumab-deruxtecan.yaml"]
+    files = ["tables/ado-trastuzumab-emtansine.yaml", "rules/ado-trastuzumab-emtansine.yaml",
+             "cases/ado-trastuzumab-emtansine.yaml"]
     assert r.stdout.splitlines()[:3] == [f"wrote {kb / f}" for f in files]
     assert codes(kb) == ["kb_todo"] * 4  # descriptor and 3 sources: the author's to fill in
     fill_todos(kb, *files)
     assert codes(kb) == []
     loaded = load_kb(kb)
-    assert loaded.drugs["fam-trastuzumab-deruxtecan"]["dosing"] == {"dose_mg_per_kg": 5.4, "max_dose_mg_per_kg": 5.94}
-    assert loaded.canonical_drug("enhertu") == "fam-trastuzumab-deruxtecan"
-    rule = loaded.rules_by_id["FAM-TRASTUZUMAB-DERUXTECAN-DOSE-ABOVE-LABEL"]
+    assert loaded.drugs["ado-trastuzumab-emtansine"]["dosing"] == {"dose_mg_per_kg": 3.6, "max_dose_mg_per_kg": 3.6}
+    assert loaded.canonical_drug("kadcyla") == "ado-trastuzumab-emtansine"
+    rule = loaded.rules_by_id["ADO-TRASTUZUMAB-EMTANSINE-DOSE-ABOVE-LABEL"]
     assert rule.raw["when"]["all"][0] == {"fact": "line.has_jw", "eq": False}  # the JW guard
     run = run_kb_tests(kb)
-    new = [x for x in run.results if x.file.endswith("fam-trastuzumab-deruxtecan.yaml")]
+    new = [x for x in run.results if x.file.endswith("ado-trastuzumab-emtansine.yaml")]
     assert [(x.case, x.passed) for x in new] == [
-        ("fam-trastuzumab-deruxtecan-above-label", True), ("fam-trastuzumab-deruxtecan-at-label-maximum", True),
-        ("fam-trastuzumab-deruxtecan-above-label-with-jw-line", True)]
+        ("ado-trastuzumab-emtansine-above-label", True), ("ado-trastuzumab-emtansine-at-label-maximum", True),
+        ("ado-trastuzumab-emtansine-above-label-with-jw-line", True)]
     assert run.failed == 0
 
 
 def test_jw_case_of_the_drug_scaffold_needs_the_guard(tmp_path):
     kb = copy_kb(tmp_path)
-    assert run_cli("kb", "new", "drug", "x-drug", "--code", "J9358", "--unit-mg", "1", "--max-mg-per-kg", "5",
+    assert run_cli("kb", "new", "drug", "x-drug", "--code", "J9354", "--unit-mg", "1", "--max-mg-per-kg", "5",
                    "--kb", kb).returncode == 0
     p = kb / "rules" / "x-drug.yaml"
     text = p.read_text()
@@ -110,9 +110,9 @@ def test_new_rule_starts_red_until_written(tmp_path):
 
 def test_new_bad_arguments_exit_2(tmp_path):
     kb = copy_kb(tmp_path)
-    r = run_cli("kb", "new", "drug", "Enhertu", "--code", "J9358", "--unit-mg", "1", "--max-mg-per-kg", "5",
+    r = run_cli("kb", "new", "drug", "Kadcyla", "--code", "J9354", "--unit-mg", "1", "--max-mg-per-kg", "5",
                 "--kb", kb)
-    assert r.returncode == 2 and "drug id 'Enhertu' is not a lower-case id" in r.stdout + r.stderr
+    assert r.returncode == 2 and "drug id 'Kadcyla' is not a lower-case id" in r.stdout + r.stderr
     r = run_cli("kb", "new", "rule", "acme-rule", "--kb", kb)
     assert r.returncode == 2 and "is not an upper-case dashed id" in r.stdout + r.stderr
     r = run_cli("kb", "new", "payer", "medicare", "--name", "M", "--kb", kb)

@@ -1,5 +1,7 @@
 """Workpaper sentences for conditions (issue 15 item 7) and why-not ranking with --all."""
 
+import re
+
 from click.testing import CliRunner
 
 from denialkb.engine.claim import load_claim
@@ -46,15 +48,19 @@ def test_why_not_ranks_nearest_and_all():
     r = CliRunner().invoke(main, ["why-not", f, "50"])
     assert r.exit_code == 0, r.output
     lines = [ln for ln in r.output.splitlines() if not ln.startswith("kb: ")]
-    assert lines[0] == ("CLM-R-NSCLC-DOSE: why not 50? 54 ways to conclude it; the nearest 5 "
-                        "(--all for every one)")
+    # the number of ways grows with the KB (CO-50 rules x lines): read it, then check it both ways
+    m = re.fullmatch(r"CLM-R-NSCLC-DOSE: why not 50\? (\d+) ways to conclude it; the nearest 5 "
+                     r"\(--all for every one\)", lines[0])
+    assert m, lines[0]
+    n = int(m.group(1))
+    assert n > 5
     assert lines[2].startswith("RAMUCIRUMAB-DOSE-ABOVE-10-MG-PER-KG (line 1)") and lines[2].endswith("[FIRED]")
     heads = [ln for ln in lines if ln and not ln.startswith(" ") and "(line" in ln]
     assert len(heads) == 5 and not any("does not apply" in h for h in heads)
-    assert lines[-1].startswith("49 more: ")
+    assert lines[-1].startswith(f"{n - 5} more: ")
     r = CliRunner().invoke(main, ["why-not", f, "50", "--all"])
     heads = [ln for ln in r.output.splitlines() if ln and not ln.startswith(" ") and "(line" in ln]
-    assert len(heads) == 54 and "more:" not in r.output
+    assert len(heads) == n and "more:" not in r.output
     # pertuzumab rules on this ramucirumab claim come after every rule whose scope fits
     assert all("does not apply" in h for h in heads[heads.index(next(h for h in heads if "does not apply" in h)):])
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from denialkb.engine.errors import DenialKBError, Problem, UsageError
+from denialkb.engine.errors import DenialKBError, Problem, UsageError, exception_place
 
 # Exit codes of every command (README "Exit codes", ``denialkb --help``).
 EXIT_OK = 0           # clean / done
@@ -180,27 +180,13 @@ def debug_enabled() -> bool:
     return bool(_meta().get("denialkb.debug")) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
-def _where(exc: BaseException) -> str:
-    """``module.py:LINE`` of the innermost frame of our own code (no values, no data)."""
-    import traceback
-
-    frames = traceback.extract_tb(exc.__traceback__)
-    ours = [f for f in frames if f"{os.sep}denialkb{os.sep}" in f.filename or
-            f"{os.sep}engine{os.sep}" in f.filename or f"{os.sep}visualize{os.sep}" in f.filename]
-    f = (ours or frames or [None])[-1]
-    if f is None:
-        return ""
-    parts = Path(f.filename).parts
-    return f"{'/'.join(parts[-2:])}:{f.lineno}"
-
-
 def internal_error(exc: BaseException, fmt: str = "text") -> None:
     """Report an unexpected exception and exit 3. The message names the exception type and
     where it was raised, never its text (which can quote claim values); ``--debug`` prints
     the traceback."""
     import traceback
 
-    where = _where(exc)
+    where = exception_place(exc)
     msg = (f"denialkb: internal error: {type(exc).__name__}" + (f" at {where}" if where else "")
            + "; nothing was decided. This is a bug: please report it"
            + (" (run again with --debug for the traceback)." if not debug_enabled() else "."))
@@ -271,11 +257,11 @@ class DenialKBGroup(click.Group):
 
 # --------------------------------------------------------------------------- shared helpers
 
-def get_decider(kb_dir):
+def get_decider(kb_dir, engine: str = "experta"):
     """A :class:`~denialkb.engine.runtime.Decider` for the resolved KB directory."""
     from denialkb.engine.runtime import Decider
 
-    return Decider(kb_dir)
+    return Decider(kb_dir, engine=engine)
 
 
 def load_claims(files, payer=None, clinical=None) -> list:
@@ -332,5 +318,9 @@ kb_option = click.option("--kb", "kb_dir", type=click.Path(file_okay=False), def
                               "kb.yaml, else the shipped KB).")
 format_option = click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
                              help="Output format.")
+engine_option = click.option(
+    "--engine", type=click.Choice(["experta", "direct"]), default="experta", show_default=True,
+    help="experta (the reference) or direct: stratified evaluation of the same compiled rules, "
+         "several times faster, byte-identical decisions (CI-tested); the record names the engine.")
 as_of_option = click.option("--as-of", "as_of", default=None, metavar="DATE",
                             help="Decide with the rules and tables in force on DATE instead of each date of service.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -16,7 +17,9 @@ from denialkb.engine.cli.app import (
     check_date,
     current_kb,
     echo_header,
+    engine_option,
     handle_errors,
+    kb_note,
     kb_option,
     main,
 )
@@ -47,33 +50,48 @@ log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), 
 @click.option("--payer", default=None, help="Payer profile id for X12/FHIR inputs (overrides the payer id map).")
 @click.option("--clinical", type=click.Path(exists=True), default=None,
               help="Clinical facts for X12/FHIR inputs: a file, or a folder matched by claim id or patient id.")
+@click.option("--resume", is_flag=True,
+              help="Continue the interrupted run in --out (same inputs and options) after its last committed claim.")
+@click.option("--run-id", "run_id", default=None, metavar="ID",
+              help="Name the run ID instead of a fresh one (written to every output and log row).")
 @click.option("--xlsx", is_flag=True, help="Also write workpapers.xlsx (denials, lines, impact; patient data).")
 @min_confidence_option
+@engine_option
 @handle_errors
 def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress, payer, clinical,
-          xlsx, min_confidence):
+          resume, run_id, engine, xlsx, min_confidence):
     """Decide many claims (files, folders, .jsonl, .csv, .parquet, X12 837, FHIR, NDJSON) in parallel.
 
-    A bad claim is reported in rejected.jsonl and skipped; it never stops the run.
-    Exit 0 when every claim read was decided, 1 when some were rejected.
+    A bad claim, line or file is reported in rejected.jsonl with its place and skipped; it
+    never stops the run, and read = decided + rejected always holds. While the run is
+    incomplete --out holds a RUNNING marker and *.partial files; SIGTERM or Ctrl-C stops it
+    cleanly and --resume continues it.
+
+    Exit 0 every claim read was decided, 1 the run completed and some claims were rejected,
+    2 invalid arguments or KB (nothing decided), 3 internal error, 4 incomplete (interrupted,
+    disk full, log locked, workers failing): the outputs are partial, --resume continues.
     """
     from denialkb.engine.batch import run_audit
 
     as_of = check_date(as_of)
-    from pathlib import Path
-
     from denialkb.engine.safety import refuse_overwrite
 
-    outputs = ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html")
+    outputs = ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html",
+               "denials.csv", "lines.csv", "denials.parquet", "lines.parquet", "workpapers.xlsx")
     refuse_overwrite([out_dir, *(Path(out_dir) / n for n in outputs)], inputs)
     # the shipped KB is passed as None, so that Dask workers use their own installed copy
     s = run_audit(inputs, out_dir, workers=workers or os.cpu_count(), scheduler=scheduler, as_of=as_of,
-                  kb_dir=None if current_kb().shipped else kb_dir, log_path=log_path, store_input=store_input,
-                  progress=progress, payer=payer, clinical=clinical, xlsx=xlsx, min_confidence=min_confidence)
+                  kb_dir=None if current_kb().shipped else str(Path(kb_dir).resolve()), log_path=log_path,
+                  store_input=store_input, progress=progress, payer=payer, clinical=clinical, resume=resume,
+                  run_id=run_id, engine=engine, xlsx=xlsx,
+                  min_confidence=min_confidence)
     echo_header()
     outcomes = ", ".join(f"{k} {v['count']}" for k, v in s.to_dict()["by"]["outcome"].items())
     click.echo(f"read {s.read} = decided {s.decided} + rejected {s.rejected}"
-               + (f" ({outcomes})" if outcomes else "") + f"; results in {out_dir}")
+               + (f" ({outcomes})" if outcomes else "") + f"; run {s.run_id}; results in {out_dir}")
+    if s.unknown_refs:
+        click.echo(f"{s.unknown_refs} claim{'s' if s.unknown_refs != 1 else ''} rejected for an unknown payer or "
+                   f"drug; {kb_note().removeprefix('note: ')}", err=True)
     sys.exit(0 if s.rejected == 0 else 1)
 
 
@@ -91,7 +109,7 @@ def log_show(claim_id, log_path, show_all):
     """Print the logged decision(s) of CLAIM_ID as JSON."""
     from denialkb.engine.decision_log import DecisionLog
 
-    with DecisionLog(log_path) as log:
+    with DecisionLog(log_path, create=False) as log:
         rows = log.entries(claim_id) if show_all else [log.latest(claim_id)]
         if not rows:
             rows = [log.latest(claim_id)]  # raises the "not in the log" error

@@ -18,6 +18,7 @@ from denialkb.engine.cli.app import (
     as_of_option,
     check_date,
     echo_header,
+    engine_option,
     get_decider,
     handle_errors,
     kb_option,
@@ -40,8 +41,9 @@ from denialkb.engine.cli.app import (
 @click.option("--store-input", is_flag=True, help="With --log: also store the claim document (patient data).")
 @click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), default=None,
               help="Show only denials of at least this confidence (the --log keeps every denial).")
+@engine_option
 @handle_errors
-def check(files, fmt, kb_dir, as_of, payer, clinical, log_path, store_input, min_confidence):
+def check(files, fmt, kb_dir, as_of, payer, clinical, log_path, store_input, min_confidence, engine):
     """Decide claims and print their decision records.
 
     FILES are claim documents (YAML/JSON, FORMATS.md), X12 837P/837I files or FHIR R4 Bundles.
@@ -52,7 +54,7 @@ def check(files, fmt, kb_dir, as_of, payer, clinical, log_path, store_input, min
 
     as_of = check_date(as_of)
     docs = load_claims(files, payer=payer, clinical=clinical)
-    decider = get_decider(kb_dir)
+    decider = get_decider(kb_dir, engine)
     from denialkb.engine.inputs import attach_warnings, render_warnings
 
     records = [attach_warnings(decider.check_document(d, as_of), d) for d in docs]

@@ -43,7 +43,8 @@ def _usage(msg, expected="", hint=""):
               "also the payer profile of an X12/FHIR claim (as for check).")
 @click.option("--clinical", type=click.Path(exists=True), default=None,
               help="With --claim: clinical facts to merge into an X12/FHIR claim (a file, or a folder).")
-@click.option("--stage", default=None, type=click.Choice(["front_end", "adjudication", "post_payment_review"]),
+@click.option("--stage", default=None, type=click.Choice(["front_end", "adjudication", "prior_authorization", "medical_review",
+                                                         "post_payment_review"]),
               help="KB graph: only denials of this stage (and the findings they need).")
 @click.option("--cluster", default="stage", show_default=True, type=click.Choice(["stage", "drug", "none"]),
               help="Group rules and denials in the picture by denial stage or by drug.")

@@ -34,28 +34,49 @@ from denialkb.engine.formats.errors import (
     UnsupportedFhirError,
     UnsupportedX12Error,
 )
-from denialkb.engine.formats.fhir import read_fhir
-from denialkb.engine.formats.remit import render_835, render_fhir
-from denialkb.engine.formats.writers import write_837, write_bundle
 
-try:
-    from denialkb.engine.formats.x12 import read_x12, read_x12_result, validate_x12
-except ImportError as _exc:  # pyx12 4.x needs Python 3.11+
-    _reason = str(_exc)
+# The converters (fhir.resources + pydantic, pyx12) are imported on first use: `check` and
+# `audit` of claim documents only need the sniffing in .reader, and these imports cost
+# about 0.2 s of start-up.
+_LAZY = {"read_fhir": "fhir", "render_835": "remit", "render_fhir": "remit", "write_837": "writers",
+         "write_bundle": "writers", "read_x12": "x12", "read_x12_result": "x12", "validate_x12": "x12"}
 
+
+def _x12_stand_ins(reason: str) -> dict:
     def read_x12(*args, **kwargs):  # noqa: D103 - stand-in with the same name
         raise UnsupportedX12Error(
-            f"X12 support is not installed ({_reason}); pyx12 4.x needs Python 3.11+",
+            f"X12 support is not installed ({reason}); pyx12 4.x needs Python 3.11+",
             location="-",
         )
-
-    validate_x12 = read_x12
 
     def read_x12_result(path_or_text, **kwargs):  # noqa: D103 - stand-in with the same name
         try:
             read_x12(path_or_text)
         except UnsupportedX12Error as exc:
             return ReadResult(str(path_or_text), "x12", rejections=[Rejection(str(path_or_text), None, exc)])
+
+    return {"read_x12": read_x12, "validate_x12": read_x12, "read_x12_result": read_x12_result}
+
+
+def __getattr__(name: str):
+    """Import a converter on first use (PEP 562)."""
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    try:
+        module = importlib.import_module(f"{__name__}.{mod}")
+        value = getattr(module, name)
+    except ImportError as exc:  # pyx12 4.x needs Python 3.11+
+        if mod != "x12":
+            raise
+        stand_ins = _x12_stand_ins(str(exc))
+        globals().update(stand_ins)
+        return stand_ins[name]
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ClinicalMergeError",

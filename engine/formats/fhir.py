@@ -351,17 +351,23 @@ def read_fhir_result(
                 )
             continue
         count += 1
-        local = _local_index(res, index)
-        patient = _ref_target(res.get("patient"), local)
-        related = [
-            j for j, r in enumerate(resources)
-            if j == i or (r is not None and r.get("resourceType") not in _CLAIM_TYPES
-                          and (r is patient or _subject_ok(r, patient, local)))
-        ]
+        try:
+            local = _local_index(res, index)
+            patient = _ref_target(res.get("patient"), local)
+            related = [
+                j for j, r in enumerate(resources)
+                if j == i or (r is not None and r.get("resourceType") not in _CLAIM_TYPES
+                              and (r is patient or _subject_ok(r, patient, local)))
+            ]
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            # a Claim too malformed to follow its references: validation has refused it already
+            local, patient, related = {}, None, [i]
         findings = [f for j in related if j in bad for f in bad[j]]
         if shape == "bundle" and any(j in bad and resources[j] is None for j in range(len(resources))):
             findings += [f for j in bad if resources[j] is None for f in bad[j]]
-        ident = [x.get("value") for x in res.get("identifier") or [] if isinstance(x, dict) and x.get("value")]
+        idents = res.get("identifier")
+        ident = [x.get("value") for x in (idents if isinstance(idents, list) else [])
+                 if isinstance(x, dict) and x.get("value")]
         cid = short_id(ident[0] if ident else res.get("id"))
         label = f"{name}:claim {count} ({res['resourceType']} {cid})"
         if findings:
@@ -524,7 +530,6 @@ def _convert_claim(
         providers = _providers(res, index)
         if providers:
             document["providers"] = providers
-            document["format_version"] = 2
     if coverage and coverage.get("period"):
         period = coverage["period"]
         document["coverage"] = {

@@ -962,7 +962,7 @@ def _document_v2(node: Any, ctx: _Context, document: dict, pmap: PayerMap, warni
         coverage["other_coverage"] = others
     if coverage:
         document["coverage"] = coverage
-    document["format_version"] = 2
+    # no format_version: a v1 clinical sidecar merged into it keeps its v1 meaning
 
 
 def _diagnoses(node: Any, warnings: list[str]) -> list[str]:
