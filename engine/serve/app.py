@@ -16,7 +16,9 @@ Around the routes, plain ASGI middleware (outermost first):
 - body limit: a request body larger than ``max_body`` bytes is refused with 413 before
   anything reads it;
 - time limit: the work of a request runs in a worker thread; when the engine stays busy
-  past ``timeout`` seconds the answer is 503 (retry), when the work itself runs past it 504.
+  past ``timeout`` seconds the answer is 503 (retry), when the work itself runs past it (plus
+  :data:`GRACE`) 504. The abandoned work finishes in its thread (a thread cannot be killed);
+  its result is dropped.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ ERROR_LOG = logging.getLogger("denialkb.serve.error")
 
 MAX_BODY = 5 * 1024 * 1024   # bytes: an 837 of a few thousand claims
 TIMEOUT = 30.0               # seconds per request
+GRACE = 0.5                  # the work may run this much past the limit before 504: waiting for the
+                             # engine until the limit is then reliably 503, never a 504 race
 TOKEN_COOKIE = "denialkb_token"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 OPEN_PATHS = ("/ui/login",)  # the login form itself (it checks the token it is given)
@@ -281,7 +285,7 @@ async def run_work(request, fn):
         return fn(state.service, deadline)
 
     try:
-        return await asyncio.wait_for(loop.run_in_executor(state.pool, work), timeout)
+        return await asyncio.wait_for(loop.run_in_executor(state.pool, work), timeout + GRACE)
     except DenialKBError as err:
         return error_response(err)
     except BusyError:

@@ -34,6 +34,7 @@ from denialkb.engine.errors import (
 
 BODY_NAME = "<body>"
 CLINICAL_NAME = "<clinical>"
+INPUT_STEM, CLINICAL_STEM = "denialkb-input", "denialkb-clinical"  # temporary files, renamed in every message
 
 
 class BusyError(Exception):
@@ -90,17 +91,21 @@ def _suffix(data: bytes) -> str:
     return ".txt" if kind == "x12" else ".yaml"
 
 
+def _renamed(text: str, names: dict) -> str:
+    for tmp, name in names.items():
+        text = text.replace(tmp, name)
+    return text
+
+
 def _rename(problems, names: dict) -> list:
-    """Problems with temporary paths replaced by the names the client gave."""
-    out = []
-    for p in problems:
-        file, message = str(p.file), p.message
-        for tmp, name in names.items():
-            if file.startswith(tmp):
-                file = name
-            message = message.replace(tmp, name)
-        out.append(dataclasses.replace(p, file=file, message=message))
-    return out
+    """Problems with temporary paths (and file names) replaced by the names the client gave."""
+    return [dataclasses.replace(p, file=_renamed(str(p.file), names), message=_renamed(p.message, names),
+                                place=_renamed(p.place, names)) for p in problems]
+
+
+def _rename_notes(notes, names: dict) -> list:
+    """Converter warnings (``{code, place, message}``) with the temporary names replaced."""
+    return [{k: _renamed(v, names) if isinstance(v, str) else v for k, v in n.items()} for n in notes]
 
 
 class Service:
@@ -162,22 +167,27 @@ class Service:
             raise usage(f"payer: unknown payer '{payer}'", expected="one of " + ", ".join(sorted(self.kb.payers)),
                         hint=did_you_mean(payer, self.kb.payers))
         with tempfile.TemporaryDirectory(prefix="denialkb-serve-") as tmp:
-            path = Path(tmp) / ("input" + _suffix(claim.data))
+            path = Path(tmp) / (INPUT_STEM + _suffix(claim.data))
             path.write_bytes(claim.data)
             names = {str(path): claim.name}
             clinical_path = None
             if clinical is not None and clinical.data.strip():
-                clinical_path = Path(tmp) / ("clinical" + (".json" if clinical.data.lstrip()[:1] == b"{" else ".yaml"))
+                clinical_path = Path(tmp) / (CLINICAL_STEM + (".json" if clinical.data.lstrip()[:1] == b"{"
+                                                              else ".yaml"))
                 clinical_path.write_bytes(clinical.data)
                 names[str(clinical_path)] = clinical.name
+                names[clinical_path.name] = clinical.name
+            names[path.name] = claim.name
             names[tmp] = "<input>"
             try:
                 docs = read_inputs([str(path)], payer=payer, clinical=str(clinical_path) if clinical_path else None,
                                    kb_dir=self.kb_dir)
             except DenialKBError as e:
-                raise type(e)(_rename(e.problems, names)) from None
+                raise type(e)(_rename(e.problems, names), _renamed(e.summary, names)) from None
         for d in docs:
             d.file = claim.name
+            if getattr(d, "converter_warnings", None):
+                d.converter_warnings = _rename_notes(d.converter_warnings, names)
         return docs
 
     def one(self, docs: list, claim_id: str | None = None):
