@@ -110,6 +110,7 @@ def test_curl_data_binary_is_a_raw_body(client):
     assert r.status_code == 200 and r.json()["claim_id"] == "CLM-P-NO-JZ"
 
 
+@pytest.mark.slow
 def test_several_claims_give_an_array_and_queries_need_claim_id(client):
     body = MULTI_X12.read_bytes()
     r = client.post("/v1/check", files={"claim": (MULTI_X12.name, body)})  # named as the CLI names it
@@ -125,6 +126,7 @@ def test_several_claims_give_an_array_and_queries_need_claim_id(client):
     assert r.status_code == 200 and r.json()["claim_id"] == cid
 
 
+@pytest.mark.slow
 def test_why_why_not_what_if_fix_paths_are_the_cli_answers(client):
     body = YAML_FILE.read_bytes()
     f = str(YAML_FILE)
