@@ -223,6 +223,7 @@ def test_bad_x12_is_400_located(client):
     r = client.post("/v1/check", files={"claim": (src.name, src.read_bytes())})
     assert r.status_code == 400
     assert r.json()["problems"] == _cli_problems(src)  # the upload keeps its file name
+    assert r.text == cli("check", "--format", "json", str(src))[2]  # the very text the CLI prints
     assert r.json()["problems"][0]["line"] == 1
 
 

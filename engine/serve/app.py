@@ -246,10 +246,10 @@ class GuardMiddleware:
 def error_response(err: DenialKBError):
     """400 (bad input, arguments) or 503 (incomplete: the decision log is locked) with the
     error's JSON: the same object ``--format json`` prints on stderr."""
-    from fastapi.responses import JSONResponse
+    from fastapi.responses import Response
 
     status = 503 if isinstance(err, IncompleteError) else 400
-    return JSONResponse(err.to_dict(), status_code=status)
+    return Response(json.dumps(err.to_dict(), indent=2) + "\n", status_code=status, media_type="application/json")
 
 
 def internal_response(exc: BaseException):
