@@ -35,7 +35,7 @@ def add_routes(app) -> None:
     from fastapi.responses import HTMLResponse, RedirectResponse
     from starlette.staticfiles import StaticFiles
 
-    from denialkb.engine.serve.app import TOKEN_COOKIE, opt, read_request, run_work
+    from denialkb.engine.serve.web import TOKEN_COOKIE, opt, read_request, run_work
 
     templates = _templates()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
