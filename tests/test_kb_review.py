@@ -148,7 +148,7 @@ def test_unknown_stage_in_a_payer_map_is_refused(tmp_path):
 
 
 def test_a_case_with_the_wrong_stage_fails(tmp_path):
-    from denialkb.engine.authoring import run_kb_tests
+    from denialkb.engine.kbrun import run_kb_tests
     kb = _kb_copy(tmp_path)
     p = kb / "cases" / "commercial.yaml"
     s = p.read_text()
