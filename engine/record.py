@@ -169,6 +169,8 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
         over = payer.remittance_for(r.id) if payer is not None else None
         if over:  # the payer sends other codes for this denial (kb/payers remittance rows)
             d = {**d, **{k: over[k] for k in ("group", "carc", "rarc") if k in over}}
+        if payer is not None:  # a stage role (clinical_review) is where this payer applies it
+            d = {**d, "stage": payer.stage_for(d["stage"])}
         denials.append({
             "id": r.id,
             "title": r.title,
@@ -185,7 +187,7 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
             "confidence": r.confidence,
             "amount_at_risk": _amount_at_risk(decision.facts, f.line),
         })
-    denials.sort(key=lambda x: (x["line"] or 0, stage_ix[x["stage"]], kb.rules_by_id[x["id"]].order))
+    denials.sort(key=lambda x: (x["line"] or 0, stage_ix.get(x["stage"], len(STAGES)), kb.rules_by_id[x["id"]].order))
     findings = []
     for key in sorted(k for k in decision.justifications if k.startswith("finding:")):
         fid = key.split(":", 1)[1].split("@")[0]
