@@ -40,6 +40,8 @@ SECTIONS = ("kb", "hcpcs", "drugs", "drug_classes", "code_sets", "modifiers", "c
 TEMPLATE_RE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 # payer settings the engine itself reads (besides the ``payer.<setting>`` facts rules name)
 ENGINE_PAYER_SETTINGS = ("timely_filing_days", "timely_filing_months")
+# stages a rule may name that each payer resolves to a concrete stage (payer ``stages`` map)
+STAGE_ROLES = ("clinical_review",)
 
 
 
@@ -98,6 +100,13 @@ class Payer:
             if rule_id in row.get("rules", ()):
                 return row
         return None
+
+    def stage_for(self, stage: str) -> str:
+        """The stage at which this payer applies a rule staged ``stage``: a role such as
+        ``clinical_review`` is resolved by the payer's ``stages`` map (kb/payers), a concrete
+        stage is returned as it is. :func:`load_kb` refuses a KB whose rules use a role a payer
+        does not map, so every record shows a concrete stage."""
+        return (self.raw.get("stages") or {}).get(stage, stage)
 
     def setting(self, name: str, date: str | None = None, default=None):
         """The value of setting ``name`` in force on ``date`` (dated settings), or ``default``."""
@@ -320,6 +329,9 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
     declared_rules: dict = {}  # rule id -> file, for rules that could not be loaded
     declared_findings: dict = {}
     validator = _kb_validator()
+    from denialkb.engine.fastschema import validator as _compiled
+
+    fast_ok = _compiled("kb")
     for path in files:
         if not cases and path.relative_to(root).as_posix().startswith("cases/"):
             continue
@@ -341,7 +353,8 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                     expected="sections: " + ", ".join(SECTIONS))
             continue
         errs, seen_paths = [], set()
-        for err in validator.iter_errors(data):  # one problem per place (a bad date fails pattern and format)
+        # the compiled validator accepts a valid file fast; a refused one gets jsonschema's located errors
+        for err in (() if fast_ok(data) else validator.iter_errors(data)):  # one problem per place (a bad date fails pattern and format)
             if err.validator == "anyOf" and isinstance(err.instance, list) and err.context:
                 # a list where a value or dated entries are allowed: report what is wrong in the entries
                 inner = [e for e in err.context if e.absolute_path != err.absolute_path or e.validator != "type"]
@@ -543,6 +556,16 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
                     ("explanation",))
     # a rule file that did not load would make every remittance row look dangling: report only the first cause
     rules_complete = not any(p.code in ("kb_parse_error", "kb_schema_error") for p in col.problems)
+    # stage roles (clinical_review) are payer data: every payer must say where it enforces them
+    roles = sorted({r.denial["stage"] for r in kb.rules if r.conclusion == "denial"} & set(STAGE_ROLES))
+    for payer in kb.payers.values():
+        for role in roles:
+            if role not in (payer.raw.get("stages") or {}):
+                users = [r.id for r in kb.rules if r.conclusion == "denial" and r.denial["stage"] == role]
+                col.add("kb_schema_error",
+                        f"payer '{payer.id}' does not say at which stage it applies '{role}' rules "
+                        f"({len(users)} rules, e.g. {users[0]})", payer.file, ("payer", "stages"),
+                        expected=f"stages: {{{role}: prior_authorization}} or {{{role}: medical_review}}")
     for payer in kb.payers.values():
         for i, row in enumerate(payer.raw.get("remittance", []) or []):
             where = ("payer", "remittance", i)

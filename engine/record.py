@@ -171,6 +171,8 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
         over = payer.remittance_for(r.id) if payer is not None else None
         if over:  # the payer sends other codes for this denial (kb/payers remittance rows)
             d = {**d, **{k: over[k] for k in ("group", "carc", "rarc") if k in over}}
+        if payer is not None:  # a stage role (clinical_review) is where this payer applies it
+            d = {**d, "stage": payer.stage_for(d["stage"])}
         denials.append({
             "id": r.id,
             "title": r.title,
@@ -187,7 +189,7 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
             "confidence": r.confidence,
             "amount_at_risk": _amount_at_risk(decision.facts, f.line),
         })
-    denials.sort(key=lambda x: (x["line"] or 0, stage_ix[x["stage"]], kb.rules_by_id[x["id"]].order))
+    denials.sort(key=lambda x: (x["line"] or 0, stage_ix.get(x["stage"], len(STAGES)), kb.rules_by_id[x["id"]].order))
     findings = []
     for key in sorted(k for k in decision.justifications if k.startswith("finding:")):
         fid = key.split(":", 1)[1].split("@")[0]
@@ -381,7 +383,7 @@ def render_text(record: dict) -> str:
         out.append("")
         out.append("  Warnings (outside what the knowledge base models; not reasons to deny):")
         for w in record["warnings"]:
-            out.append(f"    - {w['place']}: {w['message']}")
+            out.append(f"    - {w['place']}: {w['message']}" if w.get("place") else f"    - {w['message']}")
     if record["outcome"] == "clean":
         out.append("  No denial found by the knowledge base.")
     # ids and values from converted inputs cannot drive a terminal
