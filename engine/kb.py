@@ -36,7 +36,9 @@ from denialkb.engine.validation import place_of, schema_problem
 from denialkb.engine.yamlio import Loaded, LoadError, load_document
 
 SECTIONS = ("kb", "hcpcs", "drugs", "drug_classes", "code_sets", "modifiers", "carc", "rarc",
-            "payer", "rules", "cases")
+            "ncci_pairs", "mue", "payer", "rules", "cases")
+# sections that are lists of rows (merged across files in file order): NCCI-style code pairs, MUE ceilings
+ROW_TABLES = ("ncci_pairs", "mue")
 TEMPLATE_RE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 # payer settings the engine itself reads (besides the ``payer.<setting>`` facts rules name)
 ENGINE_PAYER_SETTINGS = ("timely_filing_days", "timely_filing_months")
@@ -152,6 +154,8 @@ class KnowledgeBase:
     cases: list
     warnings: list = field(default_factory=list)
     positions: dict = field(default_factory=dict, repr=False)
+    ncci_pairs: list = field(default_factory=list)  # rows of kb/tables/ncci_pairs.yaml (any file's ncci_pairs)
+    mue: list = field(default_factory=list)  # rows of kb/tables/mue.yaml (any file's mue)
 
     def __post_init__(self):
         self.aliases: dict[str, str] = {}
@@ -322,6 +326,7 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                 hint="a KB holds tables/, payers/, rules/ and cases/ folders of .yaml files")
         return None, col.problems
     tables = {k: {} for k in ("hcpcs", "drugs", "drug_classes", "code_sets", "modifiers", "carc", "rarc")}
+    row_tables: dict = {k: [] for k in ROW_TABLES}
     table_where: dict = {}
     payers: dict = {}
     raw_rules: list = []
@@ -419,6 +424,9 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                     col_pos = loaded.mark((section, key))
                     row_pos = (name, col_pos)
                     table_where[(section, key, "pos")] = row_pos
+            elif section in ROW_TABLES:
+                for i, row in enumerate(value):
+                    row_tables[section].append({**row, "_where": (name, (section, i))})
             elif section == "payer":
                 pid = value["id"]
                 if pid in payers:
@@ -470,13 +478,32 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                        tables["drugs"], tables["drug_classes"], tables["code_sets"], tables["modifiers"],
                        tables["carc"], tables["rarc"], payers, rules, cases)
     kb.positions = table_where
+    kb.ncci_pairs, kb.mue = row_tables["ncci_pairs"], row_tables["mue"]
     kb.broken_rules = declared_rules
     kb.broken_findings = declared_findings
     _check_references(kb, col)
+    _check_row_tables(kb, col)
     from denialkb.engine.kbchecks import load_problems  # value bounds, typed payer settings
 
     col.problems += load_problems(kb, col.loaded)
     return kb, col.problems
+
+
+def _check_row_tables(kb: KnowledgeBase, col: _Collector) -> None:
+    """Codes and payers named by ncci_pairs / mue rows must exist (a typo would silently disable the edit)."""
+    for section, keys in (("ncci_pairs", ("column1", "column2", "instead")), ("mue", ("code",))):
+        for row in getattr(kb, section):
+            fname, path = row["_where"]
+            for k in keys:
+                code = row.get(k)
+                if code is not None and code not in kb.hcpcs:
+                    col.add("kb_unknown_ref", f"{section} row names code '{code}', which is in no hcpcs table",
+                            fname, path + (k,), expected="a code of a hcpcs table", hint=did_you_mean(code, kb.hcpcs))
+            for j, pid in enumerate(row.get("payers") or ([row["payer"]] if row.get("payer") else [])):
+                if pid not in kb.payers:
+                    col.add("kb_unknown_ref", f"{section} row names payer '{pid}', which has no profile", fname,
+                            path + (("payers", j) if row.get("payers") else ("payer",)), expected="a payer id",
+                            hint=did_you_mean(pid, kb.payers))
 
 
 def _rule_id_at(data: dict, path: tuple) -> str:

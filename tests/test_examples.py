@@ -31,6 +31,11 @@ EXPECTED = {
     "pertuzumab-record-documents-other-drug": ("denied", ["CODE-DRUG-DOCUMENTATION-MISMATCH@1"]),
     "pertuzumab-timely-filing-medicare": ("denied", ["TIMELY-FILING-EXPIRED@1", "TIMELY-FILING-EXPIRED@2"]),
     "pertuzumab-units-exceed-dose": ("denied", ["UNITS-EXCEED-DOCUMENTED-DOSE@1"]),
+    # issue 13 pathways
+    "pathway-dose-billed-twice-across-ndc-lines": ("denied", ["UNITS-PER-DAY-EXCEED-DOSE@4"]),
+    "pathway-medicare-advantage-billed-to-ffs": ("denied", ["MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS@1", "MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS@2"]),
+    "pathway-second-initial-service": ("denied", ["NCCI-PTP-PAIR-NOT-BYPASSED@8"]),
+    "pathway-waste-without-jw-line": ("denied", ["JW-JZ-NEITHER-WITH-DOCUMENTED-WASTE@1"]),
     "phesgo-clean-medicare": ("clean", []),
     "phesgo-j9316-before-2021": ("denied", ["CODE-INVALID-ON-DOS@1", "ADMIN-IV-CODE-FOR-SC-DRUG@2"]),
     "phesgo-several-denials-commercial": ("denied", ["HER2-DRUG-DX-HISTORY-ONLY@1", "PRIOR-AUTH-ABSENT@1", "PHESGO-WITH-IV-PERTUZUMAB-OR-TRASTUZUMAB@1", "PERTUZUMAB-EBC-18-CYCLE-CAP@1", "HER2-DRUG-DX-HISTORY-ONLY@3"]),
