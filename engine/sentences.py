@@ -55,7 +55,9 @@ def noun(fact: str, catalog: dict) -> str:
     doc = re.sub(r"\s*\([^)]*$", "", doc).strip().rstrip(".")  # a parenthesis the split left open
     if len(doc) > 1 and doc[0].isupper() and not doc[1].isupper():
         doc = doc[0].lower() + doc[1:]
-    if not doc.lower().startswith(("the ", "a ", "an ", "number ")):
+    doc = re.sub(r"^how many (?:of )?", "the number of ", doc, flags=re.I)  # 'How many of those pairs ...'
+    if not doc.lower().startswith(("the ", "a ", "an ", "number ", "another ", "any ", "each ", "every ", "this ",
+                                   "its ", "some ")):
         doc = "the " + doc
     return doc
 
