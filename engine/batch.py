@@ -1012,7 +1012,7 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
         locked, workers failing): the outputs are partial and ``resume=True`` continues (exit 4).
     """
     from denialkb.engine.decision_log import DecisionLog, new_run_id, utc_now
-    from denialkb.engine.kbchecks import load_kb_for_deciding
+    from denialkb.engine.gate import load_kb_for_deciding
     from denialkb.engine.runtime import check_engine
 
     check_engine(engine)

@@ -56,34 +56,14 @@ def _validator():
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
-_FAST: dict = {}
-
-
 def _fast_validator():
-    """A compiled (fastjsonschema) validator of the same claim schema, used to accept valid
-    documents quickly; documents it refuses are validated again with ``jsonschema`` so the
-    problems reported are always the detailed ones. The schema's keywords compile unchanged
-    once ``$defs`` is named ``definitions`` (agreement with jsonschema is tested)."""
-    if "v" not in _FAST:
-        try:
-            import fastjsonschema
-        except ImportError:  # pragma: no cover - a declared dependency
-            _FAST["v"] = None
-            return None
+    """The compiled (fastjsonschema) validator of the same claim schema: ``doc -> bool``, used to
+    accept valid documents quickly; documents it refuses are validated again with ``jsonschema``
+    so the problems reported are always the detailed ones (engine/fastschema.py; agreement with
+    jsonschema is tested on 1,500 mutants)."""
+    from denialkb.engine import fastschema
 
-        def date_ok(s):
-            try:
-                _dt.date.fromisoformat(s)
-            except ValueError:
-                return False
-            return True
-
-        text = json.dumps(claim_schema()).replace('"$defs"', '"definitions"').replace("#/$defs/", "#/definitions/")
-        sch = json.loads(text)
-        sch["$schema"] = "http://json-schema.org/draft-07/schema#"
-        _FAST["v"] = fastjsonschema.compile(sch, formats={"date": date_ok})
-        _FAST["error"] = fastjsonschema.JsonSchemaException
-    return _FAST["v"]
+    return fastschema.validator("claim")
 
 
 def _jsonable(obj, path, problems, file, marks):
@@ -172,14 +152,7 @@ def validate_claim(data, file: str = "<input>", marks: dict | None = None) -> Cl
     doc = _jsonable(data, (), problems, file, marks)
     bad, doc = checked_values(doc, file, marks, CODE)  # NaN/inf, maxima, text, dates (engine/bounds.py)
     problems.extend(bad)
-    fast = _fast_validator()
-    valid = False
-    if fast is not None and not problems:
-        try:
-            fast(doc)
-            valid = True
-        except _FAST["error"]:
-            valid = False
+    valid = not problems and _fast_validator()(doc)
     if not valid:
         seen = {p.place for p in bad}
         for err in _validator().iter_errors(doc):

@@ -320,6 +320,9 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
     declared_rules: dict = {}  # rule id -> file, for rules that could not be loaded
     declared_findings: dict = {}
     validator = _kb_validator()
+    from denialkb.engine.fastschema import validator as _compiled
+
+    fast_ok = _compiled("kb")
     for path in files:
         if not cases and path.relative_to(root).as_posix().startswith("cases/"):
             continue
@@ -341,7 +344,8 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                     expected="sections: " + ", ".join(SECTIONS))
             continue
         errs, seen_paths = [], set()
-        for err in validator.iter_errors(data):  # one problem per place (a bad date fails pattern and format)
+        # the compiled validator accepts a valid file fast; a refused one gets jsonschema's located errors
+        for err in (() if fast_ok(data) else validator.iter_errors(data)):  # one problem per place (a bad date fails pattern and format)
             if err.validator == "anyOf" and isinstance(err.instance, list) and err.context:
                 # a list where a value or dated entries are allowed: report what is wrong in the entries
                 inner = [e for e in err.context if e.absolute_path != err.absolute_path or e.validator != "type"]

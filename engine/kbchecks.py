@@ -8,8 +8,8 @@
 - :func:`cycle_problems`: findings that depend on each other are reported once per
   strongly connected component (never by enumerating every cycle, which is exponential);
 - :func:`structure_problems`: a KB without rules decides nothing and is refused;
-- :func:`load_kb_for_deciding`: the KB ``check``, ``audit`` and the other deciding commands
-  use: one that lints with errors is refused with the lint messages (exit 2).
+(The gate that refuses a KB which lints with errors, ``load_kb_for_deciding``, is in
+engine/gate.py, above this module and engine/authoring.py.)
 
 ``check_kb`` (engine/kb.py) calls the first four, so ``kb lint`` reports the same problems;
 the authoring toolchain can call each of them on its own.
@@ -20,10 +20,9 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 from denialkb.engine.bounds import value_problems
-from denialkb.engine.errors import KBInvalidError, Problem
+from denialkb.engine.errors import Problem
 
 
 @lru_cache(maxsize=1)
@@ -123,23 +122,3 @@ def structure_problems(kb, loaded: dict) -> list[Problem]:
 def load_problems(kb, loaded: dict) -> list[Problem]:
     """The checks above that need the parsed files (``check_kb`` calls this once)."""
     return value_problems_of_files(loaded) + payer_problems(loaded) + structure_problems(kb, loaded)
-
-
-def load_kb_for_deciding(root: str | Path | None = None):
-    """Load a KB for deciding claims: refused (``KBInvalidError``) when it lints with errors.
-
-    ``check``, ``audit``, ``why``, ``what-if``, ``report`` and ``graph`` decide with what this
-    returns, so a KB with a missing rules folder, missing payer rules (golden cases that name
-    rules it no longer has), mistyped payer settings or rules that can never fire is never
-    used to decide. Warnings (a rule with no golden case) do not refuse a KB.
-    """
-    from denialkb.engine.authoring import lint_problems
-    from denialkb.engine.kb import load_kb
-
-    kb = load_kb(root)
-    errors = [p for p in lint_problems(kb) if p.severity == "error"]
-    if errors:
-        n = len(errors)
-        raise KBInvalidError(errors, summary=f"knowledge base lints with {n} error{'s' if n != 1 else ''} "
-                             "(denialkb kb lint shows them all); nothing was decided")
-    return kb

@@ -77,7 +77,7 @@ class Decider:
         if isinstance(kb, KnowledgeBase):
             self.kb = kb
         elif lint:
-            from denialkb.engine.kbchecks import load_kb_for_deciding
+            from denialkb.engine.gate import load_kb_for_deciding
 
             self.kb = load_kb_for_deciding(kb)
         else:

@@ -11,13 +11,11 @@ from denialkb.engine.authoring import (
     diff_kbs,
     format_problem,
     lint_kb,
-    render_test_run,
-    replay_claims,
-    run_kb_tests,
     summarize,
 )
 from denialkb.engine.claim import validate_claim
 from denialkb.engine.kb import load_kb
+from denialkb.engine.kbrun import render_test_run, replay_claims, run_kb_tests
 from denialkb.engine.runtime import Decider
 from denialkb.engine.yamlio import load_document
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from denialkb.engine.authoring import diff_kbs, lint_kb, render_diff
+from denialkb.engine.authoring import diff_kbs, lint_kb
 from denialkb.engine.cases import set_path
 from denialkb.engine.claim import validate_claim
 from denialkb.engine.kb import Payer, dated_value, load_kb
+from denialkb.engine.kbrun import render_diff
 from denialkb.engine.runtime import Decider
 from denialkb.engine.yamlio import load_document
 

@@ -26,11 +26,8 @@ PACKAGES = ("denialkb.engine", "denialkb.visualize", "denialkb.kb")
 # the cycles they close are printed (pytest -s), and an entry whose import is gone is reported
 # for deletion.
 KNOWN_BACK_EDGES: dict[tuple[str, str], str] = {
-    # load_kb_for_deciding (Decider's lint gate) lives in kbchecks, which kb.check_kb also uses,
-    # and it calls authoring.lint_problems, while authoring runs Deciders: kb -> kbchecks -> kb and
-    # runtime -> kbchecks -> authoring -> runtime
-    ("denialkb.engine.kbchecks", "denialkb.engine.kb"): "reliab (issue 17 item 4, KB gate)",
-    ("denialkb.engine.kbchecks", "denialkb.engine.authoring"): "reliab / authoring (issue 17 item 4, KB gate)",
+    # none: the KB gate is engine/gate.py (runtime -> gate -> authoring -> kb) and the runners of
+    # golden cases and replays, which need Deciders, are engine/kbrun.py
 }
 
 

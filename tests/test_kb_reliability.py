@@ -10,8 +10,9 @@ import time
 import pytest
 
 from denialkb.engine.errors import KBInvalidError
+from denialkb.engine.gate import load_kb_for_deciding
 from denialkb.engine.kb import check_kb
-from denialkb.engine.kbchecks import cycle_problems, load_kb_for_deciding
+from denialkb.engine.kbchecks import cycle_problems
 from denialkb.engine.runtime import Decider
 
 from .conftest import EXAMPLES, KB, run_cli
@@ -216,3 +217,26 @@ def test_warnings_alone_do_not_refuse_a_kb(kb_copy):
         fh.write(REDOS_RULE)
     kb = load_kb_for_deciding(kb_copy)  # no golden case for the new rule: a warning
     assert "ZZ-LOT-PATTERN" in kb.rules_by_id
+
+
+@pytest.mark.parametrize("defect", ["none", "drug_literal", "case_rule", "duplicate"])
+def test_gate_sees_every_lint_error(kb_copy, defect):
+    """The gate lints errors-only (fast); it must find exactly the errors the full lint finds."""
+    from denialkb.engine.authoring import lint_problems
+    from denialkb.engine.kb import load_kb
+
+    rules = kb_copy / "rules"
+    if defect == "drug_literal":
+        edit(rules / "administration.yaml", "any_in: [pertuzumab-trastuzumab-hyaluronidase,", "any_in: [phesgoo,")
+    elif defect == "case_rule":
+        edit(kb_copy / "cases" / "dosing.yaml", "fires: [DOSE-INTERVAL-TOO-SHORT]", "fires: [DOSE-INTERVAL-TOO-SHORTT]")
+    elif defect == "duplicate":
+        import yaml
+
+        first = yaml.safe_load((rules / "dosing.yaml").read_text())["rules"][0]
+        (rules / "dosing_copy.yaml").write_text(yaml.safe_dump({"rules": [{**first, "id": "COPY-" + first["id"]}]}))
+    kb = load_kb(kb_copy)
+    full = sorted(p.format() for p in lint_problems(kb) if p.severity == "error")
+    fast = sorted(p.format() for p in lint_problems(kb, errors_only=True))
+    assert fast == full
+    assert bool(full) == (defect != "none")

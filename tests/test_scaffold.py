@@ -5,8 +5,9 @@ import re
 import shutil
 from pathlib import Path
 
-from denialkb.engine.authoring import lint_kb, run_kb_tests, settings_read
+from denialkb.engine.authoring import lint_kb, settings_read
 from denialkb.engine.kb import load_kb
+from denialkb.engine.kbrun import run_kb_tests
 from denialkb.engine.yamlio import load_document
 
 from .conftest import run_cli

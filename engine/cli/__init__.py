@@ -9,11 +9,20 @@ One module per command family, each adding its commands to :data:`main`
 - :mod:`.kbtools` — ``kb lint|test|diff``
 - :mod:`.audit` — ``audit``, ``log show|replay``
 - :mod:`.formats` — ``convert`` and the x12-835 / fhir outputs of ``check``
+- :mod:`.serve` — ``serve`` (HTTP API and web workbench, :mod:`denialkb.engine.serve`)
 
 Command modules import :mod:`.app`, never this package, so the import graph has no cycle.
 """
 
-from denialkb.engine.cli import audit, check, formats, graph, kbtools, queries  # noqa: F401  (registers the commands)
+from denialkb.engine.cli import (  # noqa: F401  (registers the commands)
+    audit,
+    check,
+    formats,
+    graph,
+    kbtools,
+    queries,
+    serve,  # noqa: F401,I001  (denialkb serve)
+)
 from denialkb.engine.cli.app import main
 
 __all__ = ["main"]

@@ -73,7 +73,7 @@ def lint(kb_dir, fmt):
 def test(kb_dir, coverage, coverage_min, coverage_out, fail_on_empty, fmt):
     """Run the KB's golden cases: PASS/FAIL per case with the rules it fired and a diff, optional
     coverage, time taken."""
-    from denialkb.engine.authoring import render_test_run, run_kb_tests, write_coverage
+    from denialkb.engine.kbrun import render_test_run, run_kb_tests, write_coverage
 
     if coverage_out and not coverage_out.lower().endswith((".json", ".csv")):
         raise click.BadParameter("FILE must end in .json or .csv", param_hint="--coverage-out")
@@ -108,8 +108,9 @@ def test(kb_dir, coverage, coverage_min, coverage_out, fail_on_empty, fmt):
 @handle_errors
 def diff(old, new, claims_dir, fmt):
     """Rules and tables added, removed and changed between two KBs; optionally replay claims."""
-    from denialkb.engine.authoring import diff_kbs, render_diff, replay
+    from denialkb.engine.authoring import diff_kbs
     from denialkb.engine.kb import load_kb
+    from denialkb.engine.kbrun import render_diff, replay
 
     changes = diff_kbs(load_kb(old), load_kb(new))
     rep = replay(old, new, claims_dir) if claims_dir else None
