@@ -478,6 +478,7 @@ def test_workbench_pages(client):
     r = client.post("/ui/what-if", data={"claim_text": text, "f:claim.lines[0].modifiers": "JZ"})
     assert r.status_code == 200 and 'id="outcome-after">clean<' in r.text
     assert "claim.lines[0].modifiers" in r.text and 'class="changed"' in r.text
+    assert r.text.count('class="denial removed" data-rule="JZ-MISSING-NO-WASTE"') == 1  # struck out in "as sent"
     # a number field holding words: the located problem, nothing decided
     r = client.post("/ui/what-if", data={"claim_text": text, "f:claim.lines[0].units": "many"})
     assert r.status_code == 400 and "claim.lines[0].units" in r.text and "expected a number" in r.text
@@ -487,6 +488,12 @@ def test_workbench_upload_x12_with_clinical_and_bad_input(client):
     r = client.post("/ui/decide", files={"claim": (X12_FILE.name, X12_FILE.read_bytes()),
                                          "clinical": (CLINICAL.name, CLINICAL.read_bytes())})
     assert r.status_code == 200 and 'data-outcome="denied"' in r.text
+    # no payer id map entry: the default commercial profile, which needs authorizations the Bundle lacks
+    r = client.post("/ui/decide", files={"claim": (FHIR_FILE.name, FHIR_FILE.read_bytes()),
+                                         "clinical": (CLINICAL.name, CLINICAL.read_bytes())})
+    assert r.status_code == 200 and 'data-outcome="undetermined"' in r.text
+    assert "Missing information" in r.text and "PRIOR-AUTH-ABSENT@line:1" in r.text
+    assert "used the default payer profile" in r.text  # the converter's warning
     r = client.post("/ui/decide", data={"claim_text": "claim:\n  id: 3\n"})
     assert r.status_code == 400 and "claim.id" in r.text and "&lt;body&gt;:2:" in r.text
 

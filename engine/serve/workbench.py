@@ -182,6 +182,8 @@ def add_routes(app) -> None:
             return page(request, "what_if.html", {
                 "before": before, "after": res["record"], "res": res, "text": render_what_if(res),
                 "changed": {p for p, _ in sets} | set(unsets),
+                "added_keys": {f"{d['id']}@{d['line'] or ''}" for d in res["added"]},
+                "removed_keys": {f"{d['id']}@{d['line'] or ''}" for d in res["removed"]},
                 "sections": forms.sections(doc.data), "submitted": submitted,
                 "claim_text": claim.data.decode("utf-8", "replace"), "claim_name": claim.name,
                 "clinical_text": clinical.data.decode("utf-8", "replace") if clinical else "",
