@@ -315,6 +315,7 @@ def test_token_missing_wrong_right(kb):
         r = c.get("/ui", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/ui/login"
         assert c.get("/ui/login").status_code == 200
+        assert c.get("/static/workbench.css").status_code == 200  # the login form's stylesheet
         assert c.post("/ui/login", data={"token": "nope"}, follow_redirects=False).status_code == 401
         r = c.post("/ui/login", data={"token": TOKEN}, follow_redirects=False)
         assert r.status_code == 303 and "httponly" in r.headers["set-cookie"].lower()
