@@ -13,7 +13,9 @@ Each round runs every variant once, in rotated order:
 
 Every server answer is compared with the record ``denialkb check`` gives for the same claim
 (byte-identical, else the run fails). Medians over rounds; ratios are medians of per-round ratios.
-The client runs on the same 2 cores as the server, so HTTP figures include its cost.
+The client runs on the same 2 cores as the server, so HTTP figures include its cost. CPU ms per
+decision (server process and its workers, via psutil; ``check``: its child processes) does not
+depend on the machine's load as decisions/s does.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 DENIALKB = str(Path(sys.executable).with_name("denialkb"))
+CLIENT_MS: list = []  # the HTTP client's own CPU ms per request, per server run
 
 
 def free_port() -> int:
@@ -78,7 +81,23 @@ class Server:
             self.proc.wait()
 
 
-def run_http(server: Server, bodies: list, expected: list, requests: int, concurrency: int) -> float:
+def server_cpu(server: Server) -> float:
+    """CPU seconds (user + system) used so far by the server process and its workers."""
+    import psutil
+
+    p = psutil.Process(server.proc.pid)
+    procs = [p, *p.children(recursive=True)]
+    total = 0.0
+    for q in procs:
+        try:
+            t = q.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def run_http(server: Server, bodies: list, expected: list, requests: int, concurrency: int) -> tuple:
     import httpx
 
     local = threading.local()
@@ -97,17 +116,23 @@ def run_http(server: Server, bodies: list, expected: list, requests: int, concur
     with ThreadPoolExecutor(concurrency) as pool:  # warm-up: every claim's engine built in every worker (8 passes:
         # each keep-alive connection stays with one worker)
         list(pool.map(one, range(len(bodies) * 8)))
-        t = time.perf_counter()
+        cpu0, t, own0 = server_cpu(server), time.perf_counter(), time.process_time()
         list(pool.map(one, range(requests)))
-        return requests / (time.perf_counter() - t)
+        wall = time.perf_counter() - t
+        CLIENT_MS.append((time.process_time() - own0) * 1000 / requests)
+        return requests / wall, (server_cpu(server) - cpu0) * 1000 / requests
 
 
-def run_check(n: int, parallel: int) -> float:
+def run_check(n: int, parallel: int) -> tuple:
+    import resource
+
     files = [EXAMPLES[i % len(EXAMPLES)] for i in range(n)]
-    t = time.perf_counter()
+    ru0, t = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     with ThreadPoolExecutor(parallel) as pool:
         list(pool.map(cli_record, files))
-    return n / (time.perf_counter() - t)
+    wall = time.perf_counter() - t
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return n / wall, ((ru.ru_utime - ru0.ru_utime) + (ru.ru_stime - ru0.ru_stime)) * 1000 / n
 
 
 def main() -> None:
@@ -122,6 +147,7 @@ def main() -> None:
     expected = [cli_record(p) for p in EXAMPLES]
     load_start = os.getloadavg()
     rates: dict[str, list] = {"serve-1": [], "serve-2": [], "check-1": [], "check-2": []}
+    cpu: dict[str, list] = {v: [] for v in rates}
     variants = list(rates)
     for rnd in range(args.rounds):
         order = variants[rnd % 4:] + variants[:rnd % 4]
@@ -129,30 +155,35 @@ def main() -> None:
             if v.startswith("serve"):
                 srv = Server(int(v[-1]))
                 try:
-                    rate = run_http(srv, bodies, expected, args.requests, args.concurrency)
+                    rate, ms = run_http(srv, bodies, expected, args.requests, args.concurrency)
                 finally:
                     srv.stop()
             else:
-                rate = run_check(args.checks, int(v[-1]))
+                rate, ms = run_check(args.checks, int(v[-1]))
             rates[v].append(rate)
-            print(f"round {rnd + 1} {v}: {rate:.1f} decisions/s", file=sys.stderr, flush=True)
+            cpu[v].append(ms)
+            print(f"round {rnd + 1} {v}: {rate:.1f} decisions/s, {ms:.1f} CPU ms per decision",
+                  file=sys.stderr, flush=True)
     load_end = os.getloadavg()
 
-    def ratio(a, b):
-        return statistics.median(x / y for x, y in zip(rates[a], rates[b], strict=True))
+    def ratio(a, b, table=rates):
+        return statistics.median(x / y for x, y in zip(table[a], table[b], strict=True))
 
     print(f"\n{len(EXAMPLES)} example claims; {args.rounds} rounds; {args.requests} requests per server and round "
           f"from {args.concurrency} client threads; {args.checks} check processes per round")
     print(f"load average (1, 5, 15 min): start {' '.join(f'{x:.1f}' for x in load_start)}, "
           f"end {' '.join(f'{x:.1f}' for x in load_end)}; {os.cpu_count()} CPUs\n")
-    print("| variant | decisions/s (median) | rounds |")
-    print("|---|---|---|")
+    print("| variant | decisions/s (median) | per round | server CPU ms per decision (median) |")
+    print("|---|---|---|---|")
     for v in variants:
-        print(f"| {v} | {statistics.median(rates[v]):.1f} | {', '.join(f'{x:.1f}' for x in rates[v])} |")
-    print("\n| ratio (median of per-round ratios) | |")
-    print("|---|---|")
+        print(f"| {v} | {statistics.median(rates[v]):.1f} | {', '.join(f'{x:.1f}' for x in rates[v])} | "
+              f"{statistics.median(cpu[v]):.1f} |")
+    print(f"\nthe HTTP client's own CPU: {statistics.median(CLIENT_MS):.1f} ms per request (median; "
+          f"{', '.join(f'{x:.1f}' for x in CLIENT_MS)})")
+    print("\n| ratio (median of per-round ratios) | decisions/s | CPU ms per decision |")
+    print("|---|---|---|")
     for a, b in (("serve-1", "check-1"), ("serve-2", "check-2"), ("serve-2", "serve-1"), ("check-2", "check-1")):
-        print(f"| {a} / {b} | {ratio(a, b):.1f}x |")
+        print(f"| {a} / {b} | {ratio(a, b):.2f}x | {ratio(a, b, cpu):.3f}x |")
 
 
 if __name__ == "__main__":
