@@ -287,11 +287,18 @@ def _converted_items(p: Path, payer, clinical, payer_map=None) -> Iterator[tuple
 
     result = read_file(p, payer=payer, payer_map=payer_map, clinical=clinical)
     common = [as_warning(w).to_dict() for w in result.warnings]
+
+    def label(source: str) -> str:
+        # the converters name the file alone; name it as reached from the audit's input argument
+        # (like YAML inputs), so two x.837 in two folders stay apart
+        return str(p) + source[len(p.name):] if source.startswith(p.name) else source
+
     for conv in result.claims:
         data = ConvertedData(conv.document)
         data.converter_warnings = common + conv.warning_dicts()
-        yield conv.source, data, None
+        yield label(conv.source), data, None
     for rej in result.rejections:
+        rej.source = label(rej.source)
         yield rej.source, ({"claim": {"id": rej.claim_id}} if rej.claim_id else None), rejection_problems(rej)
 
 

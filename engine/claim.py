@@ -107,6 +107,9 @@ def _semantic_problems(doc: dict, file: str, marks: dict) -> list[Problem]:
             add(("claim", "lines", i, "number"), f"line number {num} is used twice (also lines[{seen[num]}])",
                 expected="unique line numbers")
         seen[num] = i
+        if "code" not in line and claim.get("form") != "institutional":
+            add(("claim", "lines", i, "code"), "required key is missing: only an institutional line may bill a "
+                "revenue code without a HCPCS/CPT code", expected="a value for 'code'")
         if line.get("service_date_end") and line["service_date_end"] < line["service_date"]:
             add(("claim", "lines", i, "service_date_end"),
                 f"the line ends ({line['service_date_end']}) before it starts ({line['service_date']})")

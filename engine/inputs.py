@@ -153,9 +153,14 @@ def attach_warnings(record: dict, doc) -> dict:
 
 
 def render_warnings(text: str, record: dict) -> str:
-    """``text`` (a rendered record) plus its ``warnings`` when the renderer left them out."""
-    notes = record.get("warnings") or []
-    if not notes or "Warnings:" in text:
+    """``text`` (a rendered record) plus those of its ``warnings`` the renderer left out.
+
+    A warning counts as rendered when its message is in ``text``; the text of a claim (an id,
+    a message) that happens to hold the word "Warnings:" does not hide the block."""
+    notes = [n if isinstance(n, dict) else {"message": str(n)} for n in record.get("warnings") or []]
+    left = [n for n in notes if str(n.get("message", "")) not in text]
+    if not left:
         return text
-    lines = ["  Warnings:"] + [f"    - {n.get('message', n)}" for n in notes]
+    lines = ["  Warnings:"] + [f"    - {n['place']}: {n.get('message', '')}" if n.get("place")
+                               else f"    - {n.get('message', '')}" for n in left]
     return text.rstrip("\n") + "\n" + "\n".join(lines) + "\n"

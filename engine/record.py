@@ -364,7 +364,7 @@ def render_text(record: dict) -> str:
         out.append("")
         out.append("  Warnings (outside what the knowledge base models; not reasons to deny):")
         for w in record["warnings"]:
-            out.append(f"    - {w['place']}: {w['message']}")
+            out.append(f"    - {w['place']}: {w['message']}" if w.get("place") else f"    - {w['message']}")
     if record["outcome"] == "clean":
         out.append("  No denial found by the knowledge base.")
     # ids and values from converted inputs cannot drive a terminal

@@ -343,7 +343,7 @@ def test_audit_mixed_folder_accounts_for_every_claim_and_shows_warnings(tmp_path
     assert (summary["read"], summary["decided"], summary["rejected"]) == (9, 4, 5)
     assert "read 9 = decided 4 + rejected 5" in res.output
     rejected = [json.loads(x) for x in (out / "rejected.jsonl").read_text().splitlines()]
-    x12 = [r for r in rejected if r["source"].startswith("ims_x12_multiple_st.txt")]
+    x12 = [r for r in rejected if r["source"].startswith(str(inputs / "ims_x12_multiple_st.txt") + ":")]
     assert len(x12) == 4 and all(p.get("line") and p.get("place") for r in x12 for p in r["problems"])
     assert all(any("segment" in p["place"] for p in r["problems"]) for r in x12)
     assert [r["claim_id"] for r in x12] == ["A37YH556", "A37YH667", "A37YH556", "A37YH667"]
@@ -405,7 +405,9 @@ def test_check_shows_converter_warnings_in_text_and_json():
     f = str(THIRD / "hl7_Claim-MED-00050.json")
     text = CliRunner().invoke(main, ["check", f])
     assert text.exit_code in (0, 1), text.output
-    assert "  Warnings:" in text.output and "WHO ICD-10 read as ICD-10-CM" in text.output
+    assert "  Warnings (outside what the knowledge base models" in text.output
+    assert "WHO ICD-10 read as ICD-10-CM" in text.output
+    assert text.output.count("Warnings") == 1  # one block, not repeated by the converter-warning pass
     js = CliRunner().invoke(main, ["check", "--format", "json", f])
     record = json.loads(js.output[js.output.index("{"):])
     assert {"payer_default", "fhir_icd10_assumed"} <= {w["code"] for w in record["warnings"]}
@@ -425,3 +427,35 @@ def test_x12_and_fhir_on_stdin_are_sniffed_not_read_as_yaml():
         assert json.loads(res.output[res.output.index("{"):])["claim_id"] == "CLM-P-HER2-MISSING"
     res = CliRunner().invoke(main, ["check", "-"], input=b"GS*HC*X~")
     assert res.exit_code == 2 and "x12_invalid" in res.output
+
+
+def test_render_warnings_adds_only_what_the_text_left_out():
+    from denialkb.engine.inputs import render_warnings
+
+    record = {"warnings": [{"code": "a", "place": "claim.lines[0].code", "message": "J1200 on line 1 is not modelled"},
+                           {"code": "b", "place": "", "message": "default payer profile used"}]}
+    # a text that happens to hold the word "Warnings:" (e.g. in a claim id) still gets the block
+    out = render_warnings("CLM-Warnings: CLEAN\n", record)
+    assert "claim.lines[0].code: J1200 on line 1 is not modelled" in out and "    - default payer profile used" in out
+    # a warning the text already shows is not repeated
+    out = render_warnings("CLM-1: CLEAN\n  J1200 on line 1 is not modelled\n", record)
+    assert out.count("J1200 on line 1") == 1 and "default payer profile used" in out
+    assert render_warnings("x\n", {"warnings": []}) == "x\n"
+
+
+def test_audit_rejections_name_the_folder_of_files_with_one_name(tmp_path):
+    """Two x.txt in two folders: each rejection names the path as reached from the input argument."""
+    from click.testing import CliRunner
+
+    from denialkb.engine.cli import main
+
+    inputs = tmp_path / "in"
+    for sub in ("a", "b"):
+        (inputs / sub).mkdir(parents=True)
+        (inputs / sub / "x.txt").write_bytes((THIRD / "ims_x223-test.txt").read_bytes())
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["audit", str(inputs), "--out", str(out), "--workers", "1", "--no-progress"])
+    assert res.exit_code == 1, res.output
+    rejected = [json.loads(x) for x in (out / "rejected.jsonl").read_text().splitlines()]
+    assert [r["source"] for r in rejected] == [f"{inputs / sub / 'x.txt'}:claim 1 (CLM*A37YH556)" for sub in "ab"]
+    assert all(p["file"] == r["source"] for r in rejected for p in r["problems"])

@@ -152,6 +152,11 @@ def missing_inputs(name: str, facts: ClaimFacts, line_index: int | None, catalog
     out = collapse_paths(absent)
     if out:
         return out
+    # every document input is there: the value is missing from the KB (a drug without vial sizes),
+    # so name the KB table a user (an author) would complete, never an input that is present
+    kb_inputs = [p for p in spec.input_paths() if p.startswith("kb:")]
+    if kb_inputs:
+        return list(dict.fromkeys(kb_inputs))
     if cands:
         return list(dict.fromkeys(cands))[:1]
     return [name]

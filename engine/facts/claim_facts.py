@@ -47,7 +47,7 @@ def claim_basics(ctx, c):
         "claim.prior_authorization": cl.get("prior_authorization") or None,
         "claim.diagnoses": ctx.dx,
         "claim.primary_diagnosis": ctx.dx[0],
-        "claim.codes": tuple(sorted(set(ctx.codes))),
+        "claim.codes": tuple(sorted({c for c in ctx.codes if c})),
         "claim.line_count": len(ctx.lines_in),
         "claim.first_service_date": ctx.first,
         "claim.in_force_date": ctx.as_of or ctx.first,

@@ -106,8 +106,9 @@ class Context:
                         did_you_mean(self.claim["payer"], self.kb.payers))
         self.dx = tuple(normalize_icd(x) for x in self.claim["diagnoses"])
         self.first = min(ln["service_date"] for ln in self.lines_in)
-        self.codes = [ln["code"].upper() for ln in self.lines_in]
-        self.rows = [self.kb.hcpcs.get(c) for c in self.codes]
+        # a revenue-code-only institutional line has no code: None (unknown), out of scope
+        self.codes = [ln["code"].upper() if ln.get("code") else None for ln in self.lines_in]
+        self.rows = [self.kb.hcpcs.get(c) if c else None for c in self.codes]
         self.prior = [dict(t, drug=self.drug(t["drug"], ("clinical", "prior_therapies", i, "drug")))
                       for i, t in enumerate(self.clin.get("prior_therapies", []))]
         self.concurrent = [self.drug(x, ("clinical", "concurrent_drugs", i))
@@ -210,7 +211,11 @@ class Context:
     def _open_world_warnings(self) -> None:
         for i, ln in enumerate(self.lines_in):
             n = ln.get("number", i + 1)
-            if self.rows[i] is None:
+            if self.codes[i] is None:
+                self.warn("revenue_code_only", f"claim.lines[{i}].revenue_code",
+                          f"line {n} bills revenue code {ln.get('revenue_code')} without a HCPCS/CPT code: "
+                          "out of scope, no rule for drug or administration lines applies to it")
+            elif self.rows[i] is None:
                 self.warn("code_not_modelled", f"claim.lines[{i}].code",
                           f"{self.codes[i]} on line {n} is not modelled by this knowledge base: "
                           "no rule for drug or administration lines applies to it")

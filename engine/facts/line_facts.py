@@ -29,7 +29,8 @@ ADM = "{adm}"  # placeholder: the administration entry of the line's drug on its
 
 @line_family(
     spec("line.number", "int", "Line number.", "claim.lines[{i}].number"),
-    spec("line.code", "code", "Billed HCPCS/CPT code.", "claim.lines[{i}].code"),
+    spec("line.code", "code", "Billed HCPCS/CPT code (absent on a revenue-code-only institutional line: unknown, "
+         "and the line is out of scope).", "claim.lines[{i}].code"),
     spec("line.modifiers", "list", "Modifiers on the line.", "claim.lines[{i}].modifiers"),
     spec("line.modifier_count", "int", "Number of modifiers.", "claim.lines[{i}].modifiers"),
     spec("line.has_jw", "bool", "Line carries JW.", "claim.lines[{i}].modifiers"),
@@ -319,7 +320,7 @@ def line_same_day(ctx, i, ln, c, L):
     dos, code = L["line.service_date"], L["line.code"]
     same = [j for j, o in enumerate(ctx.lines_in) if j != i and o["service_date"] == dos]
     return {
-        "line.same_day_codes": tuple(sorted({ctx.codes[j] for j in same})),
+        "line.same_day_codes": tuple(sorted({ctx.codes[j] for j in same if ctx.codes[j]})),
         "line.same_day_drugs": tuple(sorted({ctx.line_code_drug(j) for j in same if ctx.line_code_drug(j)})),
         "line.units_same_code_same_day": sum(o["units"] for j, o in enumerate(ctx.lines_in)
                                              if ctx.codes[j] == code and o["service_date"] == dos),
@@ -397,7 +398,9 @@ def consuming_prior_lines(ctx) -> list:
          "(a voided prior claim, and the claim this one replaces or voids, do not count).", "prior_claims"),
 )
 def line_duplicates(ctx, i, ln, c, L):
-    """Duplicates within the claim and of prior claims."""
+    """Duplicates within the claim and of prior claims (unknown for a line without a code)."""
+    if L["line.code"] is None:  # a revenue-code-only line: which service it repeats is not known
+        return {"line.duplicate_in_claim": None, "line.duplicate_of_prior_claim": None}
     key = (L["line.code"], L["line.service_date"], tuple(sorted(L["line.modifiers"])), L["line.ndc11"])
     earlier = {(ctx.codes[j], o["service_date"], _mods(o), normalize_ndc(o["ndc"]) if o.get("ndc") else None)
                for j, o in enumerate(ctx.lines_in[:i])}

@@ -49,6 +49,8 @@ ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 ICD10_WHO = "http://hl7.org/fhir/sid/icd-10"
 _ICD10_SHAPE = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$")
 NDC = "http://hl7.org/fhir/sid/ndc"
+#: data-absent-reason codes a productOrService without a HCPCS/CPT code carries
+_NO_CODE = {"not-applicable", "unknown", "asked-unknown", "not-asked", "masked"}
 LOINC = "http://loinc.org"
 #: LOINC codes read as HER2 by immunohistochemistry (verified against the mCODE tumor
 #: marker value set): 85319-2 HER2 [Presence] in Breast cancer specimen by Immune stain;
@@ -609,7 +611,8 @@ def _item(
     eob: bool = False,
 ) -> tuple[dict, str | None]:
     line: dict[str, Any] = {"number": item["sequence"]}
-    codes = _codes(item.get("productOrService"))
+    # a revenue-code-only item says data-absent-reason "not-applicable": it has no code
+    codes = [c for c in _codes(item.get("productOrService")) if c not in _NO_CODE]
     line["code"] = codes[0] if codes else None
     line["modifiers"] = [c for m in item.get("modifier") or [] for c in _codes(m)]
     line["units"] = number((item.get("quantity") or {}).get("value"))

@@ -298,12 +298,16 @@ def _claim_segments(c: _Claim) -> list[list[str]]:
         return segs
     for i, ln in enumerate(c.lines, start=1):
         n = ln.get("number", i)
-        comp = ":".join(
-            [_clean(x, "line code") for x in ["HC", ln.get("code"), *(ln.get("modifiers") or [])]]
-        )
-        svc = ["SVC", comp, _amount(c.charge[n]), _amount(c.paid[n])]
         units = ln.get("units")
-        if form == "institutional" and ln.get("revenue_code"):
+        if not ln.get("code") and ln.get("revenue_code"):
+            # a revenue-code-only line: SVC01 is NU:<revenue code>, SVC04 is not used
+            comp = ":".join(["NU", _clean(ln["revenue_code"], "revenue_code")])
+        else:
+            comp = ":".join(
+                [_clean(x, "line code") for x in ["HC", ln.get("code"), *(ln.get("modifiers") or [])]]
+            )
+        svc = ["SVC", comp, _amount(c.charge[n]), _amount(c.paid[n])]
+        if form == "institutional" and ln.get("revenue_code") and ln.get("code"):
             svc += [_clean(ln["revenue_code"], "revenue_code")]
         elif units is not None:
             svc += [""]

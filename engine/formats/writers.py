@@ -32,6 +32,8 @@ ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 NDC = "http://hl7.org/fhir/sid/ndc"
 LOINC = "http://loinc.org"
 HCPCS = "https://bluebutton.cms.gov/resources/codesystem/hcpcs"
+#: productOrService of a revenue-code-only item (no HCPCS/CPT), as CARIN Blue Button does
+DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 _POS = "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set"
 _SEX = {"F": "female", "M": "male", "U": "unknown"}
 #: clinical.cancer.primary_site -> an ICD-10-CM code read_fhir maps back to that site
@@ -214,7 +216,9 @@ def write_837(doc: dict, variant: str = "P") -> str:
         add("NM1*71*1*EXAMPLE*ATTENDING****XX*1234567893")
     for k, ln in enumerate(lines, start=1):
         add(f"LX*{k}")
-        proc = ":".join(["HC", str(ln["code"])] + [str(m) for m in (ln.get("modifiers") or [])[:4]])
+        # a revenue-code-only institutional line leaves SV202 empty
+        proc = (":".join(["HC", str(ln["code"])] + [str(m) for m in (ln.get("modifiers") or [])[:4]])
+                if ln.get("code") else "")
         charge = _num(ln.get("charge") or 0)
         units = _num(ln.get("units") if ln.get("units") is not None else 1)
         if variant == "P":
@@ -222,7 +226,7 @@ def write_837(doc: dict, variant: str = "P") -> str:
             ptr = ":".join(str(p) for p in pointers[:4]) or "1"
             add(f"SV1*{proc}*{charge}*UN*{units}*{ln.get('place_of_service') or ''}**{ptr}")
         else:
-            rev = ln.get("revenue_code") or (_REV_DRUG if _is_drug(str(ln["code"])) else _REV_ADMIN)
+            rev = ln.get("revenue_code") or (_REV_DRUG if _is_drug(str(ln.get("code"))) else _REV_ADMIN)
             add(f"SV2*{rev}*{proc}*{charge}*UN*{units}")
         if ln.get("service_date") and ln.get("service_date_end"):
             add(f"DTP*472*RD8*{_d8(_iso(ln['service_date']))}-{_d8(_iso(ln['service_date_end']))}")
@@ -505,7 +509,10 @@ def write_bundle(doc: dict) -> dict:
             item["diagnosisSequence"] = list(ln["diagnosis_pointers"])
         if form == "institutional" and ln.get("revenue_code"):
             item["revenue"] = {"coding": [{"code": str(ln["revenue_code"])}]}
-        item["productOrService"] = {"coding": [{"system": HCPCS, "code": str(ln["code"])}]}
+        if ln.get("code"):
+            item["productOrService"] = {"coding": [{"system": HCPCS, "code": str(ln["code"])}]}
+        else:  # a revenue-code-only line: productOrService is required (1..1), its code not applicable
+            item["productOrService"] = {"coding": [{"system": DATA_ABSENT, "code": "not-applicable"}]}
         if ln.get("modifiers"):
             item["modifier"] = [{"coding": [{"system": HCPCS, "code": str(m)}]} for m in ln["modifiers"]]
         if ln.get("service_date"):
