@@ -514,3 +514,45 @@ def test_forms_round_trip():
     assert sets == [("claim.lines[1].code", "96415"), ("claim.diagnoses", ["C50.911"]), ("patient.pregnant", True),
                     ("claim.lines[0].diagnosis_pointers", [1])]
     assert unsets == ["documentation.lot_number"] and errors == []
+
+
+@pytest.mark.slow
+def test_the_command_serves_with_two_workers_and_a_token(tmp_path):
+    """``denialkb serve`` itself (uvicorn, two worker processes configured through the
+    environment, the token read from its file in each worker), stopped by its pid."""
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    tok = tmp_path / "token"
+    tok.write_text(TOKEN + "\n")
+    tok.chmod(0o600)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = str(Path(sys.executable).with_name("denialkb"))
+    proc = subprocess.Popen([exe, "serve", "--port", str(port), "--workers", "2", "--token-file", str(tok),
+                             "--kb", str(KB), "--log-decisions", str(tmp_path / "logs")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if httpx.get(url + "/health", timeout=2).status_code == 401:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        assert httpx.get(url + "/health", headers=auth).json()["status"] == "ok"
+        codes = {httpx.post(url + "/v1/check", content=YAML_FILE.read_bytes(), headers=auth).status_code
+                 for _ in range(4)}
+        assert codes == {200}
+        assert httpx.get(url + "/health", headers={"Host": "elsewhere.example"}).status_code == 421  # loopback only
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "POST /v1/check 200" in err and "token required" in err
+    assert "CLM-P-NO-JZ" not in err and TOKEN not in err and "P-0001" not in err
+    assert (tmp_path / "logs" / "denialkb-decisions.sqlite").is_file()
