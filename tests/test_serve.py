@@ -556,3 +556,38 @@ def test_the_command_serves_with_two_workers_and_a_token(tmp_path):
     assert "POST /v1/check 200" in err and "token required" in err
     assert "CLM-P-NO-JZ" not in err and TOKEN not in err and "P-0001" not in err
     assert (tmp_path / "logs" / "denialkb-decisions.sqlite").is_file()
+
+
+def test_workbench_records_dispositions(kb, tmp_path):
+    """Browse the decision log and record a disposition of a logged denial (the decision
+    log's ``annotate``, as ``denialkb log annotate``); shown on the entry's page."""
+    from denialkb.engine.decision_log import DecisionLog
+    from denialkb.engine.serve import logview
+
+    if not logview.can_annotate():
+        pytest.skip("this decision log has no dispositions (the auditor branch adds them)")
+    log = tmp_path / "d.sqlite"
+    with TestClient(create_app(KB, log_path=log)) as c:
+        c.post("/v1/check", content=YAML_FILE.read_bytes())
+        with DecisionLog(log) as dl:
+            (row,) = dl.entries("CLM-P-NO-JZ")
+        page = c.get("/ui/log/entry", params={"id": row["id"]})
+        assert 'name="rule_line"' in page.text and "None recorded" in page.text
+        r = c.post("/ui/log/annotate", data={"entry": str(row["id"]), "claim_id": "CLM-P-NO-JZ",
+                                             "rule_line": "JZ-MISSING-NO-WASTE|1", "disposition": "disagree",
+                                             "note": "JZ is on the corrected claim"}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"/ui/log/entry?id={row['id']}"
+        with DecisionLog(log) as dl:
+            got = [(d["rule_id"], d["line"], d["disposition"], d["note"]) for d in dl.dispositions("CLM-P-NO-JZ")]
+        assert got == [("JZ-MISSING-NO-WASTE", 1, "disagree", "JZ is on the corrected claim")]
+        page = c.get("/ui/log/entry", params={"id": row["id"]})
+        assert "JZ is on the corrected claim" in page.text and "disagree" in page.text
+        # a denial the logged decision does not have: the located problem, nothing recorded
+        r = c.post("/ui/log/annotate", data={"entry": str(row["id"]), "claim_id": "CLM-P-NO-JZ",
+                                             "rule_line": "JZ-MISSING-NO-WAST|1", "disposition": "agree"})
+        assert r.status_code == 400 and "did you mean" in r.text
+        r = c.post("/ui/log/annotate", data={"entry": str(row["id"]), "claim_id": "CLM-P-NO-JZ",
+                                             "rule_line": "JZ-MISSING-NO-WASTE|1", "disposition": "maybe"})
+        assert r.status_code == 400
+        with DecisionLog(log) as dl:
+            assert len(dl.dispositions("CLM-P-NO-JZ")) == 1
