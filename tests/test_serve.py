@@ -514,6 +514,19 @@ def test_forms_round_trip():
     assert sets == [("claim.lines[1].code", "96415"), ("claim.diagnoses", ["C50.911"]), ("patient.pregnant", True),
                     ("claim.lines[0].diagnosis_pointers", [1])]
     assert unsets == ["documentation.lot_number"] and errors == []
+    # every example's form, sent back as shown, changes nothing
+    from denialkb.engine.claim import load_claim
+
+    for f in sorted(EXAMPLES.glob("*.yaml")) + sorted((ROOT / "tests" / "data" / "v2").glob("*.yaml")):
+        d = load_claim(f).data
+        shown = {fl.path: fl.text for s in forms.sections(d) for fl in s.fields}
+        assert forms.changes(d, shown) == ([], [], []), f.name
+
+
+def test_workbench_escapes_claim_values(client):
+    text = YAML_FILE.read_text(encoding="utf-8").replace("lot_number: H0123", "lot_number: '<script>x()</script>'")
+    r = client.post("/ui/decide", data={"claim_text": text})
+    assert r.status_code == 200 and "<script>" not in r.text and "&lt;script&gt;" in r.text
 
 
 @pytest.mark.slow
