@@ -523,6 +523,12 @@ def test_forms_round_trip():
         assert forms.changes(d, shown) == ([], [], []), f.name
 
 
+def test_workbench_takes_a_large_pasted_claim(client):
+    text = YAML_FILE.read_text(encoding="utf-8") + "# " + "x" * 1_500_000 + "\n"  # above multipart's 1 MB default
+    r = client.post("/ui/decide", files={"claim": ("", b"")}, data={"claim_text": text})
+    assert r.status_code == 200 and 'data-outcome="denied"' in r.text
+
+
 def test_workbench_escapes_claim_values(client):
     text = YAML_FILE.read_text(encoding="utf-8").replace("lot_number: H0123", "lot_number: '<script>x()</script>'")
     r = client.post("/ui/decide", data={"claim_text": text})

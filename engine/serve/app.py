@@ -280,7 +280,7 @@ def build_app(service: Service | None, *, token: str | None = None, max_body: in
                   description="Decide oncology drug claims against the denialkb knowledge base and explain "
                               "the decisions. The same answers as the `denialkb` commands with `--format json` "
                               "(see docs/api.md).", docs_url=None, redoc_url=None)
-    app.state.service, app.state.pool, app.state.timeout = service, pool, timeout
+    app.state.service, app.state.pool, app.state.timeout, app.state.max_body = service, pool, timeout, max_body
 
     @app.exception_handler(DenialKBError)
     async def _denialkb_error(request, exc):  # raised while reading the request
