@@ -410,6 +410,12 @@ def test_decision_log_only_when_asked(kb, tmp_path):
         assert len(rows) == 1 and json.loads(rows[0]["record"]) == rec and rows[0]["input"] is None
         page = c.get("/ui/log")
         assert page.status_code == 200 and "CLM-P-NO-JZ" in page.text
+        # the workbench logs the claims it decides, not its what-if variants
+        text = YAML_FILE.read_text(encoding="utf-8")
+        assert c.post("/ui/decide", data={"claim_text": text}).status_code == 200
+        assert c.post("/ui/what-if", data={"claim_text": text, "f:claim.lines[0].modifiers": "JZ"}).status_code == 200
+        with DecisionLog(log) as dl:
+            assert [r["outcome"] for r in dl.entries("CLM-P-NO-JZ")] == ["denied", "denied"]
         entry = c.get("/ui/log/entry", params={"id": rows[0]["id"]})
         assert entry.status_code == 200 and "JZ-MISSING-NO-WASTE" in entry.text
     with TestClient(create_app(kb)) as c:  # no log: nothing written anywhere
