@@ -13,7 +13,9 @@
   ``N * s / sqrt(n) * sqrt(1 - n/N)``; the two-sided 90 % interval is ``point -/+ t * SE`` with
   Student's ``t`` at 95 % and ``n - 1`` degrees of freedom. The **lower limit** is the
   amount OIG demands when it extrapolates. Stratified: the stratum totals and variances are
-  added; ``t`` has ``sum(n_h - 1)`` degrees of freedom.
+  added; ``t`` has ``sum(n_h - 1)`` degrees of freedom (Cochran's conservative choice; the
+  limits with the normal ``z`` are given too, ``lower_limit_z``, for reconciling with a tool
+  that uses ``z`` for stratified designs).
 
 The overpayment of a sample unit is its ``difference`` (examined value minus audited value);
 when the reviewer filled only ``audited_value`` it is computed. ``error`` is true when
@@ -104,11 +106,19 @@ def variable_appraisal(strata: list[dict], confidence: float = CONFIDENCE) -> di
                     "nonzero": sum(1 for x in d if x != 0)})
     se = math.sqrt(var_total)
     t = t_value(max(df, 1), confidence)
-    return {"confidence": confidence, "point_estimate": round(point, 2), "standard_error": round(se, 2),
-            "t_value": round(t, 6), "degrees_of_freedom": df,
-            "lower_limit": round(point - t * se, 2), "upper_limit": round(point + t * se, 2),
-            "precision_amount": round(t * se, 2),
-            "precision_percent": round(100 * t * se / point, 2) if point else None, "strata": per}
+    out = {"confidence": confidence, "point_estimate": round(point, 2), "standard_error": round(se, 2),
+           "t_value": round(t, 6), "degrees_of_freedom": df,
+           "lower_limit": round(point - t * se, 2), "upper_limit": round(point + t * se, 2),
+           "precision_amount": round(t * se, 2),
+           "precision_percent": round(100 * t * se / point, 2) if point else None, "strata": per}
+    if len(strata) > 1:
+        # the same interval with the normal z, for reconciling with a tool that uses z for stratified
+        # designs (whether RAT-STATS does could not be checked against its documentation: docs/audit.md)
+        from scipy.stats import norm
+
+        z = float(norm.ppf(1 - (1 - confidence) / 2))
+        out.update(z_value=round(z, 6), lower_limit_z=round(point - z * se, 2), upper_limit_z=round(point + z * se, 2))
+    return out
 
 
 def attribute_appraisal(strata: list[dict], confidence: float = CONFIDENCE) -> dict:
@@ -246,6 +256,8 @@ def render_appraisal(res: dict) -> str:
                 f"  upper limit ({pct} %)    ${v['upper_limit']:,.2f}",
                 f"  precision             ${v['precision_amount']:,.2f}"
                 + (f" ({v['precision_percent']:.2f} % of the point estimate)" if v["precision_percent"] else "")]
+        if "lower_limit_z" in v:
+            out.append(f"  with z {v['z_value']:.4f} instead ${v['lower_limit_z']:,.2f} to ${v['upper_limit_z']:,.2f}")
         if len(v["strata"]) > 1:
             out.append("  by stratum: " + "; ".join(
                 f"{s['stratum']}: N={s['universe_size']} n={s['sample_size']} point ${s['point_estimate']:,.2f}"

@@ -118,3 +118,24 @@ def test_compare_cli_text_json_html(case, tmp_path):
     bad.write_text("ISA*garbage~")
     r = CliRunner().invoke(main, ["compare", str(out), str(bad)])
     assert r.exit_code == 2 and "not a valid 835" in r.output
+
+
+def test_real_third_party_835_refused_then_read_with_accept_invalid(case, tmp_path):
+    """The LFH sample 835 (tests/data/third_party) fails 005010 validation (BPR16 date, missing
+    PER): refused by default, read with --accept-invalid (findings as warnings); its two claims are
+    none of ours, so they are reported unmatched, never silently dropped."""
+    from tests.conftest import ROOT
+
+    out, _ = case
+    real = ROOT / "tests" / "data" / "third_party" / "lfh_managed-care_X221A1.835"
+    r = CliRunner().invoke(main, ["compare", str(out), str(real), "--html", str(tmp_path / "c.html")])
+    assert r.exit_code == 2 and "BPR16" in r.output
+    r = CliRunner().invoke(main, ["compare", str(out), str(real), "--accept-invalid", "--format", "json",
+                                  "--html", str(tmp_path / "c.html")])
+    assert r.exit_code == 0, r.output
+    assert "warning: " in r.stderr and "BPR16" in r.stderr
+    res = json.loads(r.stdout)
+    assert len(read_835(real, validate=False)) == 2
+    assert res["lines"] == [] and res["confusion"]["true_positive"] == res["confusion"]["false_positive"] == 0
+    assert sorted(res["unmatched"]["remit_claims_not_decided"]) == ["5554555444", "8765432112"]
+    assert len(res["unmatched"]["decided_claims_not_in_remit"]) == len(FILES)

@@ -145,6 +145,11 @@ def test_variable_appraisal_stratified_worked_example():
     assert v["standard_error"] == round(se, 2)
     assert v["degrees_of_freedom"] == 18 and abs(v["t_value"] - T_TABLE[18]) < 0.0005
     assert abs(v["lower_limit"] - (49_000 - T_TABLE[18] * se)) < 0.0005 * se
+    # the normal-z limits beside them (z = 1.645 at two-sided 90 %, from a published normal table)
+    assert abs(v["z_value"] - 1.645) < 0.0005
+    assert abs(v["lower_limit_z"] - (49_000 - 1.645 * se)) < 0.0005 * se
+    assert v["lower_limit_z"] > v["lower_limit"]  # t is wider: the t lower limit demands less
+    assert "lower_limit_z" not in variable_appraisal([s1])  # one stratum: t only
 
 
 def _exact_limits(k, n, N, alpha=0.05):

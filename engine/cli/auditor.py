@@ -84,15 +84,27 @@ def appraise_cmd(sample_dir, predicted, fmt):
 @click.option("--html", "html_out", type=click.Path(dir_okay=False), default=None,
               help="Write the comparison as a self-contained HTML page (default: compare.html in the audit "
                    "folder when DECISIONS is one; it holds claim ids).")
+@click.option("--accept-invalid", is_flag=True,
+              help="Compare with an 835 that fails pyx12 validation (its findings are printed as warnings).")
 @format_option
 @handle_errors
-def compare_cmd(decisions, remit, ignore, html_out, fmt):
+def compare_cmd(decisions, remit, ignore, html_out, fmt, accept_invalid):
     """Compare predicted denials (DECISIONS: decisions.jsonl or the audit --out folder) with the
     payer's actual 835 (REMIT): per line agree / predicted-only / actual-only by CARC, the
     confusion matrix, per-rule precision and recall, and the actual denials no rule predicts."""
     from denialkb.engine.compare import compare_files, render_compare
+    from denialkb.engine.errors import UsageError
 
-    res = compare_files(decisions, remit, ignored=[c.strip() for c in ignore.split(",") if c.strip()])
+    ignored = [c.strip() for c in ignore.split(",") if c.strip()]
+    try:
+        res = compare_files(decisions, remit, ignored=ignored)
+    except UsageError as e:
+        if not accept_invalid or not all(p.code == "remit_invalid" for p in e.problems):
+            raise
+        # a payer's 835 the auditor cannot fix: say what is wrong with it, then read it anyway
+        for p in e.problems:
+            click.echo("warning: " + p.format(), err=True)
+        res = compare_files(decisions, remit, ignored=ignored, validate=False)
     from pathlib import Path
 
     if html_out is None and Path(decisions).is_dir():
