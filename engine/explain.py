@@ -125,7 +125,9 @@ def why(decision, kb, denial: str | None = None) -> list[dict]:
         r = kb.rules_by_id[f.rule]
         node = _explain_firing(f, decision, kb)
         d = r.denial
-        node["denial"] = {"group": d["group"], "carc": d["carc"], "rarc": list(d["rarc"]), "stage": d["stage"]}
+        payer = kb.payers.get(decision.facts.claim.get("claim.payer"))
+        stage = payer.stage_for(d["stage"]) if payer is not None else d["stage"]
+        node["denial"] = {"group": d["group"], "carc": d["carc"], "rarc": list(d["rarc"]), "stage": stage}
         out.append(node)
     return out
 

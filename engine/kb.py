@@ -42,6 +42,8 @@ ROW_TABLES = ("ncci_pairs", "mue")
 TEMPLATE_RE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 # payer settings the engine itself reads (besides the ``payer.<setting>`` facts rules name)
 ENGINE_PAYER_SETTINGS = ("timely_filing_days", "timely_filing_months")
+# stages a rule may name that each payer resolves to a concrete stage (payer ``stages`` map)
+STAGE_ROLES = ("clinical_review",)
 
 
 
@@ -100,6 +102,13 @@ class Payer:
             if rule_id in row.get("rules", ()):
                 return row
         return None
+
+    def stage_for(self, stage: str) -> str:
+        """The stage at which this payer applies a rule staged ``stage``: a role such as
+        ``clinical_review`` is resolved by the payer's ``stages`` map (kb/payers), a concrete
+        stage is returned as it is. :func:`load_kb` refuses a KB whose rules use a role a payer
+        does not map, so every record shows a concrete stage."""
+        return (self.raw.get("stages") or {}).get(stage, stage)
 
     def setting(self, name: str, date: str | None = None, default=None):
         """The value of setting ``name`` in force on ``date`` (dated settings), or ``default``."""
@@ -598,6 +607,16 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
                     ("explanation",))
     # a rule file that did not load would make every remittance row look dangling: report only the first cause
     rules_complete = not any(p.code in ("kb_parse_error", "kb_schema_error") for p in col.problems)
+    # stage roles (clinical_review) are payer data: every payer must say where it enforces them
+    roles = sorted({r.denial["stage"] for r in kb.rules if r.conclusion == "denial"} & set(STAGE_ROLES))
+    for payer in kb.payers.values():
+        for role in roles:
+            if role not in (payer.raw.get("stages") or {}):
+                users = [r.id for r in kb.rules if r.conclusion == "denial" and r.denial["stage"] == role]
+                col.add("kb_schema_error",
+                        f"payer '{payer.id}' does not say at which stage it applies '{role}' rules "
+                        f"({len(users)} rules, e.g. {users[0]})", payer.file, ("payer", "stages"),
+                        expected=f"stages: {{{role}: prior_authorization}} or {{{role}: medical_review}}")
     for payer in kb.payers.values():
         for i, row in enumerate(payer.raw.get("remittance", []) or []):
             where = ("payer", "remittance", i)

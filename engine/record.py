@@ -191,6 +191,8 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
         if shift:  # GA with a signed ABN on file: the patient is liable (kb/payers liability rows)
             over = {**(over or {}), "sources": list((over or {}).get("sources", [])) + list(shift["sources"])}
             d = {**d, "group": shift["group"]}
+        if payer is not None:  # a stage role (clinical_review) is where this payer applies it
+            d = {**d, "stage": payer.stage_for(d["stage"])}
         denials.append({
             "id": r.id,
             "title": r.title,
@@ -212,7 +214,7 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
                 "group_before": group_before,
                 "modifiers": [m for m in shift["modifiers"] if m in (ln.get("line.modifiers") or ())],
                 "abn_on_file": ln.get("line.abn_on_file") is True, "note": shift.get("note", "")}
-    denials.sort(key=lambda x: (x["line"] or 0, stage_ix[x["stage"]], kb.rules_by_id[x["id"]].order))
+    denials.sort(key=lambda x: (x["line"] or 0, stage_ix.get(x["stage"], len(STAGES)), kb.rules_by_id[x["id"]].order))
     findings = []
     for key in sorted(k for k in decision.justifications if k.startswith("finding:")):
         fid = key.split(":", 1)[1].split("@")[0]

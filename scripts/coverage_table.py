@@ -145,8 +145,6 @@ NOT_COVERED = [
     ("Exceptions that need v2 clinical fields: taxane contraindicated or stopped for toxicity (P+T continue); "
      "intolerance instead of progression on the prior gastric regimen; EGFR/ALK-altered NSCLC after targeted therapy",
      "CO-50", "need prior_therapies[].stop_reason and biomarkers.alk (claim format v2)."),
-    ("Clinical rules staged where the payer enforces them (prior_authorization for commercial plans, medical_review for Medicare)",
-     "-", "the clinical rules are still staged 'adjudication' until the v2 stage vocabulary is in the engine."),
     ("Herceptin (J9355) and Kanjinti (Q5117) 420 mg presentations by NDC; Ontruzant/Ogivri/Hercessi 420 mg", "-",
      "the Kanjinti NDC-to-strength mapping was not found; JW/JZ on those lines stays undetermined without an NDC."),
     ("Ado-trastuzumab emtansine (J9354) with pertuzumab or trastuzumab", "CO-50",

@@ -36,7 +36,7 @@ def test_denial_chain_goes_through_findings(cli):
     rec = json.loads(r.stdout)
     (d,) = rec["denials"]
     assert d["id"] == "PERTUZUMAB-HER2-NOT-DOCUMENTED"
-    assert (d["stage"], d["group"], d["carc"], d["rarc"]) == ("adjudication", "CO", "16", ["M127"])
+    assert (d["stage"], d["group"], d["carc"], d["rarc"]) == ("medical_review", "CO", "16", ["M127"])
     # false, not absent: the clinical record is on file and holds no HER2 result
     assert d["because"] == [{"fact": "clinical.biomarkers.her2.reported", "value": False, "condition": "eq false",
                              "source": "clinical.biomarkers.her2"}]

@@ -27,7 +27,7 @@ def test_why_chain_goes_down_to_input_facts(decider):
     chains = why(d, decider.kb)
     assert [c["rule"] for c in chains] == ["PERTUZUMAB-HER2-EQUIVOCAL"]
     top = chains[0]
-    assert top["denial"] == {"group": "CO", "carc": "16", "rarc": ["N706"], "stage": "adjudication"}
+    assert top["denial"] == {"group": "CO", "carc": "16", "rarc": ["N706"], "stage": "medical_review"}
     (f1,) = top["findings"]
     assert f1["finding"] == "HER2-EQUIVOCAL-UNRESOLVED"
     (j1,) = f1["justifications"]

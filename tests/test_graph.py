@@ -211,7 +211,11 @@ def test_scope_filters_on_rule_data(decider):
     assert _in_scope(dated, kb, payer="commercial") and not _in_scope(dated, kb, payer="medicare")
     her2 = kb.rules_by_id[DENIAL]
     assert _in_scope(her2, kb, drug="Perjeta") and not _in_scope(her2, kb, drug="ramucirumab")
-    assert not _in_scope(her2, kb, stage="front_end") and _in_scope(her2, kb, stage="adjudication")
+    assert not _in_scope(her2, kb, stage="front_end") and not _in_scope(her2, kb, stage="adjudication")
+    # staged clinical_review: Medicare applies it at medical review, the commercial plan at prior authorization
+    assert _in_scope(her2, kb, stage="medical_review") and _in_scope(her2, kb, stage="clinical_review")
+    assert _in_scope(her2, kb, stage="prior_authorization", payer="commercial")
+    assert not _in_scope(her2, kb, stage="prior_authorization", payer="medicare")
 
 
 def test_clusters_by_stage_or_drug(her2_graph):

@@ -73,8 +73,12 @@ def _in_scope(rule, kb: KnowledgeBase, drug=None, payer=None, stage=None, as_of=
                 return False
     if payer and sc.get("payers") and payer not in sc["payers"]:
         return False
-    if stage and rule.conclusion == "denial" and rule.denial["stage"] != stage:
-        return False
+    if stage and rule.conclusion == "denial":
+        # a stage role (clinical_review) is where the payer applies it: the named payer's, or any payer's
+        own = rule.denial["stage"]
+        payers = [kb.payers[payer]] if payer in kb.payers else list(kb.payers.values())
+        if stage != own and stage not in {p.stage_for(own) for p in payers}:
+            return False
     if as_of:
         frm = sc.get("effective_from")
         to = sc.get("effective_to")
