@@ -479,6 +479,7 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                        tables["carc"], tables["rarc"], payers, rules, cases)
     kb.positions = table_where
     kb.ncci_pairs, kb.mue = row_tables["ncci_pairs"], row_tables["mue"]
+    _expand_class_scopes(kb, col)
     kb.broken_rules = declared_rules
     kb.broken_findings = declared_findings
     _check_references(kb, col)
@@ -487,6 +488,29 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
 
     col.problems += load_problems(kb, col.loaded)
     return kb, col.problems
+
+
+NO_DRUG = "(no drug of the scoped classes)"  # a scope that names only empty classes matches no line
+
+
+def _expand_class_scopes(kb: KnowledgeBase, col: _Collector) -> None:
+    """``scope: {drug_classes: [...]}`` becomes the class members joined to ``scope.drugs`` (issue 13: HER2 rules
+    keyed on a drug class, so a new drug is covered by joining the class). An unknown class is an error."""
+    for r in kb.rules:
+        classes = (r.scope or {}).get("drug_classes")
+        if not classes:
+            continue
+        drugs = set(r.scope.get("drugs") or ())
+        for j, c in enumerate(classes):
+            if c not in kb.drug_classes:
+                data = col.loaded[r.file].data if r.file in col.loaded else {}
+                idx = next((i for i, x in enumerate(data.get("rules") or []) if isinstance(x, dict) and x.get("id") == r.id), None)
+                path = ("rules", idx, "scope", "drug_classes", j) if idx is not None else None
+                col.add("kb_unknown_ref", f"unknown drug class '{c}' in the rule's scope", r.file, path, r.id,
+                        expected="a drug class of a drug_classes table", hint=did_you_mean(c, kb.drug_classes))
+                continue
+            drugs |= kb.class_members.get(c, set())
+        r.scope = {**r.scope, "drugs": sorted(drugs) or [NO_DRUG]}
 
 
 def _check_row_tables(kb: KnowledgeBase, col: _Collector) -> None:

@@ -155,6 +155,23 @@ class _Builder:
         return keys
 
 
+def _liability_shift(payer, denial: dict, ln: dict) -> dict | None:
+    """The payer's liability row that applies to a denial on a line (FORMATS.md section 3, ``abn``): the line
+    carries one of its modifiers (GA), the denial's CARC is one of its CARCs (50), and, when the row asks,
+    a signed ABN for the line's code is on file (``line.abn_on_file`` true; absent is not true). None otherwise."""
+    if payer is None or not ln:
+        return None
+    from denialkb.engine.facts.helpers import in_force
+
+    mods = set(ln.get("line.modifiers") or ())
+    date = ln.get("line.in_force_date") or ln.get("line.service_date") or ""
+    for row in payer.raw.get("liability", []) or []:
+        if (mods & set(row["modifiers"]) and denial["carc"] in row["carcs"] and in_force(row, date)
+                and (not row.get("abn_on_file") or ln.get("line.abn_on_file") is True)):
+            return row
+    return None
+
+
 def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
     """The decision record of one claim, as a JSON-ready dict (FORMATS.md section 2)."""
     b = _Builder(decision, kb)
@@ -171,6 +188,11 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
         over = payer.remittance_for(r.id) if payer is not None else None
         if over:  # the payer sends other codes for this denial (kb/payers remittance rows)
             d = {**d, **{k: over[k] for k in ("group", "carc", "rarc") if k in over}}
+        shift = _liability_shift(payer, d, ln)
+        group_before = d["group"]
+        if shift:  # GA with a signed ABN on file: the patient is liable (kb/payers liability rows)
+            over = {**(over or {}), "sources": list((over or {}).get("sources", [])) + list(shift["sources"])}
+            d = {**d, "group": shift["group"]}
         if payer is not None:  # a stage role (clinical_review) is where this payer applies it
             d = {**d, "stage": payer.stage_for(d["stage"])}
         denials.append({
@@ -189,6 +211,11 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
             "confidence": r.confidence,
             "amount_at_risk": _amount_at_risk(decision.facts, f.line),
         })
+        if shift:  # said in the record: which group the rule gave, and why the payer's liability row changed it
+            denials[-1]["liability"] = {
+                "group_before": group_before,
+                "modifiers": [m for m in shift["modifiers"] if m in (ln.get("line.modifiers") or ())],
+                "abn_on_file": ln.get("line.abn_on_file") is True, "note": shift.get("note", "")}
     denials.sort(key=lambda x: (x["line"] or 0, stage_ix.get(x["stage"], len(STAGES)), kb.rules_by_id[x["id"]].order))
     findings = []
     for key in sorted(k for k in decision.justifications if k.startswith("finding:")):
