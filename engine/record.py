@@ -19,6 +19,7 @@ from denialkb.engine.facts import (
     resolve_input,
 )
 from denialkb.engine.kb import TEMPLATE_RE, KnowledgeBase
+from denialkb.engine.sentences import leaf_sentence
 from denialkb.engine.trace import Decision, fact_key
 
 # the order denials are listed in within a line; prior_authorization and medical_review are
@@ -113,6 +114,7 @@ class _Builder:
         for lf in leaves:
             item = lf.to_dict()
             item.pop("result", None)
+            item["text"] = leaf_sentence(lf, self.cat)  # workpaper sentence (engine/sentences.py)
             src = fact_source(lf.fact, idx, self.cat)
             spec = self.cat.get(lf.fact)
             adm = self.d.facts.adm_places[idx] if idx is not None and idx < len(self.d.facts.adm_places) else None
@@ -338,11 +340,26 @@ def format_leaf(d: dict) -> str:
         s = f"{d['fact']} = {show(d['value'])} ({cond.split()[0]} {cw['fact']} = {show(cw['value'])})"
     else:
         s = f"{d['fact']} = {show(d['value'])} ({cond})"
-    if d.get("text", "").startswith("not: "):
+    if d.get("negated") or d.get("text", "").startswith("not: "):
         s = "not: " + s
     if d.get("source"):
         s += f"  [{d['source']}]"
     return s
+
+
+def format_because(d: dict) -> str:
+    """One condition as a workpaper sentence with where the value came from; engine notation
+    (:func:`format_leaf`) when the item has no sentence.
+
+    >>> format_because({"fact": "line.units", "value": 840, "condition": "gt line.expected_units",
+    ...                 "text": "the billed units (840) are greater than the units the record supports (420)",
+    ...                 "source": "claim.lines[0].units"})
+    'the billed units (840) are greater than the units the record supports (420)  [claim.lines[0].units]'
+    """
+    if not d.get("text") or d["text"].startswith("not: ") or d["text"].startswith(d.get("fact", "\0") + " "):
+        return format_leaf(d)
+    src = d.get("source")
+    return d["text"] + (f"  [{src}]" if src else "")
 
 
 def _because_lines(items, indent) -> list:
@@ -351,7 +368,7 @@ def _because_lines(items, indent) -> list:
         if "finding" in it:
             out.append(f"{indent}- no finding {it['finding']}")
         else:
-            out.append(f"{indent}- {format_leaf(it)}")
+            out.append(f"{indent}- {format_because(it)}")
     return out
 
 

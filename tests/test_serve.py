@@ -293,6 +293,7 @@ def test_time_limits_504_and_503(kb):
         with svc.lock:  # the engine is busy with someone else's request for longer than the limit
             r = c.post("/v1/check", content=YAML_FILE.read_bytes())
         assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        app.state.timeout = 60.0  # a real decision on a loaded machine may take longer than 0.5 s
         assert c.post("/v1/check", content=YAML_FILE.read_bytes()).status_code == 200
 
 
