@@ -21,7 +21,9 @@ import pytest
 
 BASE = Path(__file__).parent / "data" / "v1_baseline"
 ADDED_RECORD_KEYS = ("warnings", "amount_at_risk")
-ADDED_DENIAL_KEYS = ("amount_at_risk",)
+ADDED_DENIAL_KEYS = ("amount_at_risk", "liability")
+# issue 15 gave each because item (denials, findings) its workpaper sentence
+ADDED_BECAUSE_KEYS = ("text",)
 
 
 def _decider():
@@ -59,6 +61,10 @@ def canonical(rec: dict, needed_only: bool = False) -> str:
     for den in rec["denials"]:
         for k in ADDED_DENIAL_KEYS:
             den.pop(k, None)
+    for item in rec["denials"] + rec.get("findings", []):
+        for b in item.get("because", []):
+            for k in ADDED_BECAUSE_KEYS:
+                b.pop(k, None)
     if needed_only:
         rec["missing_information"] = sorted({t for m in rec["missing_information"] for t in m["needed_by"]})
     return json.dumps(rec, indent=2, ensure_ascii=False, sort_keys=True)

@@ -241,8 +241,9 @@ def line_administration(ctx, i, ln, c, L):
          "(the administered units were rounded up).", "computed", inputs=(ADM + ".waste_mg", "kb:tables/hcpcs.yaml")),
     spec("line.vials_mg", "num", "Smallest total of single-dose vials that holds the dose (mg).",
          "computed from kb products", inputs=(ADM + ".dose_mg", "kb:tables/drugs.yaml")),
-    spec("line.waste_possible", "bool", "Whole single-dose vials leave something to discard.",
-         "computed from kb products", inputs=(ADM + ".dose_mg", "kb:tables/drugs.yaml")),
+    spec("line.waste_possible", "bool", "Whole single-dose vials leave something to discard (from the KB's vial "
+         "sizes; without them, true when the record documents waste).",
+         "computed from kb products", inputs=(ADM + ".dose_mg", ADM + ".waste_mg", "kb:tables/drugs.yaml")),
     spec("line.max_waste_units", "int", "Most units that may be billed as waste from those vials.", "computed",
          inputs=(ADM + ".dose_mg", "kb:tables/drugs.yaml")),
     spec("line.expected_units", "int", "Units the record supports: documented waste for a JW line, else the dose.",
@@ -272,7 +273,8 @@ def line_dose(ctx, i, ln, c, L):
     sizes = [p["strength_mg"] for p in products if p["container"] == "single_dose"]
     vials = best_vials(dose, sizes) if (dose and sizes) else None
     out["line.vials_mg"] = vials
-    out["line.waste_possible"] = (vials - dose > 1e-9) if vials is not None else None
+    # without vial sizes in the KB, a record that documents waste says there was some to discard
+    out["line.waste_possible"] = (vials - dose > 1e-9) if vials is not None else (True if (waste or 0) > 0 else None)
     out["line.max_waste_units"] = (int(math.floor(vials / unit + 1e-9)) - out["line.dose_units"]) \
         if (vials is not None and unit) else None
     out["line.expected_units"] = out["line.documented_waste_units"] if L["line.has_jw"] else out["line.dose_units"]
