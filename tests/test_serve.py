@@ -588,10 +588,7 @@ def test_workbench_records_dispositions(kb, tmp_path):
     """Browse the decision log and record a disposition of a logged denial (the decision
     log's ``annotate``, as ``denialkb log annotate``); shown on the entry's page."""
     from denialkb.engine.decision_log import DecisionLog
-    from denialkb.engine.serve import logview
 
-    if not logview.can_annotate():
-        pytest.skip("this decision log has no dispositions (the auditor branch adds them)")
     log = tmp_path / "d.sqlite"
     with TestClient(create_app(KB, log_path=log)) as c:
         c.post("/v1/check", content=YAML_FILE.read_bytes())
