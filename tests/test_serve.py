@@ -355,6 +355,8 @@ def test_serve_refuses_a_public_host_without_token(tmp_path):
     loose.chmod(0o644)
     r = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--token-file", str(loose), "--kb", str(KB)])
     assert r.exit_code == 2 and "readable by other users" in r.stderr
+    r = CliRunner().invoke(main, ["serve", "--kb", str(tmp_path / "no-kb")])  # nothing served from a bad KB
+    assert r.exit_code == 2 and "knowledge base invalid" in r.stderr
     r = CliRunner().invoke(main, ["serve", "--openapi"])
     assert r.exit_code == 0 and r.stdout == openapi_text()
 
