@@ -95,3 +95,24 @@ def test_workbench_what_if_changes_the_decision_offline(server):
     assert refused == [], refused
     assert requests and all(urlsplit(u).netloc == origin for u in requests)
     assert any(u.endswith("/static/workbench.css") for u in requests)
+
+
+def test_workbench_why_not_and_focused_graph(server):
+    origin = urlsplit(server).netloc
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).netloc == origin else r.abort())
+            page.goto(f"{server}/ui/example?name=pertuzumab-jz-missing-medicare.yaml")
+            page.select_option("select[name='why_not']", "UNITS-EXCEED-DOCUMENTED-DOSE")
+            page.click("section.why-not button")
+            page.wait_for_selector("pre.why-not-text")
+            assert "UNITS-EXCEED-DOCUMENTED-DOSE" in page.inner_text("pre.why-not-text")
+            page.select_option("select[name='focus']", "JZ-MISSING-NO-WASTE")
+            page.click("section.graph button")
+            page.wait_for_selector(".graph svg")
+            assert "JZ-MISSING-NO-WASTE" in page.inner_text("section.graph h2")
+            assert page.locator(".graph svg g.node").count() > 3
+        finally:
+            browser.close()

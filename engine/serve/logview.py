@@ -1,15 +1,12 @@
 """Reading the decision log for the workbench, and recording dispositions.
 
 Reads go through :class:`denialkb.engine.decision_log.DecisionLog` (its SQLite connection);
-dispositions through the decision log's own ``annotate`` (``denialkb log annotate``) when the
-installed version has it.
+dispositions through the decision log's own ``annotate`` (``denialkb log annotate``).
 """
 
 from __future__ import annotations
 
 import json
-
-from denialkb.engine.errors import Problem, UsageError
 
 LIST_COLUMNS = ("id", "claim_id", "decided_at", "outcome", "kb_version", "as_of", "run_id")
 
@@ -48,16 +45,9 @@ def entry(path, entry_id: int) -> dict | None:
     return out
 
 
-def can_annotate() -> bool:
-    """Whether the installed decision log records dispositions."""
-    from denialkb.engine import decision_log
-
-    return hasattr(decision_log, "annotate") and hasattr(decision_log.DecisionLog, "dispositions")
-
-
 def dispositions(path, claim_id: str) -> list[dict]:
-    """Every disposition recorded for ``claim_id``, oldest first ([] when unsupported)."""
-    if not can_annotate() or not path.is_file():
+    """Every disposition recorded for ``claim_id``, oldest first."""
+    if not path.is_file():
         return []
     with _open(path) as log:
         return log.dispositions(claim_id)
@@ -65,9 +55,8 @@ def dispositions(path, claim_id: str) -> list[dict]:
 
 def annotate(path, claim_id: str, rule_id: str, disposition: str, note: str | None, line: int | None,
              kb_dir=None) -> dict:
-    """Record a disposition of one denial of the latest logged decision of ``claim_id``."""
-    from denialkb.engine import decision_log
+    """Record a disposition of one denial of the latest logged decision of ``claim_id``
+    (:func:`denialkb.engine.decision_log.annotate`, as ``denialkb log annotate``)."""
+    from denialkb.engine.decision_log import annotate as _annotate
 
-    if not can_annotate():
-        raise UsageError([Problem("usage_error", "this version of the decision log cannot record dispositions")])
-    return decision_log.annotate(path, claim_id, rule_id, disposition, note, line=line, kb_dir=kb_dir)
+    return _annotate(path, claim_id, rule_id, disposition, note, line=line, kb_dir=kb_dir)

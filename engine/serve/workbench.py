@@ -18,10 +18,10 @@ from pathlib import Path
 
 from fastapi import Request
 
+from denialkb.engine.decision_log import DISPOSITIONS
 from denialkb.engine.errors import DenialKBError, Problem, UsageError
 
 HERE = Path(__file__).parent
-DISPOSITIONS = ("agree", "disagree", "note")
 
 
 def _templates():
@@ -213,7 +213,7 @@ def add_routes(app) -> None:
         return page(request, "log_entry.html", {
             "entry": entry, "record": entry["record_obj"], "text": render_text(entry["record_obj"]),
             "dispositions": logview.dispositions(s.log_path, entry["claim_id"]),
-            "can_annotate": logview.can_annotate(), "choices": DISPOSITIONS})
+            "choices": DISPOSITIONS})
 
     @app.post("/ui/log/annotate", include_in_schema=False)
     async def log_annotate(request: Request):
