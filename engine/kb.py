@@ -35,7 +35,7 @@ from denialkb.engine.facts import fact_catalog, normalize_ndc
 from denialkb.engine.validation import place_of, schema_problem
 from denialkb.engine.yamlio import Loaded, LoadError, load_document
 
-SECTIONS = ("kb", "hcpcs", "drugs", "drug_classes", "code_sets", "modifiers", "carc", "rarc",
+SECTIONS = ("kb", "hcpcs", "drugs", "drug_classes", "code_sets", "icd10cm_dates", "modifiers", "carc", "rarc",
             "payer", "rules", "cases")
 TEMPLATE_RE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 # payer settings the engine itself reads (besides the ``payer.<setting>`` facts rules name)
@@ -80,6 +80,27 @@ class Rule:
 
     def get(self, key, default=None):
         return self.raw.get(key, default)
+
+
+class FamilySet(ValueSet):
+    """A code set with ICD-10-CM families: exact codes, plus every code of the code set that
+    descends from a family code (``C50`` -> C50.011 ... C50.929, C50.A0 ...). A code the code set
+    does not know is in no family (it is reported as an invalid diagnosis code instead)."""
+
+    __slots__ = ("families", "_known")
+
+    def __init__(self, name: str, items, families, known):
+        super().__init__(name, items)
+        self.families = tuple(families)
+        self._known = known
+
+    def __contains__(self, value) -> bool:
+        if value in self.exact:
+            return True
+        return isinstance(value, str) and value.startswith(self.families) and self._known(value)
+
+    def __repr__(self):
+        return f"{self.name} ({', '.join(list(self.items) + [f + ' and descendants' for f in self.families])})"
 
 
 @dataclass
@@ -152,6 +173,8 @@ class KnowledgeBase:
     cases: list
     warnings: list = field(default_factory=list)
     positions: dict = field(default_factory=dict, repr=False)
+    # what the ICD-10-CM code set does not say: dates a code is valid, codes its release lacks
+    icd10cm_dates: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self.aliases: dict[str, str] = {}
@@ -178,17 +201,25 @@ class KnowledgeBase:
         """Generic name for a drug name or brand alias (case-insensitive), or None."""
         return self.aliases.get(str(name).strip().lower())
 
+    def icd10_known(self, code: str) -> bool:
+        """The code is in the ICD-10-CM code set (the package's release, or a KB ``icd10cm_dates``
+        entry for a code that release does not have)."""
+        from denialkb.engine.icd10 import code_set
+
+        return code_set().is_code(code) or _dotted(str(code).upper().replace(".", "")) in self.icd10cm_dates
+
     def value_set(self, kind: str, name: str) -> ValueSet:
         """The :class:`ValueSet` of a code set or a drug class."""
         key = (kind, name)
         if key not in self._sets:
             if kind == "code_set":
-                items = [c.replace(".", "") if not c.endswith("*") else c.replace(".", "")
-                         for c in self.code_sets[name]["codes"]]
-                items = [_dotted(c) for c in items]
+                row = self.code_sets[name]
+                items = [_dotted(c.replace(".", "")) for c in row.get("codes", ())]
+                families = [_dotted(c.replace(".", "")) for c in row.get("families", ())]
+                self._sets[key] = FamilySet(name, items, families, self.icd10_known) if families \
+                    else ValueSet(name, items)
             else:
-                items = sorted(self.class_members.get(name, ()))
-            self._sets[key] = ValueSet(name, items)
+                self._sets[key] = ValueSet(name, sorted(self.class_members.get(name, ())))
         return self._sets[key]
 
     def findings(self) -> list[str]:
@@ -321,7 +352,7 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
         col.add("kb_parse_error", "no YAML files in the knowledge-base directory", str(root),
                 hint="a KB holds tables/, payers/, rules/ and cases/ folders of .yaml files")
         return None, col.problems
-    tables = {k: {} for k in ("hcpcs", "drugs", "drug_classes", "code_sets", "modifiers", "carc", "rarc")}
+    tables = {k: {} for k in ("hcpcs", "drugs", "drug_classes", "code_sets", "icd10cm_dates", "modifiers", "carc", "rarc")}
     table_where: dict = {}
     payers: dict = {}
     raw_rules: list = []
@@ -470,6 +501,7 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                        tables["drugs"], tables["drug_classes"], tables["code_sets"], tables["modifiers"],
                        tables["carc"], tables["rarc"], payers, rules, cases)
     kb.positions = table_where
+    kb.icd10cm_dates = tables["icd10cm_dates"]
     kb.broken_rules = declared_rules
     kb.broken_findings = declared_findings
     _check_references(kb, col)
@@ -556,6 +588,23 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
                     ("explanation",))
     # a rule file that did not load would make every remittance row look dangling: report only the first cause
     rules_complete = not any(p.code in ("kb_parse_error", "kb_schema_error") for p in col.problems)
+    # code sets name codes of the real ICD-10-CM code set (or codes the KB dates itself)
+    if kb.code_sets:
+        from denialkb.engine.icd10 import code_set, release
+
+        cs = code_set()
+        for name, row in kb.code_sets.items():
+            fname = kb.positions.get(("code_sets", name), "")
+            for key in ("codes", "families"):
+                for j, code in enumerate(row.get(key, ()) or ()):
+                    bare = str(code).rstrip("*")
+                    if not (cs.is_code(bare) or _dotted(bare.replace(".", "")) in kb.icd10cm_dates):
+                        rel = release()
+                        col.add("kb_unknown_ref", f"code set '{name}': '{code}' is not an ICD-10-CM code "
+                                f"({rel['package']} {rel['version']}, {rel['data']})", fname,
+                                ("code_sets", name, key, j),
+                                expected="a code of the ICD-10-CM tabular list, or one dated in icd10cm_dates",
+                                hint="list the category (C50) under families: for a code and its descendants")
     # stage roles (clinical_review) are payer data: every payer must say where it enforces them
     roles = sorted({r.denial["stage"] for r in kb.rules if r.conclusion == "denial"} & set(STAGE_ROLES))
     for payer in kb.payers.values():
