@@ -36,8 +36,11 @@ from denialkb.engine.validation import place_of, schema_problem
 from denialkb.engine.yamlio import Loaded, LoadError, load_document
 
 SECTIONS = ("kb", "hcpcs", "drugs", "drug_classes", "code_sets", "icd10cm_dates", "modifiers", "carc", "rarc",
-            "payer", "rules", "cases")
+            "ncci_pairs", "mue", "payer", "rules", "cases")
+# sections that are lists of rows (merged across files in file order): NCCI-style code pairs, MUE ceilings
+ROW_TABLES = ("ncci_pairs", "mue")
 TEMPLATE_RE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+_ICD_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")  # a dotted ICD-10-CM code (C50, C50.911)
 # payer settings the engine itself reads (besides the ``payer.<setting>`` facts rules name)
 ENGINE_PAYER_SETTINGS = ("timely_filing_days", "timely_filing_months")
 # stages a rule may name that each payer resolves to a concrete stage (payer ``stages`` map)
@@ -175,6 +178,8 @@ class KnowledgeBase:
     positions: dict = field(default_factory=dict, repr=False)
     # what the ICD-10-CM code set does not say: dates a code is valid, codes its release lacks
     icd10cm_dates: dict = field(default_factory=dict, repr=False)
+    ncci_pairs: list = field(default_factory=list)  # rows of kb/tables/ncci_pairs.yaml (any file's ncci_pairs)
+    mue: list = field(default_factory=list)  # rows of kb/tables/mue.yaml (any file's mue)
 
     def __post_init__(self):
         self.aliases: dict[str, str] = {}
@@ -353,6 +358,7 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                 hint="a KB holds tables/, payers/, rules/ and cases/ folders of .yaml files")
         return None, col.problems
     tables = {k: {} for k in ("hcpcs", "drugs", "drug_classes", "code_sets", "icd10cm_dates", "modifiers", "carc", "rarc")}
+    row_tables: dict = {k: [] for k in ROW_TABLES}
     table_where: dict = {}
     payers: dict = {}
     raw_rules: list = []
@@ -450,6 +456,9 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                     col_pos = loaded.mark((section, key))
                     row_pos = (name, col_pos)
                     table_where[(section, key, "pos")] = row_pos
+            elif section in ROW_TABLES:
+                for i, row in enumerate(value):
+                    row_tables[section].append({**row, "_where": (name, (section, i))})
             elif section == "payer":
                 pid = value["id"]
                 if pid in payers:
@@ -502,13 +511,56 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                        tables["carc"], tables["rarc"], payers, rules, cases)
     kb.positions = table_where
     kb.icd10cm_dates = tables["icd10cm_dates"]
+    kb.ncci_pairs, kb.mue = row_tables["ncci_pairs"], row_tables["mue"]
+    _expand_class_scopes(kb, col)
     kb.broken_rules = declared_rules
     kb.broken_findings = declared_findings
     _check_references(kb, col)
+    _check_row_tables(kb, col)
     from denialkb.engine.kbchecks import load_problems  # value bounds, typed payer settings
 
     col.problems += load_problems(kb, col.loaded)
     return kb, col.problems
+
+
+NO_DRUG = "(no drug of the scoped classes)"  # a scope that names only empty classes matches no line
+
+
+def _expand_class_scopes(kb: KnowledgeBase, col: _Collector) -> None:
+    """``scope: {drug_classes: [...]}`` becomes the class members joined to ``scope.drugs`` (issue 13: HER2 rules
+    keyed on a drug class, so a new drug is covered by joining the class). An unknown class is an error."""
+    for r in kb.rules:
+        classes = (r.scope or {}).get("drug_classes")
+        if not classes:
+            continue
+        drugs = set(r.scope.get("drugs") or ())
+        for j, c in enumerate(classes):
+            if c not in kb.drug_classes:
+                data = col.loaded[r.file].data if r.file in col.loaded else {}
+                idx = next((i for i, x in enumerate(data.get("rules") or []) if isinstance(x, dict) and x.get("id") == r.id), None)
+                path = ("rules", idx, "scope", "drug_classes", j) if idx is not None else None
+                col.add("kb_unknown_ref", f"unknown drug class '{c}' in the rule's scope", r.file, path, r.id,
+                        expected="a drug class of a drug_classes table", hint=did_you_mean(c, kb.drug_classes))
+                continue
+            drugs |= kb.class_members.get(c, set())
+        r.scope = {**r.scope, "drugs": sorted(drugs) or [NO_DRUG]}
+
+
+def _check_row_tables(kb: KnowledgeBase, col: _Collector) -> None:
+    """Codes and payers named by ncci_pairs / mue rows must exist (a typo would silently disable the edit)."""
+    for section, keys in (("ncci_pairs", ("column1", "column2", "instead")), ("mue", ("code",))):
+        for row in getattr(kb, section):
+            fname, path = row["_where"]
+            for k in keys:
+                code = row.get(k)
+                if code is not None and code not in kb.hcpcs:
+                    col.add("kb_unknown_ref", f"{section} row names code '{code}', which is in no hcpcs table",
+                            fname, path + (k,), expected="a code of a hcpcs table", hint=did_you_mean(code, kb.hcpcs))
+            for j, pid in enumerate(row.get("payers") or ([row["payer"]] if row.get("payer") else [])):
+                if pid not in kb.payers:
+                    col.add("kb_unknown_ref", f"{section} row names payer '{pid}', which has no profile", fname,
+                            path + (("payers", j) if row.get("payers") else ("payer",)), expected="a payer id",
+                            hint=did_you_mean(pid, kb.payers))
 
 
 def _rule_id_at(data: dict, path: tuple) -> str:
@@ -598,6 +650,9 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
             for key in ("codes", "families"):
                 for j, code in enumerate(row.get(key, ()) or ()):
                     bare = str(code).rstrip("*")
+                    # code sets also hold HCPCS codes and modifiers: only ICD-10-CM-shaped codes are checked
+                    if key == "codes" and not _ICD_SHAPE.match(bare):
+                        continue
                     if not (cs.is_code(bare) or _dotted(bare.replace(".", "")) in kb.icd10cm_dates):
                         rel = release()
                         col.add("kb_unknown_ref", f"code set '{name}': '{code}' is not an ICD-10-CM code "

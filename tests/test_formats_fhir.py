@@ -58,7 +58,7 @@ def test_bundle_converts_field_by_field():
         ],
     }
     assert claim.source == "pertuzumab_bundle.json:claim 1 (Claim PTZ-2025-0001)"
-    assert claim.warnings == ["entry[9]: Organization is not converted (ignored)"]
+    assert claim.warnings == []  # the Organization is Claim.provider: read for its NPI
 
 
 def test_diagnosis_pointers_follow_sequence_not_position():
@@ -81,7 +81,6 @@ def test_unmapped_observation_and_values_are_warned_not_dropped_silently():
     }
     assert "lvef" not in out.document["clinical"]
     assert out.warnings == [
-        "entry[9]: Organization is not converted (ignored)",
         "Observation obs-her2-ihc: HER2 IHC value not one of 0, 1+, 2+, 3+",
         "Observation obs-lvef: code 8867-4 is not converted",
     ]

@@ -47,8 +47,14 @@ def test_x12_cob_other_coverage_and_other_payer_paid_amounts(v2):
     (claim,) = _x12(THIRD / "lfh_demo.cob.example3.C.837", payer="commercial").claims
     doc = claim.document
     assert doc["coverage"]["other_coverage"] == [{"payer": "commercial", "primary": True}]  # 2320 SBR
-    assert [ln["paid_amount"] for ln in doc["claim"]["lines"]] == [40, 15, 21.04]  # 2430 SVD02
-    assert sum(getattr(w, "code", "") == "x12_cob_paid_amount" for w in claim.warnings) == 3
+    lines = doc["claim"]["lines"]
+    # 2430: the prior payer's adjudication, never this payer's paid_amount (amount at risk)
+    assert not any("paid_amount" in ln or "allowed_amount" in ln for ln in lines)
+    assert [ln["other_payers"] for ln in lines] == [
+        [{"paid_amount": 40, "adjustments": [{"group": "CO", "carc": "42", "amount": 3}], "allowed_amount": 40}],
+        [{"paid_amount": 15, "allowed_amount": 15}],
+        [{"paid_amount": 21.04, "allowed_amount": 21.04}],
+    ]  # SVD02; CAS*CO*42*3.00; allowed = paid + patient responsibility (PR: none here)
 
 
 def test_x12_void_with_original_claim_and_date_span(v2):
@@ -185,7 +191,101 @@ def test_v2_fields_round_trip_through_the_fhir_writer(v2):
     Bundle.model_validate(bundle)
     (claim,) = read_fhir_result(bundle, payer="medicare").claims
     doc = claim.document
-    assert doc["providers"] == {"billing": {"npi": "1234567893"}, "rendering": V2_DOC["providers"]["rendering"]}
+    assert doc["providers"] == V2_DOC["providers"]  # billing taxonomy via a PractitionerRole
     assert doc["claim"]["lines"][1]["place_of_service"] == "22" and "place_of_service" not in doc["claim"]["lines"][0]
     assert doc["administrations"] == V2_DOC["administrations"]
     assert {k: doc["clinical"]["biomarkers"][k] for k in ("er", "pr")} == {"er": "positive", "pr": "negative"}
+
+
+def test_x12_allowed_amount_counts_patient_responsibility_and_no_2430_means_none(v2):
+    text = (THIRD / "lfh_demo.cob.example3.C.837").read_text()
+    # the prior payer paid 33 of the 43 charged and left 10 to the patient (deductible, CARC 1)
+    text = text.replace("SVD*999996666*40.00*HC:99213**1.00~", "SVD*999996666*33.00*HC:99213**1.00~")
+    text = text.replace("CAS*CO*42*3.00~", "CAS*PR*1*10.00~")
+    (claim,) = _x12(text, payer="commercial").claims
+    first = claim.document["claim"]["lines"][0]["other_payers"]
+    assert first == [{"paid_amount": 33, "adjustments": [{"group": "PR", "carc": "1", "amount": 10}],
+                      "allowed_amount": 43}]
+    (plain,) = _x12(THIRD / "lfh_drug-in-office_X222A2.837", payer="commercial").claims
+    assert not any("other_payers" in ln for ln in plain.document["claim"]["lines"])
+
+
+def test_837i_attending_and_rendering_providers(v2):
+    text = (THIRD / "lfh_two-claims-single-provider.837i").read_text()
+    text = text.replace("N4*ANYWHERE*PA*17111~", "N4*ANYWHERE*PA*171110000~", 1)
+    text = text.replace("*13:A:1*Y*C*Y*Y~", "*13:A:1**C*Y*Y~")
+    by_id = {c.document["claim"]["id"]: c.document for c in _x12(text, payer="commercial").claims}
+    # 2310A NM1*71 (+ PRV*AT on the second claim); no 2310D rendering in this file
+    assert by_id["756048Q"]["providers"] == {"billing": {"npi": "1234567890", "taxonomy": "282N00000X"},
+                                            "attending": {"npi": "1122334455"}}
+    # PRV*AT*PXC*363LP0200N is not a NUCC code (they end in X): the NPI is kept, the taxonomy dropped with a warning
+    assert by_id["756049Q"]["providers"]["attending"] == {"npi": "9999999999"}
+    second = next(c for c in _x12(text, payer="commercial").claims if c.document["claim"]["id"] == "756049Q")
+    assert [w.place for w in second.warnings if getattr(w, "code", "") == "x12_taxonomy_invalid"] == [
+        "providers.attending.taxonomy"]
+    assert "rendering" not in by_id["756049Q"]["providers"]
+
+
+def test_other_payers_and_institutional_providers_round_trip_through_the_837_writers(v2):
+    from denialkb.engine.formats import validate_x12, write_837
+
+    doc = copy.deepcopy(V2_DOC)
+    doc["claim"]["lines"][0]["other_payers"] = [
+        {"paid_amount": 3000, "adjustments": [{"group": "CO", "carc": "45", "amount": 1000},
+                                              {"group": "PR", "carc": "2", "amount": 800}],
+         "allowed_amount": 3800}]
+    doc["coverage"]["other_coverage"] = [{"payer": "commercial", "primary": True}]
+    for variant in ("P", "I"):
+        d = copy.deepcopy(doc)
+        if variant == "I":
+            d["claim"].update(form="institutional", type_of_bill="0131")
+            d["claim"].pop("place_of_service")
+            for ln in d["claim"]["lines"]:
+                ln.pop("place_of_service", None)
+                ln.pop("diagnosis_pointers", None)
+            d["providers"]["attending"] = {"npi": "1555555550", "taxonomy": "207RH0003X"}
+        text = write_837(d, variant)
+        validate_x12(text)  # 2320 / 2330A / 2330B / 2430 as the guide wants them
+        (claim,) = _x12(text, payer="medicare").claims
+        back = claim.document
+        assert [ln.get("other_payers") for ln in back["claim"]["lines"]] == [
+            d["claim"]["lines"][0]["other_payers"], None]
+        assert back["coverage"]["other_coverage"] == d["coverage"]["other_coverage"]
+        want = copy.deepcopy(d["providers"])
+        if variant == "I":  # 837I 2310D rendering has no PRV: its taxonomy is not carried
+            want["rendering"].pop("taxonomy")
+        assert back["providers"] == want
+    no_cob = copy.deepcopy(V2_DOC)
+    (claim,) = _x12(write_837(no_cob, "P"), payer="medicare").claims
+    assert "other_coverage" not in claim.document["coverage"]
+    assert not any("other_payers" in ln for ln in claim.document["claim"]["lines"])
+
+
+def test_fhir_billing_taxonomy_from_practitioner_or_care_team_and_attending(v2):
+    from denialkb.engine.formats.fhir import read_fhir_result
+
+    npi = {"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}
+    nucc = {"coding": [{"system": "http://nucc.org/provider-taxonomy", "code": "207RX0202X"}]}
+    # Claim.provider -> a Practitioner with a NUCC qualification
+    bundle = _bundle_v2()
+    bundle["entry"].append({"fullUrl": "urn:uuid:prac-1", "resource": {
+        "resourceType": "Practitioner", "id": "prac-1", "identifier": [npi], "qualification": [{"code": nucc}]}})
+    claim = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Claim")
+    claim["provider"] = {"reference": "urn:uuid:prac-1"}
+    claim["careTeam"].append({"sequence": 2, "provider": {"identifier": {**npi, "value": "1555555550"}},
+                              "role": {"coding": [{"system": "http://hl7.org/fhir/us/carin-bb/CodeSystem/"
+                                                             "C4BBClaimCareTeamRole", "code": "attending"}]}})
+    (out,) = read_fhir_result(bundle, payer="medicare").claims
+    assert out.document["providers"]["billing"] == {"npi": "1234567893", "taxonomy": "207RX0202X"}
+    assert out.document["providers"]["attending"] == {"npi": "1555555550"}
+    assert not [w for w in out.warnings if "Practitioner" in w]  # read, not "ignored"
+    # a careTeam entry for the billing provider itself carries the qualification
+    bundle = _bundle_v2()
+    claim = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Claim")
+    claim["careTeam"].append({"sequence": 2, "provider": {"identifier": npi}, "qualification": nucc,
+                              "role": {"coding": [{"code": "supervisor"}]}})
+    (out,) = read_fhir_result(bundle, payer="medicare").claims
+    assert out.document["providers"]["billing"] == {"npi": "1234567893", "taxonomy": "207RX0202X"}
+    # absent: an identifier alone gives the NPI and no taxonomy
+    (out,) = read_fhir_result(_bundle_v2(), payer="medicare").claims
+    assert out.document["providers"]["billing"] == {"npi": "1234567893"}

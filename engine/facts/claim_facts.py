@@ -129,9 +129,13 @@ def coverage(ctx, c):
     }
 
 
+#: provider roles of a claim document (attending: an institutional claim's 837I 2310A)
+PROVIDER_ROLES = ("billing", "rendering", "attending", "ordering")
+
+
 def _provider_specs():
     out = []
-    for role in ("billing", "rendering", "ordering"):
+    for role in PROVIDER_ROLES:
         out.append(spec(f"providers.{role}.npi", "str", f"NPI of the {role} provider.", f"providers.{role}.npi"))
         out.append(spec(f"providers.{role}.taxonomy", "str", f"NUCC taxonomy of the {role} provider "
                         "(207RX0202X medical oncology, 207RH0003X hematology & oncology).", f"providers.{role}.taxonomy"))
@@ -144,10 +148,10 @@ def _provider_specs():
 
 @claim_family(*_provider_specs())
 def providers(ctx, c):
-    """Billing, rendering and ordering providers."""
+    """Billing, rendering, attending and ordering providers."""
     pv = ctx.data.get("providers") or {}
     out = {}
-    for role in ("billing", "rendering", "ordering"):
+    for role in PROVIDER_ROLES:
         p = pv.get(role) or {}
         out[f"providers.{role}.npi"] = p.get("npi")
         out[f"providers.{role}.taxonomy"] = p.get("taxonomy")

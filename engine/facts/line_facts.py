@@ -283,8 +283,8 @@ _DAY = ("administrations[*].start", "administrations[*].end")
 
 
 @line_family(
-    spec("line.day_infusion_count", "int", "Administrations of drugs the KB models, other than subcutaneous or "
-         "premedication (IV pushes), on the "
+    spec("line.day_infusion_count", "int", "Administrations of drugs the KB models, other than subcutaneous, "
+         "premedication (IV pushes) or hydration, on the "
          "line's date (absent when the record holds none for that date).", "administrations", inputs=("administrations",)),
     spec("line.day_infusions_untimed", "int", "How many of those lack a start or an end time.", "administrations",
          inputs=_DAY),
@@ -299,7 +299,7 @@ def line_day_infusions(ctx, i, ln, c, L):
     # premedication (KB drug class `premedication`) is given as IV pushes (96374/96375), which
     # carry no start and stop times: only the infusions of the other modelled drugs are timed
     day = [a for a in every if a.modelled and a.get("route") != "SC"
-           and "premedication" not in ctx.kb.drugs.get(a.drug, {}).get("classes", ())]
+           and not {"premedication", "hydration"} & set(ctx.kb.drugs.get(a.drug, {}).get("classes", ()))]
     mins = [m for m in (minutes_between(a.get("start"), a.get("end")) for a in day) if m is not None]
     return {
         "line.day_infusion_count": len(day) or None,
@@ -314,9 +314,6 @@ def line_day_infusions(ctx, i, ln, c, L):
     spec("line.same_day_drugs", "list", "Drugs of the codes on other lines of the same date.", "claim.lines"),
     spec("line.units_same_code_same_day", "num", "Units of this code on this date across the claim.", "computed",
          inputs=("claim.lines",)),
-    spec("line.administered_units_same_code_same_day", "num",
-         "Units of this code on this date across the claim's lines without JW (the administered amount; a dose split "
-         "across NDC lines counts once).", "computed", inputs=("claim.lines",)),
 )
 def line_same_day(ctx, i, ln, c, L):
     """The other lines of the same date."""
@@ -327,10 +324,6 @@ def line_same_day(ctx, i, ln, c, L):
         "line.same_day_drugs": tuple(sorted({ctx.line_code_drug(j) for j in same if ctx.line_code_drug(j)})),
         "line.units_same_code_same_day": sum(o["units"] for j, o in enumerate(ctx.lines_in)
                                              if ctx.codes[j] == code and o["service_date"] == dos),
-        "line.administered_units_same_code_same_day": sum(
-            o["units"] for j, o in enumerate(ctx.lines_in)
-            if ctx.codes[j] == code and o["service_date"] == dos
-            and "JW" not in {str(m).upper() for m in o.get("modifiers") or ()}),
     }
 
 

@@ -326,9 +326,15 @@ def read_fhir_result(
             index[str(raw_entries[i]["fullUrl"])] = res
         if res.get("id") and res.get("resourceType"):
             index[f"{res['resourceType']}/{res['id']}"] = res
+    # the providers a claim references (Claim.provider, careTeam) are read for NPI and taxonomy
+    read_providers = {id(target) for r in resources if isinstance(r, dict) and r.get("resourceType") in _CLAIM_TYPES
+                      for ref in [r.get("provider")] + [m.get("provider") for m in r.get("careTeam") or []
+                                                        if isinstance(m, dict)]
+                      for target in [_ref_target(ref, index)] if target is not None}
     common: list[str] = []
     for i, res in enumerate(resources):
-        if res is not None and i not in bad and res.get("resourceType") not in _SUPPORTED | {"ExplanationOfBenefit"}:
+        if res is not None and i not in bad and res.get("resourceType") not in _SUPPORTED | {"ExplanationOfBenefit"} \
+                and id(res) not in read_providers:
             common.append(f"{entries[i][0]}: {res['resourceType']} is not converted (ignored)")
     claims = [i for i, r in enumerate(resources) if r is not None and r.get("resourceType") in _CLAIM_TYPES]
     count = 0
@@ -916,24 +922,62 @@ def _npi_of(ref: dict | None, index: dict) -> str | None:
     return None
 
 
+def _taxonomy_of(ref: dict | None, index: dict) -> str | None:
+    """NUCC taxonomy of a referenced provider: PractitionerRole.code / specialty, Practitioner
+    (or an R5-style Organization) qualification[].code."""
+    target = _ref_target(ref, index) or {}
+    rtype = target.get("resourceType")
+    concepts: list = []
+    if rtype == "PractitionerRole":
+        concepts = list(target.get("code") or []) + list(target.get("specialty") or [])
+    elif rtype in ("Practitioner", "Organization"):
+        concepts = [q.get("code") for q in target.get("qualification") or [] if isinstance(q, dict)]
+    for concept in concepts:
+        tax = _codes(concept, NUCC)
+        if tax:
+            return tax[0]
+    return None
+
+
+def _same_provider(a: dict | None, b: dict | None, index: dict) -> bool:
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return False
+    if a.get("reference") and a.get("reference") == b.get("reference"):
+        return True
+    npi = _npi_of(a, index)
+    return npi is not None and npi == _npi_of(b, index)
+
+
 def _providers(res: dict, index: dict) -> dict:
-    """Claim.provider -> billing; careTeam (primary/rendering/performing, ordering/referring)."""
+    """Claim.provider -> billing (taxonomy: the referenced PractitionerRole / Practitioner, else the
+    qualification of a careTeam entry for the same provider); careTeam primary/rendering/performing
+    -> rendering, attending -> attending, ordering/referring/prescribing -> ordering."""
     out: dict[str, dict] = {}
+    billing: dict[str, str] = {}
     npi = _npi_of(res.get("provider"), index)
     if npi:
-        out["billing"] = {"npi": npi}
+        billing["npi"] = npi
+    tax = _taxonomy_of(res.get("provider"), index)
+    for member in res.get("careTeam") or []:
+        if tax is None and _same_provider(member.get("provider"), res.get("provider"), index):
+            tax = (_codes(member.get("qualification"), NUCC) or [None])[0]
+    if tax:
+        billing["taxonomy"] = tax
+    if billing:
+        out["billing"] = billing
     for member in res.get("careTeam") or []:
         roles = set(_codes(member.get("role")))
-        key = "rendering" if roles & _RENDERING_ROLES else ("ordering" if roles & _ORDERING_ROLES else None)
+        key = ("rendering" if roles & _RENDERING_ROLES else "attending" if "attending" in roles
+               else "ordering" if roles & _ORDERING_ROLES else None)
         if key is None or key in out:
             continue
         entry = {}
         npi = _npi_of(member.get("provider"), index)
         if npi:
             entry["npi"] = npi
-        tax = _codes(member.get("qualification"), NUCC)
+        tax = (_codes(member.get("qualification"), NUCC) or [None])[0] or _taxonomy_of(member.get("provider"), index)
         if tax:
-            entry["taxonomy"] = tax[0]
+            entry["taxonomy"] = tax
         if entry:
             out[key] = entry
     return out

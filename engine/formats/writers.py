@@ -177,7 +177,8 @@ def write_837(doc: dict, variant: str = "P") -> str:
     add("REF*EI*123456789")
     add("HL*2*1*22*0")
     filing = _PLAN_FILING.get(coverage.get("plan_type") or "") or _FILING.get(payer, "CI")
-    add(f"SBR*P*18*******{filing}")
+    others = _other_payers(coverage, lines)
+    add(f"SBR*{'S' if any(o['sbr'] == 'P' for o in others) else 'P'}*18*******{filing}")
     member = coverage.get("member_id") or patient.get("id") or "UNKNOWN"
     add(f"NM1*IL*1*EXAMPLE*PATIENT****MI*{member}")
     add("N3*1 TEST LANE")
@@ -209,11 +210,24 @@ def write_837(doc: dict, variant: str = "P") -> str:
                 add("HI*" + "*".join(f"ABF:{d}" for d in diagnoses[1:13]))
     rendering = providers.get("rendering") or {}
     if variant == "P" and rendering.get("npi"):
-        add(f"NM1*82*1*EXAMPLE*RENDERING****XX*{rendering['npi']}")
+        add(f"NM1*82*1*EXAMPLE*RENDERING****XX*{rendering['npi']}")  # 2310B
         if rendering.get("taxonomy"):
             add(f"PRV*PE*PXC*{rendering['taxonomy']}")
     if variant == "I":
-        add("NM1*71*1*EXAMPLE*ATTENDING****XX*1234567893")
+        attending = providers.get("attending") or {}
+        add(f"NM1*71*1*EXAMPLE*ATTENDING****XX*{attending.get('npi') or '1234567893'}")  # 2310A
+        if attending.get("taxonomy"):
+            add(f"PRV*AT*PXC*{attending['taxonomy']}")
+        if rendering.get("npi"):  # 2310D: no PRV in an 837I
+            add(f"NM1*82*1*EXAMPLE*RENDERING****XX*{rendering['npi']}")
+    member = coverage.get("member_id") or patient.get("id") or "UNKNOWN"
+    for o in others:  # 2320 other subscriber, 2330A / 2330B
+        add(f"SBR*{o['sbr']}*18*******{o['filing']}")
+        if o["paid"] is not None:
+            add(f"AMT*D*{_num(o['paid'])}")
+        add("OI***Y***Y")
+        add(f"NM1*IL*1*EXAMPLE*PATIENT****MI*{member}")
+        add(f"NM1*PR*2*OTHER PAYER {o['id']}*****PI*{o['id']}")
     for k, ln in enumerate(lines, start=1):
         add(f"LX*{k}")
         # a revenue-code-only institutional line leaves SV202 empty
@@ -236,6 +250,19 @@ def write_837(doc: dict, variant: str = "P") -> str:
             add(f"LIN**N4*{ndc11(ln['ndc'])}")
             qty = ln.get("ndc_quantity")
             add(f"CTP****{_num(qty if qty is not None else 1)}*{ln.get('ndc_unit') or 'UN'}")
+        for j, adj in enumerate(ln.get("other_payers") or []):  # 2430 line adjudication
+            o = others[min(j, len(others) - 1)]
+            if variant == "P":
+                add(f"SVD*{o['id']}*{_num(adj.get('paid_amount') or 0)}*{proc}**{units}")
+            else:  # 837I: SVD04 revenue code is required, SVD03 only with a HCPCS code
+                add(f"SVD*{o['id']}*{_num(adj.get('paid_amount') or 0)}*{proc}*{rev}*{units}")
+            by_group: dict = {}
+            for a in adj.get("adjustments") or []:
+                by_group.setdefault(a["group"], []).append(a)
+            for group, trios in by_group.items():
+                for k in range(0, len(trios), 6):
+                    add("CAS*" + group + "".join(f"*{a['carc']}*{_num(a['amount'])}*" for a in trios[k:k + 6]).rstrip("*"))
+            add(f"DTP*573*D8*{_d8(_iso(ln.get('service_date') or when))}")
     body = [f"ST*837*0001*{version}"] + segs
     body.append(f"SE*{len(body) + 1}*0001")
     yymmdd = d8[2:]
@@ -245,6 +272,27 @@ def write_837(doc: dict, variant: str = "P") -> str:
     )
     out = [isa, f"GS*HC*DENIALKB*PAYER*{d8}*0900*1*X*{version}", *body, "GE*1*1", "IEA*1*000000001"]
     return "".join(s + "~\n" for s in out)
+
+
+def _other_payers(coverage: dict, lines: list) -> list[dict]:
+    """The 2320 loops to write: one per ``coverage.other_coverage`` entry (SBR01 P for the
+    primary, S/T/... otherwise), or one placeholder payer when only lines carry
+    ``other_payers``; ``paid`` is the sum of their line payments (2320 AMT*D)."""
+    entries = list(coverage.get("other_coverage") or [])
+    if not entries and any(ln.get("other_payers") for ln in lines):
+        entries = [{"payer": "commercial", "primary": True}]
+    seconds = iter("STABCDEFGH")
+    out = []
+    for j, e in enumerate(entries):
+        paid = [adj.get("paid_amount") for ln in lines for k, adj in enumerate(ln.get("other_payers") or [])
+                if min(k, len(entries) - 1) == j and adj.get("paid_amount") is not None]
+        out.append({"sbr": "P" if e.get("primary") else next(seconds), "id": f"OTHER{j + 1}",
+                    "filing": _FILING.get(e.get("payer"), "CI"), "paid": sum(paid) if paid else None})
+    if sum(o["sbr"] == "P" for o in out) > 1:  # one primary only
+        for o in out[1:]:
+            if o["sbr"] == "P":
+                o["sbr"] = next(seconds)
+    return out
 
 
 def _uuid(claim_id: str, name: str) -> str:
@@ -339,6 +387,19 @@ def write_bundle(doc: dict) -> dict:
     if period:
         cov["period"] = period
     entries.append({"fullUrl": cov_url, "resource": cov})
+
+    billing = (doc.get("providers") or {}).get("billing") or {}
+    billing_ref = _provider_ref(billing)
+    if billing.get("npi") and billing.get("taxonomy"):
+        # the billing provider's taxonomy: a PractitionerRole of the billing Organization (R4's
+        # Organization has no qualification); Claim.provider references it
+        role_url = _uuid(cid, "billing-role")
+        npi_ident = {"system": NPI, "value": str(billing["npi"])}
+        entries.append({"fullUrl": role_url, "resource": {
+            "resourceType": "PractitionerRole", "id": role_url.rsplit(":", 1)[1], "identifier": [npi_ident],
+            "organization": {"identifier": npi_ident, "display": "Example provider"},
+            "specialty": [{"coding": [{"system": NUCC, "code": str(billing["taxonomy"])}]}]}})
+        billing_ref = {"reference": role_url, "identifier": npi_ident}
 
     for n, code in enumerate(_site_condition_codes(doc), start=1):
         entries.append(
@@ -460,7 +521,7 @@ def write_bundle(doc: dict) -> dict:
         "use": "claim",
         "patient": subject,
         "created": _interchange_date(claim),
-        "provider": _provider_ref((doc.get("providers") or {}).get("billing")),
+        "provider": billing_ref,
         "priority": {
             "coding": [
                 {"system": "http://terminology.hl7.org/CodeSystem/processpriority", "code": "normal"}
@@ -541,7 +602,7 @@ def write_bundle(doc: dict) -> dict:
     if items:
         res["item"] = items
     team = []
-    for role, key in (("primary", "rendering"), ("referring", "ordering")):
+    for role, key in (("primary", "rendering"), ("attending", "attending"), ("referring", "ordering")):
         prov = (doc.get("providers") or {}).get(key) or {}
         if not prov.get("npi"):
             continue

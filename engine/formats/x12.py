@@ -916,33 +916,49 @@ def _claim_v2(node: Any, claim: dict) -> None:
             claim["original_claim_id"] = ref.get_value("REF02")
 
 
-def _provider(npi: str | None, taxonomy: str | None) -> dict:
+#: a NUCC provider taxonomy code (the claim schema's shape)
+_NUCC = re.compile(r"^[0-9A-Za-z]{9}X$")
+
+
+def _provider(npi: str | None, taxonomy: str | None, role: str = "", warnings: list | None = None) -> dict:
+    if taxonomy and not _NUCC.match(taxonomy):
+        if warnings is not None:
+            warnings.append(ConverterWarning(
+                f"providers.{role}: PRV03 is not a NUCC taxonomy code (ten characters ending in X); not used",
+                code="x12_taxonomy_invalid", place=f"providers.{role}.taxonomy"))
+        taxonomy = None
     return {k: v for k, v in (("npi", npi), ("taxonomy", taxonomy)) if v}
 
 
-def _rendering(loop_parent: Any, loop_id: str) -> dict:
-    """NM1*82 (NPI when NM108 is XX) and PRV*PE of a 2310B / 2420A loop."""
+def _rendering(loop_parent: Any, loop_id: str, entity: str = "82", prv_code: str = "PE", role: str = "rendering",
+               warnings: list | None = None) -> dict:
+    """NM1 of ``entity`` (NPI when NM108 is XX) and its PRV (``prv_code``) in a loop: 837P 2310B
+    rendering (NM1*82, PRV*PE); 837I 2310A attending (NM1*71, PRV*AT), 2310D rendering (NM1*82)."""
     for loop in loop_parent.select(loop_id):
         npi = tax = None
         for nm1 in loop.select("NM1"):
-            if nm1.get_value("NM101") == "82" and nm1.get_value("NM108") == "XX":
+            if nm1.get_value("NM101") == entity and nm1.get_value("NM108") == "XX":
                 npi = nm1.get_value("NM109")
         for prv in loop.select("PRV"):
-            if prv.get_value("PRV01") == "PE":
+            if prv.get_value("PRV01") == prv_code:
                 tax = prv.get_value("PRV03")
-        return _provider(npi, tax)
+        return _provider(npi, tax, role, warnings)
     return {}
 
 
 def _document_v2(node: Any, ctx: _Context, document: dict, pmap: PayerMap, warnings: list[str]) -> None:
-    """Version-2 sections: providers (2010AA, 2310B), coverage (member id, plan, COB 2320)."""
+    """Version-2 sections: providers (2010AA; 837P 2310B; 837I 2310A attending, 2310D rendering),
+    coverage (member id, plan, COB 2320)."""
     providers = {}
-    billing = _provider(ctx.billing_npi, ctx.billing_taxonomy)
+    billing = _provider(ctx.billing_npi, ctx.billing_taxonomy, "billing", warnings)
     if billing:
         providers["billing"] = billing
-    rendering = _rendering(node, "2310B")
-    if rendering:
-        providers["rendering"] = rendering
+    if (ctx.form or "professional") == "professional":
+        roles = {"rendering": _rendering(node, "2310B", warnings=warnings)}
+    else:
+        roles = {"rendering": _rendering(node, "2310D", warnings=warnings),
+                 "attending": _rendering(node, "2310A", "71", "AT", "attending", warnings)}
+    providers.update({role: p for role, p in roles.items() if p})
     if providers:
         document["providers"] = providers
     coverage: dict[str, Any] = {}
@@ -987,6 +1003,35 @@ def _diagnoses(node: Any, warnings: list[str]) -> list[str]:
             else:
                 warnings.append(f"diagnoses: HI qualifier {qual} is not mapped (ignored)")
     return principal + other
+
+
+#: CAS groups whose amounts the patient owes: allowed = paid + these (the 5010 balancing rule
+#: SV102 - sum of the 2430 CAS = SVD02 makes the other groups the payer's write-offs)
+_PATIENT_GROUPS = {"PR"}
+
+
+def _line_adjudication(adj: Any) -> dict:
+    """A prior payer's adjudication of the line (2430): SVD02 paid, CAS trios, and the allowed
+    amount they imply (paid + patient responsibility). Another payer's figures, never this
+    payer's: they go to ``lines[].other_payers``, not ``paid_amount`` / ``allowed_amount``."""
+    out: dict[str, Any] = {}
+    for svd in adj.select("SVD"):
+        paid = number(svd.get_value("SVD02"))
+        if paid is not None:
+            out["paid_amount"] = paid
+    adjustments = []
+    for cas in adj.select("CAS"):
+        group = cas.get_value("CAS01")
+        for k in range(2, 19, 3):
+            carc, amount = cas.get_value(f"CAS{k:02d}"), number(cas.get_value(f"CAS{k + 1:02d}"))
+            if carc and amount is not None:
+                adjustments.append({"group": group, "carc": carc, "amount": amount})
+    if adjustments:
+        out["adjustments"] = adjustments
+    if "paid_amount" in out:
+        owed = sum(a["amount"] for a in adjustments if a["group"] in _PATIENT_GROUPS)
+        out["allowed_amount"] = round(out["paid_amount"] + owed, 2)
+    return out
 
 
 def _claim_statement_start(node: Any) -> str | None:
@@ -1060,13 +1105,9 @@ def _line(ln: Any, form: str, statement_start: str | None, warnings: list[str], 
     if v2:
         if form == "professional" and ln.get_value("SV105"):
             line["place_of_service"] = ln.get_value("SV105")
-        for adj in ln.select("2430"):
-            for svd in adj.select("SVD"):
-                if svd.get_value("SVD02") is not None:
-                    line["paid_amount"] = number(svd.get_value("SVD02"))
-                    warnings.append(ConverterWarning(
-                        f"line {number_}: paid_amount is another payer's payment (2430 SVD02)",
-                        code="x12_cob_paid_amount", place=f"line {number_}"))
+        others = [o for o in (_line_adjudication(adj) for adj in ln.select("2430")) if o]
+        if others:
+            line["other_payers"] = others
     if form == "professional":
         pointers = [ln.get_value(f"SV107-{i}") for i in range(1, 5)]
         pointers = [int(p) for p in pointers if p]
