@@ -35,7 +35,7 @@ from denialkb.engine.facts import fact_catalog, normalize_ndc
 from denialkb.engine.validation import place_of, schema_problem
 from denialkb.engine.yamlio import Loaded, LoadError, load_document
 
-SECTIONS = ("kb", "hcpcs", "drugs", "drug_classes", "code_sets", "icd10cm_dates", "modifiers", "carc", "rarc",
+SECTIONS = ("kb", "hcpcs", "drugs", "drug_classes", "code_sets", "icd10cm_dates", "not_covered", "modifiers", "carc", "rarc",
             "ncci_pairs", "mue", "payer", "rules", "cases")
 # sections that are lists of rows (merged across files in file order): NCCI-style code pairs, MUE ceilings
 ROW_TABLES = ("ncci_pairs", "mue")
@@ -178,6 +178,8 @@ class KnowledgeBase:
     positions: dict = field(default_factory=dict, repr=False)
     # what the ICD-10-CM code set does not say: dates a code is valid, codes its release lacks
     icd10cm_dates: dict = field(default_factory=dict, repr=False)
+    # real denial pathways the KB does not decide (kb/tables/not_covered.yaml; docs/coverage.md)
+    not_covered: dict = field(default_factory=dict, repr=False)
     ncci_pairs: list = field(default_factory=list)  # rows of kb/tables/ncci_pairs.yaml (any file's ncci_pairs)
     mue: list = field(default_factory=list)  # rows of kb/tables/mue.yaml (any file's mue)
 
@@ -357,7 +359,8 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
         col.add("kb_parse_error", "no YAML files in the knowledge-base directory", str(root),
                 hint="a KB holds tables/, payers/, rules/ and cases/ folders of .yaml files")
         return None, col.problems
-    tables = {k: {} for k in ("hcpcs", "drugs", "drug_classes", "code_sets", "icd10cm_dates", "modifiers", "carc", "rarc")}
+    tables = {k: {} for k in ("hcpcs", "drugs", "drug_classes", "code_sets", "icd10cm_dates", "not_covered", "modifiers",
+                              "carc", "rarc")}
     row_tables: dict = {k: [] for k in ROW_TABLES}
     table_where: dict = {}
     payers: dict = {}
@@ -511,6 +514,7 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                        tables["carc"], tables["rarc"], payers, rules, cases)
     kb.positions = table_where
     kb.icd10cm_dates = tables["icd10cm_dates"]
+    kb.not_covered = tables["not_covered"]
     kb.ncci_pairs, kb.mue = row_tables["ncci_pairs"], row_tables["mue"]
     _expand_class_scopes(kb, col)
     kb.broken_rules = declared_rules
@@ -660,6 +664,12 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
                                 ("code_sets", name, key, j),
                                 expected="a code of the ICD-10-CM tabular list, or one dated in icd10cm_dates",
                                 hint="list the category (C50) under families: for a code and its descendants")
+    for key, row in kb.not_covered.items():  # a not-covered pathway a rule now covers names existing rules
+        for j, rid in enumerate(row.get("rules", []) or []):
+            if rid not in kb.rules_by_id:
+                col.add("kb_unknown_ref", f"not_covered '{key}' names '{rid}', which is not a rule",
+                        kb.positions.get(("not_covered", key), ""), ("not_covered", key, "rules", j),
+                        hint=did_you_mean(rid, kb.rules_by_id))
     # stage roles (clinical_review) are payer data: every payer must say where it enforces them
     roles = sorted({r.denial["stage"] for r in kb.rules if r.conclusion == "denial"} & set(STAGE_ROLES))
     for payer in kb.payers.values():
