@@ -35,11 +35,12 @@ from denialkb.engine.facts import fact_catalog, normalize_ndc
 from denialkb.engine.validation import place_of, schema_problem
 from denialkb.engine.yamlio import Loaded, LoadError, load_document
 
-SECTIONS = ("kb", "hcpcs", "drugs", "drug_classes", "code_sets", "modifiers", "carc", "rarc",
+SECTIONS = ("kb", "hcpcs", "drugs", "drug_classes", "code_sets", "icd10cm_dates", "not_covered", "modifiers", "carc", "rarc",
             "ncci_pairs", "mue", "payer", "rules", "cases")
 # sections that are lists of rows (merged across files in file order): NCCI-style code pairs, MUE ceilings
 ROW_TABLES = ("ncci_pairs", "mue")
 TEMPLATE_RE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+_ICD_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")  # a dotted ICD-10-CM code (C50, C50.911)
 # payer settings the engine itself reads (besides the ``payer.<setting>`` facts rules name)
 ENGINE_PAYER_SETTINGS = ("timely_filing_days", "timely_filing_months")
 # stages a rule may name that each payer resolves to a concrete stage (payer ``stages`` map)
@@ -82,6 +83,27 @@ class Rule:
 
     def get(self, key, default=None):
         return self.raw.get(key, default)
+
+
+class FamilySet(ValueSet):
+    """A code set with ICD-10-CM families: exact codes, plus every code of the code set that
+    descends from a family code (``C50`` -> C50.011 ... C50.929, C50.A0 ...). A code the code set
+    does not know is in no family (it is reported as an invalid diagnosis code instead)."""
+
+    __slots__ = ("families", "_known")
+
+    def __init__(self, name: str, items, families, known):
+        super().__init__(name, items)
+        self.families = tuple(families)
+        self._known = known
+
+    def __contains__(self, value) -> bool:
+        if value in self.exact:
+            return True
+        return isinstance(value, str) and value.startswith(self.families) and self._known(value)
+
+    def __repr__(self):
+        return f"{self.name} ({', '.join(list(self.items) + [f + ' and descendants' for f in self.families])})"
 
 
 @dataclass
@@ -154,6 +176,10 @@ class KnowledgeBase:
     cases: list
     warnings: list = field(default_factory=list)
     positions: dict = field(default_factory=dict, repr=False)
+    # what the ICD-10-CM code set does not say: dates a code is valid, codes its release lacks
+    icd10cm_dates: dict = field(default_factory=dict, repr=False)
+    # real denial pathways the KB does not decide (kb/tables/not_covered.yaml; docs/coverage.md)
+    not_covered: dict = field(default_factory=dict, repr=False)
     ncci_pairs: list = field(default_factory=list)  # rows of kb/tables/ncci_pairs.yaml (any file's ncci_pairs)
     mue: list = field(default_factory=list)  # rows of kb/tables/mue.yaml (any file's mue)
 
@@ -182,17 +208,25 @@ class KnowledgeBase:
         """Generic name for a drug name or brand alias (case-insensitive), or None."""
         return self.aliases.get(str(name).strip().lower())
 
+    def icd10_known(self, code: str) -> bool:
+        """The code is in the ICD-10-CM code set (the package's release, or a KB ``icd10cm_dates``
+        entry for a code that release does not have)."""
+        from denialkb.engine.icd10 import code_set
+
+        return code_set().is_code(code) or _dotted(str(code).upper().replace(".", "")) in self.icd10cm_dates
+
     def value_set(self, kind: str, name: str) -> ValueSet:
         """The :class:`ValueSet` of a code set or a drug class."""
         key = (kind, name)
         if key not in self._sets:
             if kind == "code_set":
-                items = [c.replace(".", "") if not c.endswith("*") else c.replace(".", "")
-                         for c in self.code_sets[name]["codes"]]
-                items = [_dotted(c) for c in items]
+                row = self.code_sets[name]
+                items = [_dotted(c.replace(".", "")) for c in row.get("codes", ())]
+                families = [_dotted(c.replace(".", "")) for c in row.get("families", ())]
+                self._sets[key] = FamilySet(name, items, families, self.icd10_known) if families \
+                    else ValueSet(name, items)
             else:
-                items = sorted(self.class_members.get(name, ()))
-            self._sets[key] = ValueSet(name, items)
+                self._sets[key] = ValueSet(name, sorted(self.class_members.get(name, ())))
         return self._sets[key]
 
     def findings(self) -> list[str]:
@@ -325,7 +359,8 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
         col.add("kb_parse_error", "no YAML files in the knowledge-base directory", str(root),
                 hint="a KB holds tables/, payers/, rules/ and cases/ folders of .yaml files")
         return None, col.problems
-    tables = {k: {} for k in ("hcpcs", "drugs", "drug_classes", "code_sets", "modifiers", "carc", "rarc")}
+    tables = {k: {} for k in ("hcpcs", "drugs", "drug_classes", "code_sets", "icd10cm_dates", "not_covered", "modifiers",
+                              "carc", "rarc")}
     row_tables: dict = {k: [] for k in ROW_TABLES}
     table_where: dict = {}
     payers: dict = {}
@@ -478,6 +513,8 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                        tables["drugs"], tables["drug_classes"], tables["code_sets"], tables["modifiers"],
                        tables["carc"], tables["rarc"], payers, rules, cases)
     kb.positions = table_where
+    kb.icd10cm_dates = tables["icd10cm_dates"]
+    kb.not_covered = tables["not_covered"]
     kb.ncci_pairs, kb.mue = row_tables["ncci_pairs"], row_tables["mue"]
     _expand_class_scopes(kb, col)
     kb.broken_rules = declared_rules
@@ -607,6 +644,32 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
                     ("explanation",))
     # a rule file that did not load would make every remittance row look dangling: report only the first cause
     rules_complete = not any(p.code in ("kb_parse_error", "kb_schema_error") for p in col.problems)
+    # code sets name codes of the real ICD-10-CM code set (or codes the KB dates itself)
+    if kb.code_sets:
+        from denialkb.engine.icd10 import code_set, release
+
+        cs = code_set()
+        for name, row in kb.code_sets.items():
+            fname = kb.positions.get(("code_sets", name), "")
+            for key in ("codes", "families"):
+                for j, code in enumerate(row.get(key, ()) or ()):
+                    bare = str(code).rstrip("*")
+                    # code sets also hold HCPCS codes and modifiers: only ICD-10-CM-shaped codes are checked
+                    if key == "codes" and not _ICD_SHAPE.match(bare):
+                        continue
+                    if not (cs.is_code(bare) or _dotted(bare.replace(".", "")) in kb.icd10cm_dates):
+                        rel = release()
+                        col.add("kb_unknown_ref", f"code set '{name}': '{code}' is not an ICD-10-CM code "
+                                f"({rel['package']} {rel['version']}, {rel['data']})", fname,
+                                ("code_sets", name, key, j),
+                                expected="a code of the ICD-10-CM tabular list, or one dated in icd10cm_dates",
+                                hint="list the category (C50) under families: for a code and its descendants")
+    for key, row in kb.not_covered.items():  # a not-covered pathway a rule now covers names existing rules
+        for j, rid in enumerate(row.get("rules", []) or []):
+            if rid not in kb.rules_by_id:
+                col.add("kb_unknown_ref", f"not_covered '{key}' names '{rid}', which is not a rule",
+                        kb.positions.get(("not_covered", key), ""), ("not_covered", key, "rules", j),
+                        hint=did_you_mean(rid, kb.rules_by_id))
     # stage roles (clinical_review) are payer data: every payer must say where it enforces them
     roles = sorted({r.denial["stage"] for r in kb.rules if r.conclusion == "denial"} & set(STAGE_ROLES))
     for payer in kb.payers.values():

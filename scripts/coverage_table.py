@@ -1,8 +1,9 @@
 """Write docs/coverage.md from the knowledge base: which rules cover each seed-guide section and each
 bullet of GitHub issue 3 (the content issue), and which real denial pathways the KB does not cover.
 
-The mapping is read from the rules themselves (``seed_section`` and ``covers``); only the list of issue
-bullets, and the reason a bullet is left open, live here. Run it after changing the KB:
+The mapping is read from the rules themselves (``seed_section`` and ``covers``), and the pathways the KB
+does not cover from its ``not_covered`` table; only the list of issue bullets, and the reason a bullet is
+left open, live here. Run it after changing the KB:
 
     python scripts/coverage_table.py            # writes docs/coverage.md
     python scripts/coverage_table.py --check    # exit 1 when docs/coverage.md is out of date
@@ -104,68 +105,28 @@ BULLETS = [
      "Not verified (fact-checks C8); JZ-MISSING-NO-WASTE uses CO-4 with a pairing note."),
 ]
 
-# Real denial pathways the KB does not decide (kb-review section 3 and the items of issue 12 still open). Every
-# bullet above having a rule does not mean every way a real claim is denied is covered: this list says what is not.
-NOT_COVERED = [
-    ("Medicare Advantage enrollee billed to FFS; Medicare secondary payer", "CO-24; CO-22 / MSP",
-     "needs coverage.plan_type and other_coverage (claim format v2)."),
-    ("Coverage ended for a Medicare FFS beneficiary", "PR-31 + N382 (Noridian)",
-     "COVERAGE-ENDED sends the commercial PR-27 for every payer; Medicare's codes need the plan type."),
-    ("NCCI PTP edits on administration codes: a second initial service (96413 + 96365/96360/96374) without 59/XE; "
-     "hydration concurrent with chemotherapy; 96413 for an infusion of 15 minutes or less", "CO-97 + N20 / M15",
-     "needs per-drug infusion times (claim format v2 administrations) and the PTP pairs."),
-    ("96415 / 96417 units by each drug's own infusion time", "CO-16 + M53",
-     "ADMIN-96415-TIME-NOT-SUPPORTED reads one start/stop pair for the visit; per-drug times are v2 fields."),
-    ("Units of one code summed over all its non-JW lines on a date vs the dose (a dose billed twice across NDC lines)",
-     "CO-16 + M53", "needs a computed fact for the non-JW units of the code on the date."),
-    ("CMS MUE values per quarter for J9306, J9308, J9316, J9355 and the Q-codes", "CO-96 + N362",
-     "only J9306 has a Medicare ceiling (label maximum, low confidence); the CMS files were not loaded."),
-    ("NDC quantity / unit of measure inconsistent with the HCPCS units (Perjeta 420 units = 14 ML)", "CO-16 + M119",
-     "needs a computed NDC quantity per dose from the products' volume_ml."),
-    ("Diagnosis code validity, billability and date (C50.9 header code; Z17.3-/Z17.4- before 2024-10-01)",
-     "CO-16 + M81; CARC 146", "needs the ICD-10-CM code set (simple-icd-10-cm) as computed facts."),
-    ("HER2-negative status code (Z17.32, Z17.411, Z17.421) on a HER2 antibody line", "CO-11",
-     "the code sets exist; the rule waits for the code-validity facts so both denials read consistently."),
-    ("IV pertuzumab and Phesgo counted as one pertuzumab exposure (reload after switching, 18-cycle cap)",
-     "CO-151 + N362; CO-50", "the cycle facts count each product separately; needs a computed exposure fact."),
-    ("JW and JZ both absent on a single-dose line with no companion JW line; RHC/FQHC bills (71x/77x) excluded from JW/JZ",
-     "returned unprocessable (CO-4 / CO-16)", "needs a fact for a JW line of the same code and date."),
-    ("GA (ABN on file) shifting a medical-necessity denial to the patient", "PR-50",
-     "needs the ABN on file (claim format v2 abn)."),
-    ("Biosimilar preferred-product programmes (UHC from 2021-02-01, Highmark 180-day 'new therapy') and P+T combination preferences",
-     "CO-197 at authorization", "only QualChoice BI640's Herceptin step is modelled; other plans need their own payer file."),
-    ("340B modifiers JG/TB on separately payable Part B drugs from 2024-01-01", "CO-4 / returned",
-     "needs the billing provider's 340B status (claim format v2 providers)."),
-    ("Place of service: drug billed on a professional claim with a facility POS (19/21/22)", "CO-5 / CO-58",
-     "claim.place_of_service is read by no rule yet."),
-    ("OPPS packaging: packaged (status N) items with revenue code 0636", "CO-97",
-     "status indicators are not in the KB."),
-    ("Ramucirumab holds: surgery within 28 days / 2 weeks, uncontrolled hypertension, proteinuria > 3 g/24 h; age >= 18 and ECOG 0-2",
-     "CO-50", "not expressible in the claim document (age and ECOG are, but no rule reads them yet)."),
-    ("Exceptions that need v2 clinical fields: taxane contraindicated or stopped for toxicity (P+T continue); "
-     "intolerance instead of progression on the prior gastric regimen; EGFR/ALK-altered NSCLC after targeted therapy",
-     "CO-50", "need prior_therapies[].stop_reason and biomarkers.alk (claim format v2)."),
-    ("Herceptin (J9355) and Kanjinti (Q5117) 420 mg presentations by NDC; Ontruzant/Ogivri/Hercessi 420 mg", "-",
-     "the Kanjinti NDC-to-strength mapping was not found; JW/JZ on those lines stays undetermined without an NDC."),
-    ("Ado-trastuzumab emtansine (J9354) with pertuzumab or trastuzumab", "CO-50",
-     "J9354 is left to docs/authoring.md's tutorial; the same rule covers J9358 (fam-trastuzumab deruxtecan)."),
-]
 
 
 PATHWAYS = ROOT / "scripts" / "pathways.yaml"
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def not_covered_rows(kb) -> list:
+    """(pathway, remittance, why, review) of the KB's ``not_covered`` table (kb/tables/not_covered.yaml) that no rule
+    covers yet; a row that names rules under ``rules`` is covered and left out."""
+    return [(_one_line(r["pathway"]), r["remittance"], _one_line(r["why"]), r.get("review", ""))
+            for _, r in sorted(kb.not_covered.items()) if not r.get("rules")]
+
+
 def load_pathways() -> list:
-    """The issue-13 pathways (scripts/pathways.yaml); every `supersedes` name must be a NOT_COVERED row."""
+    """The issue-13 pathways (scripts/pathways.yaml). Their `supersedes` names are rows that used to be listed as
+    not covered; the KB's not_covered table no longer holds them (a name still in the table is dropped from it)."""
     import yaml
 
-    rows = yaml.safe_load(PATHWAYS.read_text("utf-8"))["pathways"]
-    names = {what for what, _, _ in NOT_COVERED}
-    for p in rows:
-        for s in p.get("supersedes", []):
-            if s not in names:
-                raise SystemExit(f"scripts/pathways.yaml: pathway {p['n']} supersedes '{s}', which is no NOT_COVERED row")
-    return rows
+    return yaml.safe_load(PATHWAYS.read_text("utf-8"))["pathways"]
 
 
 def build(kb) -> str:
@@ -238,13 +199,13 @@ def build(kb) -> str:
         ids = sorted({r for t in p["tags"] for r in by_tag.get(t, [])})
         out.append(f"| {p['n']} | {p['title']} | {p['status']} | {', '.join(ids) or '-'} | {p['not_covered'].strip()} |")
     out += ["", "## Denial pathways the KB does not cover", "",
-            "From the KB correctness review (kb-review section 3) and the open items of issue 12. A claim that meets",
-            "one of these is decided without it: the KB does not say it would be paid.", "",
-            "| pathway | typical remittance | why not covered |", "|---|---|---|"]
-    for what, codes, why in NOT_COVERED:
+            "From the KB's `not_covered` table (kb/tables/not_covered.yaml: kb-review section 3 and the open items of",
+            "issue 12). A claim that meets one of these is decided without it: the KB does not say it would be paid.", "",
+            "| pathway | typical remittance | why not covered | review |", "|---|---|---|---|"]
+    for what, codes, why, review in not_covered_rows(kb):
         if what in superseded:  # covered now (issue 13 pathways above)
             continue
-        out.append(f"| {what} | {codes} | {why} |")
+        out.append(f"| {what} | {codes} | {why} | {review} |")
     overrides = [(p.id, row) for p in sorted(kb.payers.values(), key=lambda p: p.id)
                  for row in p.raw.get("remittance", []) or []]
     if overrides:

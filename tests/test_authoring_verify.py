@@ -34,6 +34,7 @@ PAYER = """\
 payer:
   id: acme
   name: Acme Health
+  stages: {clinical_review: prior_authorization}  # where Acme checks clinical criteria (stage model)
   settings:
     timely_filing_days: 90
     lvef_min_percent: 50
@@ -89,6 +90,7 @@ ACME = """\
 payer:
   id: acme
   name: Acme Health
+  stages: {clinical_review: prior_authorization}  # where Acme checks clinical criteria (stage model)
   settings:
     timely_filing_days: 90
     ndc_required: true

@@ -22,6 +22,7 @@ ACME = """\
 payer:
   id: acme
   name: Acme Health
+  stages: {clinical_review: prior_authorization}  # where Acme checks clinical criteria (stage model)
   settings:
     timely_filing_days:
       - {value: 90, effective_to: "2026-12-31", sources: ["https://example.org/acme/2026"]}

@@ -157,3 +157,22 @@ def test_a_case_with_the_wrong_stage_fails(tmp_path):
     run = run_kb_tests(kb)
     bad = [r for r in run.results if not r.passed]
     assert len(bad) == 1 and "stage of STEP-THERAPY-NOT-MET@line:3: expected adjudication, got prior_authorization" in str(bad[0].diffs)
+
+
+def test_header_diagnosis_is_co_16_m81_on_medicare_and_co_146_on_commercial(decider):
+    hdr = {"claim.diagnoses": ["C50.9"], "claim.lines[0].diagnosis_pointers": [1]}
+    assert ("DX-CODE-NOT-BILLABLE", None, "CO", "16", ["M81"]) in _denials(decider, hdr)
+    com = {**hdr, "claim.payer": "commercial", "claim.prior_authorization": "PA-778",
+           "authorizations": [{"number": "PA-778", "code": "J9306", "units": 2940,
+                               "start_date": "2024-01-01", "end_date": "2024-06-30"}]}
+    assert ("DX-CODE-NOT-BILLABLE", None, "CO", "146", []) in _denials(decider, com)
+
+
+def test_diagnosis_validity_lists_the_codes(decider):
+    rec = decider.check_document(_doc({"claim.diagnoses": ["C50.911", "Z17.32", "Z17.9", "C50.91"]}))
+    ids = sorted(d["id"] for d in rec["denials"])
+    assert ids == ["DX-CODE-NOT-BILLABLE", "DX-CODE-NOT-IN-CODE-SET"]  # the date check is a finding for now
+    text = {d["id"]: d["explanation"] for d in rec["denials"]}
+    assert "Z17.9" in text["DX-CODE-NOT-IN-CODE-SET"] and "C50.91" in text["DX-CODE-NOT-BILLABLE"]
+    (f,) = [x for x in rec["findings"] if x["id"] == "DX-NOT-VALID-ON-DOS"]
+    assert "Z17.32" in f["justifications"][0]["explanation"]

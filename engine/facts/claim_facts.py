@@ -469,3 +469,56 @@ def payer(ctx, c):
     for k, default in payer_setting_defaults(ctx.kb).items():
         out[f"payer.{k}"] = p.setting(k, c["claim.in_force_date"], default)
     return out
+
+
+_ICD_INPUTS = ("claim.diagnoses", "claim.lines[*].service_date", "kb:tables/code_sets.yaml")
+
+
+@claim_family(
+    spec("claim.diagnoses_not_in_code_set", "list",
+         "Diagnosis codes the ICD-10-CM code set does not have (the simple-icd-10-cm release, plus codes the KB's "
+         "icd10cm_dates table lists): invalid codes.", "computed: ICD-10-CM code set", inputs=_ICD_INPUTS),
+    spec("claim.diagnoses_not_billable", "list",
+         "Diagnosis codes of the code set that are headers with more specific codes below them (C50.9, C50.91): "
+         "not billable.", "computed: ICD-10-CM code set", inputs=_ICD_INPUTS),
+    spec("claim.diagnoses_not_valid_on_dos", "list",
+         "Diagnosis codes that were not valid on a date of service of the claim (before the effective_from or after "
+         "the effective_to the KB's icd10cm_dates table gives the code or an ancestor).",
+         "computed: ICD-10-CM code set", inputs=_ICD_INPUTS),
+    spec("claim.diagnoses_not_in_code_set_count", "int", "Number of claim.diagnoses_not_in_code_set.",
+         "computed: ICD-10-CM code set", inputs=_ICD_INPUTS),
+    spec("claim.diagnoses_not_billable_count", "int", "Number of claim.diagnoses_not_billable.",
+         "computed: ICD-10-CM code set", inputs=_ICD_INPUTS),
+    spec("claim.diagnoses_not_valid_on_dos_count", "int", "Number of claim.diagnoses_not_valid_on_dos.",
+         "computed: ICD-10-CM code set", inputs=_ICD_INPUTS),
+)
+def diagnosis_validity(ctx, c):
+    """Validity, billability and dates of the claim's diagnosis codes (engine/icd10.py)."""
+    from denialkb.engine.icd10 import code_set
+
+    cs = code_set()
+    dated = ctx.kb.icd10cm_dates
+    dates = sorted({str(ln["service_date"]) for ln in ctx.lines_in if ln.get("service_date")})
+    unknown, header, off_date = [], [], []
+    for code in dict.fromkeys(ctx.dx):
+        bare = code.replace(".", "")
+        # the KB's dated entries that apply: the code itself or an ancestor (Z17.3 for Z17.32)
+        rows = [dated[k] for k in dated if bare.startswith(k.replace(".", ""))]
+        in_release = cs.is_code(code)
+        own = dated.get(code)
+        if not in_release and own is None:
+            unknown.append(code)
+            continue
+        if (not cs.is_billable(code)) if in_release else (own.get("billable") is False):
+            header.append(code)
+        for row in rows:
+            lo, hi = row.get("effective_from"), row.get("effective_to")
+            if any((lo and d < str(lo)) or (hi and d > str(hi)) for d in dates):
+                off_date.append(code)
+                break
+    return {"claim.diagnoses_not_in_code_set": tuple(unknown),
+            "claim.diagnoses_not_billable": tuple(header),
+            "claim.diagnoses_not_valid_on_dos": tuple(off_date),
+            "claim.diagnoses_not_in_code_set_count": len(unknown),
+            "claim.diagnoses_not_billable_count": len(header),
+            "claim.diagnoses_not_valid_on_dos_count": len(off_date)}

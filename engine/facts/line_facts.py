@@ -339,25 +339,37 @@ def _dosing_dynamic(kb):
     return out
 
 
+def _exposure_members(kb, drug: str) -> frozenset:
+    """The drugs that share ``drug``'s dosing history (same ``exposure`` in the drugs table)."""
+    group = (kb.drugs.get(drug) or {}).get("exposure") or drug
+    return frozenset(d for d, row in kb.drugs.items() if (row.get("exposure") or d) == group) | {drug}
+
+
 @line_family(
-    spec("line.previous_dose_date", "date", "Previous administration of the drug.", "administrations"),
-    spec("line.previous_dose_mg", "num", "Previous dose of the drug (mg).", "administrations"),
-    spec("line.days_since_previous_dose", "int", "Days since the previous dose of the same drug.", "administrations"),
-    spec("line.cycle_number", "int", "Ordinal of this dose among administrations of the drug.", "administrations"),
+    spec("line.previous_dose_date", "date", "Previous administration of the drug (or of a drug of the same exposure, "
+         "e.g. IV pertuzumab before Phesgo).", "administrations"),
+    spec("line.previous_dose_mg", "num", "Previous dose of the drug or its exposure group (mg, in that product's "
+         "own convention).", "administrations"),
+    spec("line.days_since_previous_dose", "int", "Days since the previous dose of the same drug or exposure group.",
+         "administrations"),
+    spec("line.cycle_number", "int", "Ordinal of this dose among administrations of the drug and the drugs of the same "
+         "exposure (IV pertuzumab and Phesgo count as one pertuzumab exposure).", "administrations"),
     dynamic=_dosing_dynamic,
 )
 def line_history(ctx, i, ln, c, L):
     """The dosing history of the line's drug (and its KB dosing parameters, ``line.dosing.<key>``)."""
     ldrug, dos = L["line.drug"], L["line.service_date"]
     admins = ctx.administrations
-    hist = sorted(a.date for a in admins if a.drug == ldrug) if ldrug else []
+    # one exposure: drugs the KB groups under the same `exposure` name share one history (IV pertuzumab and Phesgo)
+    same = _exposure_members(ctx.kb, ldrug) if ldrug else frozenset()
+    hist = sorted(a.date for a in admins if a.drug in same) if ldrug else []
     before = [dd for dd in hist if dd < dos]
     out = {}
     if before:
         prev = before[-1]
         out["line.previous_dose_date"] = prev
         out["line.days_since_previous_dose"] = (as_date(dos) - as_date(prev)).days
-        pdoses = [a.get("dose_mg") for a in admins if a.drug == ldrug and a.date == prev]
+        pdoses = [a.get("dose_mg") for a in admins if a.drug in same and a.date == prev]
         out["line.previous_dose_mg"] = pdoses[-1] if pdoses else None
     else:
         out["line.previous_dose_date"] = None
