@@ -421,6 +421,15 @@ def _unknown_dates(kb: KnowledgeBase, pos: _Positions) -> list[Problem]:
                     line, col = pos.mark(payer.file, ("payer", table, j, "effective_from"))
                     out.append(Problem("kb_unknown_date", f"payer {pid} {table} row for {row.get('code')}: "
                                        "effective_from is unknown", payer.file, line, col, severity="info"))
+    for section in ("ncci_pairs", "mue"):  # row tables (issue 13): a code pair or a per-day ceiling
+        for row in getattr(kb, section, []):
+            if row.get("effective_from") == "unknown":
+                f, path = row["_where"]
+                line, col = pos.mark(f, path + ("effective_from",))
+                what = f"{row['column1']} / {row['column2']}" if section == "ncci_pairs" else f"{row['payer']} {row['code']}"
+                out.append(Problem("kb_unknown_date", f"{section} row {what}: effective_from is unknown", f, line, col,
+                                   hint="treated as always in force; add the date when a source states it",
+                                   severity="info"))
     for r in kb.rules:
         if (r.scope or {}).get("effective_from") == "unknown":
             path = _rule_path(kb, r, pos)

@@ -390,11 +390,28 @@ def count_claims(paths: Iterable[str | Path], exclude: Path | None = None) -> in
 _DECIDERS: dict = {}
 
 
+def _kb_stamp(kb_dir) -> str | None:
+    """The version (content hash) of the KB files in ``kb_dir`` (the shipped KB when None), as
+    :func:`~denialkb.engine.kb.load_kb` computes it; None when they cannot be read."""
+    from denialkb.engine.kb import default_kb_dir, kb_files, kb_version
+
+    root = Path(kb_dir) if kb_dir else default_kb_dir()
+    try:
+        return kb_version(root, kb_files(root))
+    except OSError:
+        return None
+
+
 def _decider(kb_dir, engine: str = "experta"):
-    """The per-process Decider (compiled once per process, KB directory and engine)."""
+    """The per-process Decider (compiled once per process, KB directory, engine and KB version).
+
+    The cached Decider is reused only while the KB's files hash to its version (about 2 ms per
+    chunk for the shipped KB): a KB edited between two runs in one process (a test, a server,
+    workers forked from a parent that decided before) is compiled again, never decided with
+    the old rules."""
     key = (str(kb_dir) if kb_dir else None, engine, threading.get_ident())  # one engine per thread
     d = _DECIDERS.get(key)
-    if d is None:
+    if d is None or d.kb.version != _kb_stamp(kb_dir):
         from denialkb.engine.runtime import Decider
 
         d = _DECIDERS[key] = Decider(kb_dir, engine=engine)
@@ -471,6 +488,18 @@ def _decide_one(decider, data: dict, source: str, as_of):
     return doc, rec, drug_of, charge_of
 
 
+def _table_rows(rec, doc, drug_of, min_confidence, kb=None):
+    """Hook: the workpaper rows of one claim (engine/tables.py), after the --min-confidence filter,
+    with the definition hash of each denial's rule (to carry dispositions from the log)."""
+    from denialkb.engine.decision_log import rule_sha256
+    from denialkb.engine.tables import claim_rows, filter_record
+
+    rows = claim_rows(filter_record(rec, min_confidence), doc.data, drug_of)
+    if kb is not None:
+        rows["rule_sha256"] = {d["id"]: rule_sha256(kb.rules_by_id[d["id"]]) for d in rec["denials"]}
+    return rows
+
+
 def _claim_id(data) -> str | None:
     if isinstance(data, dict) and isinstance(data.get("claim"), dict):
         cid = data["claim"].get("id")
@@ -496,7 +525,7 @@ def _located(problems: list[dict], source: str) -> list[dict]:
 
 
 def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input: bool = False,
-                  engine: str = "experta") -> list:
+                  engine: str = "experta", min_confidence: str | None = None) -> list:
     """Decide one chunk of ``(seq, source, data, problems)``; return one result dict per
     item, in the chunk's order. Never raises for a bad claim."""
     decider = _decider(kb_dir, engine)
@@ -518,7 +547,8 @@ def process_chunk(chunk: list, as_of: str | None = None, kb_dir=None, want_input
                            denials=[{"id": d["id"], "carc": d["carc"], "stage": d["stage"],
                                      "amount": charge_of.get(d["line"], 0.0) if d["line"]
                                      else round(sum(charge_of.values()), 2)} for d in rec["denials"]],
-                           why=why_paths(rec), sha256=canonical_sha256(doc.data))
+                           why=why_paths(rec), sha256=canonical_sha256(doc.data),
+                           table=_table_rows(rec, doc, drug_of, min_confidence, decider.kb))
             if want_input:
                 decided["input"] = doc.data
         except DenialKBError as e:
@@ -551,37 +581,62 @@ class Summary:
     paths: Counter = field(default_factory=Counter)
     run_id: str | None = None
     unknown_refs: int = 0  # rejections for an unknown payer or drug (the CLI then names the KB)
+    about: dict = field(default_factory=dict)  # kb_version, run_date, as_of, min_confidence, rule titles
+    impact: object = None  # engine/tables.Impact
+    tables: object = None  # engine/tables.TableWriter (None: no tables written)
 
-    def _add(self, dim, key, amount):
+    def _add(self, dim, key, amount, count=1):
         e = self.by[dim].setdefault(str(key), {"count": 0, "amount": 0.0})
-        e["count"] += 1
+        e["count"] += count
         e["amount"] = round(e["amount"] + amount, 2)
 
     def add(self, r: dict) -> None:
         """Count one decided claim (a :func:`process_chunk` result or a progress entry)."""
+        from denialkb.engine.tables import Impact, keyed_amounts
+
         self.decided += 1
         amt = r["amount"]
-        self._add("outcome", r["outcome"], amt)
+        table = r.get("table")
+        outcome = table["lines"][0]["outcome"] if table and table["lines"] else r["outcome"]
+        self._add("outcome", outcome, amt)
         self._add("payer", r["payer"], amt)
         for d in r["drugs"]:
             self._add("drug", d, amt)
-        for d in r["denials"]:
-            self._add("denial", d["id"], d["amount"])
-            self._add("carc", d["carc"], d["amount"])
-            self._add("stage", d["stage"], d["amount"])
+        if table is not None:
+            # each line's amount once per key, however many denials it has (engine/tables.py)
+            for dim, key, count, amount in keyed_amounts(table):
+                self._add(dim, key, amount, count)
+            if self.impact is None:
+                self.impact = Impact()
+            self.impact.add(table, outcome)
+            if self.tables is not None:
+                self.tables.add(table)
+            self.about.setdefault("kb_version", r["kb_version"])
+            for d in table["denials"]:
+                self.about.setdefault("titles", {}).setdefault(d["rule_id"], d["rule_title"])
+        else:
+            for d in r["denials"]:
+                self._add("denial", d["id"], d["amount"])
+                self._add("carc", d["carc"], d["amount"])
+                self._add("stage", d["stage"], d["amount"])
         self.paths.update(r["why"])
 
     def to_dict(self) -> dict:
         """The content of ``summary.json``."""
-        d = {
+        out = {
             "read": self.read, "decided": self.decided, "rejected": self.rejected,
             "by": {dim: {k: v[k] for k in sorted(v)} for dim, v in self.by.items()},
             "top_why_paths": [{"path": p, "count": n}
                               for p, n in sorted(self.paths.items(), key=lambda x: (-x[1], x[0]))[:TOP_PATHS]],
         }
+        if self.about:
+            out["run"] = {k: v for k, v in self.about.items() if k not in ("titles", "parquet", "xlsx")}
+            out["rule_titles"] = dict(sorted(self.about.get("titles", {}).items()))
+        if self.impact is not None:
+            out["impact"] = self.impact.to_dict()
         if self.run_id:
-            d["run_id"] = self.run_id
-        return d
+            out["run_id"] = self.run_id
+        return out
 
     def write(self, out: Path) -> None:
         """Write summary.json, summary.csv and summary.html into ``out`` (each through a
@@ -604,8 +659,12 @@ class Summary:
         _write_atomic(out / "summary.csv", buf.getvalue())
         from denialkb.visualize.report import render_audit_summary
 
+        if self.tables is not None:
+            self.tables.close(parquet=self.about.get("parquet", True), xlsx=self.about.get("xlsx", False),
+                              about={**d.get("run", {}), "impact": d.get("impact")})
+        index = self.impact.claim_index() if self.impact is not None else None
         title = "denialkb audit summary" + (f", run {self.run_id}" if self.run_id else "")
-        _write_atomic(out / "summary.html", render_audit_summary(d, title=title))
+        _write_atomic(out / "summary.html", render_audit_summary(d, title=title, claims=index))
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -623,7 +682,8 @@ RUNNING = "RUNNING"
 DECISIONS, REJECTED = "decisions.jsonl", "rejected.jsonl"
 PARTIAL = ".partial"
 PROGRESS = "progress.jsonl.partial"
-OUTPUTS = (DECISIONS, REJECTED, "summary.json", "summary.csv", "summary.html")
+OUTPUTS = (DECISIONS, REJECTED, "summary.json", "summary.csv", "summary.html",
+           "denials.csv", "lines.csv", "denials.parquet", "lines.parquet", "workpapers.xlsx")
 MAX_RESTARTS = 5  # consecutive worker-pool failures with no claim decided in between
 _TIMEOUTS = (TimeoutError, concurrent.futures.TimeoutError)
 
@@ -802,10 +862,18 @@ class _Run:
             if r["status"] == "decided":
                 self.seen_ids[r["claim_id"]] = r["source"]
                 dec.append(r["record"][:-1] + f',"run_id":{rid}}}\n')
+                if self.log is not None and r.get("table"):  # dispositions carried from the log
+                    from denialkb.engine.tables import apply_dispositions
+
+                    apply_dispositions(r["table"], self.log.carried(r["claim_id"], r["sha256"],
+                                                                    r["table"].get("rule_sha256", {})))
                 self.summary.add(r)
                 log_rows.append(r)
+                # the workpaper rows ride in the progress entry: --resume rebuilds the tables and the
+                # impact from it (the progress file holds patient data, like decisions.jsonl)
                 prog.append({k: r[k] for k in ("seq", "status", "claim_id", "source", "outcome", "payer",
-                                               "amount", "drugs", "denials", "why")})
+                                               "amount", "drugs", "denials", "why", "kb_version", "table")
+                             if k in r})
             else:
                 self.summary.rejected += 1
                 if any(str(q.get("message", "")).startswith(("unknown payer", "unknown drug"))
@@ -951,9 +1019,9 @@ def _truncate_lines(path: Path, n: int) -> bool:
     return True
 
 
-def _resume_state(out: Path, marker: dict) -> tuple[Summary, dict, int, int, int]:
-    """Summary, seen ids and (next seq, decided, rejected) from the progress of an interrupted run."""
-    summary = Summary(run_id=marker["run_id"])
+def _resume_state(out: Path, summary: Summary) -> tuple[Summary, dict, int, int, int]:
+    """Summary, seen ids and (next seq, decided, rejected) from the progress of an interrupted run
+    (``summary`` is fresh; its workpaper tables are rewritten from the progress entries)."""
     seen: dict = {}
     k = d = r = 0
     good = 0
@@ -987,9 +1055,12 @@ def _resume_state(out: Path, marker: dict) -> tuple[Summary, dict, int, int, int
 def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as_of: str | None = None,
               kb_dir=None, log_path=None, store_input: bool = False, progress: bool | None = None,
               chunk_size: int = CHUNK_SIZE, payer: str | None = None, clinical: str | None = None,
-              resume: bool = False, run_id: str | None = None, engine: str = "experta") -> Summary:
-    """Decide every claim in ``inputs``; write decisions.jsonl, rejected.jsonl and summary.json,
-    .csv, .html into ``out_dir``; return the :class:`Summary`.
+              resume: bool = False, run_id: str | None = None, engine: str = "experta",
+              tables: bool = True, xlsx: bool = False, min_confidence: str | None = None,
+              run_date: str | None = None) -> Summary:
+    """Decide every claim in ``inputs``; write decisions.jsonl, rejected.jsonl, summary.json,
+    .csv, .html and the workpaper tables (denials.*, lines.*, with ``xlsx`` workpapers.xlsx)
+    into ``out_dir``; return the :class:`Summary`.
 
     ``scheduler`` is a Dask scheduler address (or a ``LocalCluster``); without it,
     ``workers`` local processes (default ``os.cpu_count()``; 1 = in this process).
@@ -1023,7 +1094,7 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
     kb = load_kb_for_deciding(kb_dir)
     meta = {"inputs": [str(Path(p).resolve()) for p in inputs], "as_of": as_of, "kb_version": kb.version,
             "store_input": bool(store_input), "payer": payer,
-            "clinical": str(Path(clinical).resolve()) if clinical else None}
+            "clinical": str(Path(clinical).resolve()) if clinical else None, "min_confidence": min_confidence}
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -1036,7 +1107,8 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
         if not marker:
             raise _usage("--resume: the RUNNING marker is unreadable", out, hint="run without --resume")
         for key, label in (("inputs", "the inputs"), ("as_of", "--as-of"), ("kb_version", "the KB version"),
-                           ("store_input", "--store-input"), ("payer", "--payer"), ("clinical", "--clinical")):
+                           ("store_input", "--store-input"), ("payer", "--payer"), ("clinical", "--clinical"),
+                           ("min_confidence", "--min-confidence")):
             if marker.get(key) != meta[key]:
                 raise _usage(f"--resume: {label} differ from the interrupted run's", out,
                              hint="resume with the same inputs and options, or run without --resume")
@@ -1046,12 +1118,25 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
         elif logged != str(Path(log_path).resolve()):
             raise _usage("--resume: --log differs from the interrupted run's", out)
         run_id = marker["run_id"]
+        run_date = run_date or marker.get("run_date")
     run_id = run_id or new_run_id()
+    from denialkb.engine.tables import TableWriter, run_day
+
+    run_date = run_date or run_day()  # the workpapers' run date (UTC), kept by --resume
+
+    def new_summary() -> Summary:
+        sm = Summary(run_id=run_id)
+        sm.about.update(kb_version=kb.version, run_date=run_date, as_of=as_of, min_confidence=min_confidence,
+                        parquet=True, xlsx=xlsx)
+        sm.tables = TableWriter(out, suffix=PARTIAL) if tables else None
+        return sm
+
     log = DecisionLog(log_path) if log_path else None
     bar = None
+    summary = None
     try:
         if resume:
-            summary, seen, start, n_dec, n_rej = _resume_state(out, marker)
+            summary, seen, start, n_dec, n_rej = _resume_state(out, new_summary())
             for name, n in ((DECISIONS, n_dec), (REJECTED, n_rej)):
                 part, final = out / (name + PARTIAL), out / name
                 if not part.exists() and final.exists():  # stopped while renaming at the end
@@ -1067,11 +1152,11 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
         else:
             if marker and log is not None and marker.get("log") == str(Path(log_path).resolve()):
                 log.forget_run(marker["run_id"])  # a rerun replaces the interrupted run's rows
-            summary, seen, start = Summary(run_id=run_id), {}, 0
+            summary, seen, start = None, {}, 0
             mode = "w"
         if not resume:
             _write_atomic(out / RUNNING, json.dumps(
-                {"run_id": run_id, "started_at": utc_now(), **meta,
+                {"run_id": run_id, "started_at": utc_now(), "run_date": run_date, **meta,
                  "log": str(Path(log_path).resolve()) if log_path else None, "pid": os.getpid()}, indent=2) + "\n")
             for name in OUTPUTS:
                 for p in (out / name, out / (name + PARTIAL), out / (name + ".tmp")):
@@ -1079,6 +1164,7 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
                         p.unlink()
             if (out / PROGRESS).exists():
                 (out / PROGRESS).unlink()
+            summary = new_summary()
         if progress is None:
             progress = sys.stderr.isatty()
         if progress:
@@ -1104,7 +1190,7 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
         finished = False
         try:
             run.pool = _pool(workers, scheduler, kb_dir, kb, engine)
-            run.submit_args = (as_of, kb_dir, bool(log and store_input), engine)
+            run.submit_args = (as_of, kb_dir, bool(log and store_input), engine, min_confidence)
             run.drive(numbered(), chunk_size, max(2, 2 * workers))
             finished = True
         except _Stop:
@@ -1143,6 +1229,8 @@ def run_audit(inputs, out_dir, *, workers: int | None = None, scheduler=None, as
             bar.close()
         if log is not None:
             log.close()
+        if summary is not None and summary.tables is not None:
+            summary.tables.abort()  # closes the table files (a no-op once they are written)
     return summary
 
 

@@ -159,6 +159,10 @@ def run_case(decider, case) -> CaseResult:
         texts = [d["explanation"] for d in record["denials"] if d["id"] == rid]
         if text not in texts:
             diffs.append(f"explanation of {rid}:\n      expected: {text}\n      got:      {texts[0] if texts else '(no such denial)'}")
+    got_stages = {(f"{d['id']}@line:{d['line']}" if d["line"] else d["id"]): d["stage"] for d in record["denials"]}
+    for key, stage in (exp.get("stages") or {}).items():
+        if got_stages.get(key) != stage:
+            diffs.append(f"stage of {key}: expected {stage}, got {got_stages.get(key, '(no such denial)')}")
     for rid in case.fires:
         produced = {d["id"] for d in record["denials"]} | {f["rule"] for f in
                                                            (j for fd in record["findings"] for j in fd["justifications"])}

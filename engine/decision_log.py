@@ -50,8 +50,28 @@ CREATE TABLE IF NOT EXISTS decisions (
     seq          INTEGER
 );
 CREATE INDEX IF NOT EXISTS decisions_claim_id ON decisions (claim_id, id);
+CREATE TABLE IF NOT EXISTS dispositions (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    claim_id     TEXT NOT NULL,
+    rule_id      TEXT NOT NULL,
+    line         INTEGER,          -- NULL for a claim-level denial
+    disposition  TEXT NOT NULL,    -- agree | disagree | note
+    note         TEXT,
+    annotated_at TEXT NOT NULL,
+    input_sha256 TEXT NOT NULL,    -- the claim as decided when annotated
+    rule_sha256  TEXT NOT NULL     -- the rule's definition when annotated
+);
+CREATE INDEX IF NOT EXISTS dispositions_claim ON dispositions (claim_id, id);
 """
 RUN_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS decisions_run_seq ON decisions (run_id, seq)"
+
+DISPOSITIONS = ("agree", "disagree", "note")
+
+
+def rule_sha256(rule) -> str:
+    """sha256 of a rule's definition (its YAML data): a disposition is carried to a re-run only
+    while this and the claim are unchanged."""
+    return hashlib.sha256(json.dumps(rule.raw, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 COLUMNS = ("id", "claim_id", "kb_version", "decided_at", "outcome", "as_of", "record", "input_sha256", "input",
            "run_id", "seq")
@@ -181,6 +201,30 @@ class DecisionLog:
                               (claim_id,))
         return [dict(zip(COLUMNS, row, strict=True)) for row in cur]
 
+    def annotate(self, claim_id: str, rule_id: str, line, disposition: str, note: str | None,
+                 input_sha256: str, rule_hash: str) -> None:
+        """Record an auditor's disposition of one finding (append-only: the latest wins)."""
+        with self.db:
+            self.db.execute("INSERT INTO dispositions (claim_id, rule_id, line, disposition, note, annotated_at,"
+                            " input_sha256, rule_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (claim_id, rule_id, line, disposition, note, utc_now(), input_sha256, rule_hash))
+
+    def dispositions(self, claim_id: str) -> list[dict]:
+        """Every disposition recorded for a claim, oldest first."""
+        cols = ("rule_id", "line", "disposition", "note", "annotated_at", "input_sha256", "rule_sha256")
+        cur = self.db.execute(f"SELECT {', '.join(cols)} FROM dispositions WHERE claim_id = ? ORDER BY id",
+                              (claim_id,))
+        return [dict(zip(cols, row, strict=True)) for row in cur]
+
+    def carried(self, claim_id: str, input_sha256: str, rule_hashes: dict) -> dict:
+        """``(rule id, line) -> {"disposition", "note"}``: the latest disposition of each finding
+        whose claim input and rule definition are unchanged (``rule_hashes``: rule id -> sha256)."""
+        out = {}
+        for d in self.dispositions(claim_id):
+            if d["input_sha256"] == input_sha256 and rule_hashes.get(d["rule_id"]) == d["rule_sha256"]:
+                out[(d["rule_id"], d["line"])] = {"disposition": d["disposition"], "note": d["note"]}
+        return out
+
     def latest(self, claim_id: str) -> dict:
         """The newest logged row of a claim; a :class:`UsageError` when there is none."""
         rows = self.entries(claim_id)
@@ -242,3 +286,40 @@ def replay(log_path, claim_id: str, *, claim_file=None, kb_dir=None) -> dict:
     out = compare_records(old, new)
     out.update(claim_id=claim_id, logged_at=entry["decided_at"], record=new)
     return out
+
+
+def annotate(log_path, claim_id: str, rule_id: str, disposition: str, note: str | None = None, line=None,
+             kb_dir=None) -> dict:
+    """Record a disposition for the denial ``rule_id`` (on ``line``) of the latest logged decision
+    of ``claim_id``; the rule's definition is hashed from ``kb_dir`` (it must be the KB that decided)."""
+    from denialkb.engine.errors import did_you_mean
+    from denialkb.engine.kb import load_kb
+
+    if disposition not in DISPOSITIONS:
+        raise UsageError([Problem("usage_error", f"--disposition: '{disposition}'",
+                                  expected="agree, disagree or note")])
+    with DecisionLog(log_path) as log:
+        entry = log.latest(claim_id)
+        record = json.loads(entry["record"])
+        found = [d for d in record["denials"] if d["id"] == rule_id]
+        ids = sorted({d["id"] for d in record["denials"]})
+        if not found:
+            raise UsageError([Problem("usage_error", f"claim '{claim_id}' has no denial '{rule_id}' in the log",
+                                      expected="one of " + (", ".join(ids) or "(none: the claim is not denied)"),
+                                      hint=did_you_mean(rule_id, ids))])
+        lines = sorted({d["line"] for d in found}, key=lambda x: -1 if x is None else x)
+        if line is None and len(lines) > 1:
+            raise UsageError([Problem("usage_error", f"'{rule_id}' denies lines {', '.join(map(str, lines))} "
+                                      f"of '{claim_id}'", hint="pass --line N")])
+        if line is not None and line not in lines:
+            raise UsageError([Problem("usage_error", f"'{rule_id}' does not deny line {line} of '{claim_id}'",
+                                      expected="line " + ", ".join("claim" if x is None else str(x) for x in lines))])
+        target = line if line is not None else lines[0]
+        kb = load_kb(kb_dir)
+        if kb.version != entry["kb_version"]:
+            raise UsageError([Problem("usage_error", f"the logged decision of '{claim_id}' was made with KB "
+                                      f"{entry['kb_version'][:19]}, not {kb.version[:19]}",
+                                      hint="pass --kb with the KB that decided it, or re-run the audit first")])
+        log.annotate(claim_id, rule_id, target, disposition, note, entry["input_sha256"],
+                     rule_sha256(kb.rules_by_id[rule_id]))
+    return {"claim_id": claim_id, "rule_id": rule_id, "line": target, "disposition": disposition, "note": note}

@@ -31,7 +31,8 @@ from denialkb.engine.conditions import (
 )
 from denialkb.engine.errors import Problem, UsageError
 from denialkb.engine.facts import fact_catalog, fact_source, resolve_input
-from denialkb.engine.record import build_record, fill_template, format_leaf
+from denialkb.engine.record import build_record, fill_template, format_because, format_leaf
+from denialkb.engine.sentences import leaf_sentence
 from denialkb.engine.trace import fact_key
 from denialkb.engine.yamlio import LoadError, parse_yaml
 
@@ -56,7 +57,9 @@ def _leaf_dicts(rule, decision, kb, line_no, full=False) -> tuple:
         if lf.op not in ("exists", "missing") and not lf.required_fact and not isinstance(lf.required, ValueSet):
             d["condition"] = f"{lf.op} {_lit(lf.required)}"
             d["required"] = _plain(lf.required)
-        d["text"] = lf.text
+        d["text"] = leaf_sentence(lf, cat)  # workpaper sentence (engine/sentences.py)
+        if lf.text.startswith("not: "):
+            d["negated"] = True
         src = fact_source(lf.fact, ln.get("line.index"), cat)
         if src:
             d["source"] = src
@@ -125,7 +128,9 @@ def why(decision, kb, denial: str | None = None) -> list[dict]:
         r = kb.rules_by_id[f.rule]
         node = _explain_firing(f, decision, kb)
         d = r.denial
-        node["denial"] = {"group": d["group"], "carc": d["carc"], "rarc": list(d["rarc"]), "stage": d["stage"]}
+        payer = kb.payers.get(decision.facts.claim.get("claim.payer"))
+        stage = payer.stage_for(d["stage"]) if payer is not None else d["stage"]
+        node["denial"] = {"group": d["group"], "carc": d["carc"], "rarc": list(d["rarc"]), "stage": stage}
         out.append(node)
     return out
 
@@ -136,7 +141,7 @@ def render_why(claim_id: str, chains: list) -> str:
 
     def node_lines(n, indent):
         for c in n["conditions"]:
-            out.append(f"{indent}- {format_leaf(c)}")
+            out.append(f"{indent}- {format_because(c)}")
         for fid in n["absent_findings"]:
             out.append(f"{indent}- no finding {fid}")
         for fd in n["findings"]:
@@ -254,24 +259,40 @@ def why_not(decision, kb, target: str) -> list[dict]:
     for r in candidate_rules(kb, target):
         for n in _units(r, decision):
             attempts.append(_rule_attempt(r, decision, kb, n, frozenset()))
-    attempts.sort(key=lambda a: (a["fired"] is False, a["failing_leaves"], kb.rules_by_id[a["rule"]].order,
-                                 a["line"] or 0))
+    # nearest first: fired, then rules whose scope fits this claim (payer, code, drug, dates),
+    # then by how many conditions failed; a rule out of scope is never near
+    for a in attempts:
+        a["scope_failures"] = sum(1 for d in a["scope"] if d["result"] is not True)
+    attempts.sort(key=lambda a: (a["fired"] is False, a["scope_failures"] > 0, a["failing_leaves"],
+                                 kb.rules_by_id[a["rule"]].order, a["line"] or 0))
     return attempts
 
 
-def render_why_not(claim_id: str, target: str, attempts: list) -> str:
-    """The why-not attempts as text: per rule and line, each condition marked held/FAILED/unknown."""
-    out = [f"{claim_id}: why not {target}? {len(attempts)} way{'s' if len(attempts) != 1 else ''} to conclude it"]
-    mark = {True: "held  ", False: "FAILED", None: "unknown"}
+NEAREST = 5
+
+
+def render_why_not(claim_id: str, target: str, attempts: list, show_all: bool = False) -> str:
+    """The why-not attempts as text, nearest first: per rule and line, each condition marked
+    met / not met / unknown with its sentence. Only the nearest ``NEAREST`` unless ``show_all``."""
+    n = len(attempts)
+    shown = attempts if show_all else attempts[:NEAREST]
+    out = [f"{claim_id}: why not {target}? {n} way{'s' if n != 1 else ''} to conclude it"
+           + ("" if len(shown) == n else f"; the nearest {len(shown)} (--all for every one)")]
+    mark = {True: "met    ", False: "not met", None: "unknown"}
 
     def attempt_lines(a, indent):
         where = f"line {a['line']}" if a["line"] else "claim"
-        status = "FIRED" if a["fired"] else f"{a['failing_leaves']} failing"
+        if a["fired"]:
+            status = "FIRED"
+        elif a.get("scope_failures"):
+            status = "does not apply to this claim"
+        else:
+            status = f"did not apply: {a['failing_leaves']} condition{'s' if a['failing_leaves'] != 1 else ''} not met"
         out.append(f"{indent}{a['rule']} ({where}): {a['title']} [{status}]")
         for d in a["scope"]:
             out.append(f"{indent}  {mark[d['result']]} scope: {format_leaf(d)}")
         for d in a["conditions"]:
-            out.append(f"{indent}  {mark[d['result']]} {format_leaf(d)}")
+            out.append(f"{indent}  {mark[d['result']]} {format_because(d)}")
         for f in a["findings"]:
             word = "no finding" if f["condition"] == "no_finding" else "finding"
             out.append(f"{indent}  {mark[f['result']]} {word} {f['finding']} "
@@ -279,9 +300,13 @@ def render_why_not(claim_id: str, target: str, attempts: list) -> str:
         for s in a["finding_rules"]:
             attempt_lines(s, indent + "    ")
 
-    for a in attempts:
+    for a in shown:
         out.append("")
         attempt_lines(a, "")
+    if len(shown) < n:
+        rest = attempts[len(shown):]
+        out.append("")
+        out.append(f"{len(rest)} more: " + ", ".join(sorted({a['rule'] for a in rest})))
     return "\n".join(out) + "\n"
 
 
@@ -506,7 +531,7 @@ def _candidates(leaf: dict, rule, line_no, decision, kb) -> list:
     idx = ln.get("line.index")
     fact, cond, value = leaf["fact"], leaf["condition"], leaf["value"]
     op = cond.split()[0]
-    negated = leaf.get("text", "").startswith("not: ")
+    negated = bool(leaf.get("negated"))
     out = []
     if fact in ("line.has_jz", "line.has_jw"):
         mod = "JZ" if fact == "line.has_jz" else "JW"

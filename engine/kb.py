@@ -36,10 +36,14 @@ from denialkb.engine.validation import place_of, schema_problem
 from denialkb.engine.yamlio import Loaded, LoadError, load_document
 
 SECTIONS = ("kb", "hcpcs", "drugs", "drug_classes", "code_sets", "modifiers", "carc", "rarc",
-            "payer", "rules", "cases")
+            "ncci_pairs", "mue", "payer", "rules", "cases")
+# sections that are lists of rows (merged across files in file order): NCCI-style code pairs, MUE ceilings
+ROW_TABLES = ("ncci_pairs", "mue")
 TEMPLATE_RE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 # payer settings the engine itself reads (besides the ``payer.<setting>`` facts rules name)
 ENGINE_PAYER_SETTINGS = ("timely_filing_days", "timely_filing_months")
+# stages a rule may name that each payer resolves to a concrete stage (payer ``stages`` map)
+STAGE_ROLES = ("clinical_review",)
 
 
 
@@ -99,6 +103,13 @@ class Payer:
                 return row
         return None
 
+    def stage_for(self, stage: str) -> str:
+        """The stage at which this payer applies a rule staged ``stage``: a role such as
+        ``clinical_review`` is resolved by the payer's ``stages`` map (kb/payers), a concrete
+        stage is returned as it is. :func:`load_kb` refuses a KB whose rules use a role a payer
+        does not map, so every record shows a concrete stage."""
+        return (self.raw.get("stages") or {}).get(stage, stage)
+
     def setting(self, name: str, date: str | None = None, default=None):
         """The value of setting ``name`` in force on ``date`` (dated settings), or ``default``."""
         v = dated_value(self.settings.get(name), date)
@@ -143,6 +154,8 @@ class KnowledgeBase:
     cases: list
     warnings: list = field(default_factory=list)
     positions: dict = field(default_factory=dict, repr=False)
+    ncci_pairs: list = field(default_factory=list)  # rows of kb/tables/ncci_pairs.yaml (any file's ncci_pairs)
+    mue: list = field(default_factory=list)  # rows of kb/tables/mue.yaml (any file's mue)
 
     def __post_init__(self):
         self.aliases: dict[str, str] = {}
@@ -313,6 +326,7 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                 hint="a KB holds tables/, payers/, rules/ and cases/ folders of .yaml files")
         return None, col.problems
     tables = {k: {} for k in ("hcpcs", "drugs", "drug_classes", "code_sets", "modifiers", "carc", "rarc")}
+    row_tables: dict = {k: [] for k in ROW_TABLES}
     table_where: dict = {}
     payers: dict = {}
     raw_rules: list = []
@@ -410,6 +424,9 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                     col_pos = loaded.mark((section, key))
                     row_pos = (name, col_pos)
                     table_where[(section, key, "pos")] = row_pos
+            elif section in ROW_TABLES:
+                for i, row in enumerate(value):
+                    row_tables[section].append({**row, "_where": (name, (section, i))})
             elif section == "payer":
                 pid = value["id"]
                 if pid in payers:
@@ -461,13 +478,56 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                        tables["drugs"], tables["drug_classes"], tables["code_sets"], tables["modifiers"],
                        tables["carc"], tables["rarc"], payers, rules, cases)
     kb.positions = table_where
+    kb.ncci_pairs, kb.mue = row_tables["ncci_pairs"], row_tables["mue"]
+    _expand_class_scopes(kb, col)
     kb.broken_rules = declared_rules
     kb.broken_findings = declared_findings
     _check_references(kb, col)
+    _check_row_tables(kb, col)
     from denialkb.engine.kbchecks import load_problems  # value bounds, typed payer settings
 
     col.problems += load_problems(kb, col.loaded)
     return kb, col.problems
+
+
+NO_DRUG = "(no drug of the scoped classes)"  # a scope that names only empty classes matches no line
+
+
+def _expand_class_scopes(kb: KnowledgeBase, col: _Collector) -> None:
+    """``scope: {drug_classes: [...]}`` becomes the class members joined to ``scope.drugs`` (issue 13: HER2 rules
+    keyed on a drug class, so a new drug is covered by joining the class). An unknown class is an error."""
+    for r in kb.rules:
+        classes = (r.scope or {}).get("drug_classes")
+        if not classes:
+            continue
+        drugs = set(r.scope.get("drugs") or ())
+        for j, c in enumerate(classes):
+            if c not in kb.drug_classes:
+                data = col.loaded[r.file].data if r.file in col.loaded else {}
+                idx = next((i for i, x in enumerate(data.get("rules") or []) if isinstance(x, dict) and x.get("id") == r.id), None)
+                path = ("rules", idx, "scope", "drug_classes", j) if idx is not None else None
+                col.add("kb_unknown_ref", f"unknown drug class '{c}' in the rule's scope", r.file, path, r.id,
+                        expected="a drug class of a drug_classes table", hint=did_you_mean(c, kb.drug_classes))
+                continue
+            drugs |= kb.class_members.get(c, set())
+        r.scope = {**r.scope, "drugs": sorted(drugs) or [NO_DRUG]}
+
+
+def _check_row_tables(kb: KnowledgeBase, col: _Collector) -> None:
+    """Codes and payers named by ncci_pairs / mue rows must exist (a typo would silently disable the edit)."""
+    for section, keys in (("ncci_pairs", ("column1", "column2", "instead")), ("mue", ("code",))):
+        for row in getattr(kb, section):
+            fname, path = row["_where"]
+            for k in keys:
+                code = row.get(k)
+                if code is not None and code not in kb.hcpcs:
+                    col.add("kb_unknown_ref", f"{section} row names code '{code}', which is in no hcpcs table",
+                            fname, path + (k,), expected="a code of a hcpcs table", hint=did_you_mean(code, kb.hcpcs))
+            for j, pid in enumerate(row.get("payers") or ([row["payer"]] if row.get("payer") else [])):
+                if pid not in kb.payers:
+                    col.add("kb_unknown_ref", f"{section} row names payer '{pid}', which has no profile", fname,
+                            path + (("payers", j) if row.get("payers") else ("payer",)), expected="a payer id",
+                            hint=did_you_mean(pid, kb.payers))
 
 
 def _rule_id_at(data: dict, path: tuple) -> str:
@@ -547,6 +607,16 @@ def _check_references(kb: KnowledgeBase, col: _Collector) -> None:
                     ("explanation",))
     # a rule file that did not load would make every remittance row look dangling: report only the first cause
     rules_complete = not any(p.code in ("kb_parse_error", "kb_schema_error") for p in col.problems)
+    # stage roles (clinical_review) are payer data: every payer must say where it enforces them
+    roles = sorted({r.denial["stage"] for r in kb.rules if r.conclusion == "denial"} & set(STAGE_ROLES))
+    for payer in kb.payers.values():
+        for role in roles:
+            if role not in (payer.raw.get("stages") or {}):
+                users = [r.id for r in kb.rules if r.conclusion == "denial" and r.denial["stage"] == role]
+                col.add("kb_schema_error",
+                        f"payer '{payer.id}' does not say at which stage it applies '{role}' rules "
+                        f"({len(users)} rules, e.g. {users[0]})", payer.file, ("payer", "stages"),
+                        expected=f"stages: {{{role}: prior_authorization}} or {{{role}: medical_review}}")
     for payer in kb.payers.values():
         for i, row in enumerate(payer.raw.get("remittance", []) or []):
             where = ("payer", "remittance", i)

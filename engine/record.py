@@ -19,6 +19,7 @@ from denialkb.engine.facts import (
     resolve_input,
 )
 from denialkb.engine.kb import TEMPLATE_RE, KnowledgeBase
+from denialkb.engine.sentences import leaf_sentence
 from denialkb.engine.trace import Decision, fact_key
 
 # the order denials are listed in within a line; prior_authorization and medical_review are
@@ -113,6 +114,7 @@ class _Builder:
         for lf in leaves:
             item = lf.to_dict()
             item.pop("result", None)
+            item["text"] = leaf_sentence(lf, self.cat)  # workpaper sentence (engine/sentences.py)
             src = fact_source(lf.fact, idx, self.cat)
             spec = self.cat.get(lf.fact)
             adm = self.d.facts.adm_places[idx] if idx is not None and idx < len(self.d.facts.adm_places) else None
@@ -153,6 +155,23 @@ class _Builder:
         return keys
 
 
+def _liability_shift(payer, denial: dict, ln: dict) -> dict | None:
+    """The payer's liability row that applies to a denial on a line (FORMATS.md section 3, ``abn``): the line
+    carries one of its modifiers (GA), the denial's CARC is one of its CARCs (50), and, when the row asks,
+    a signed ABN for the line's code is on file (``line.abn_on_file`` true; absent is not true). None otherwise."""
+    if payer is None or not ln:
+        return None
+    from denialkb.engine.facts.helpers import in_force
+
+    mods = set(ln.get("line.modifiers") or ())
+    date = ln.get("line.in_force_date") or ln.get("line.service_date") or ""
+    for row in payer.raw.get("liability", []) or []:
+        if (mods & set(row["modifiers"]) and denial["carc"] in row["carcs"] and in_force(row, date)
+                and (not row.get("abn_on_file") or ln.get("line.abn_on_file") is True)):
+            return row
+    return None
+
+
 def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
     """The decision record of one claim, as a JSON-ready dict (FORMATS.md section 2)."""
     b = _Builder(decision, kb)
@@ -169,6 +188,13 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
         over = payer.remittance_for(r.id) if payer is not None else None
         if over:  # the payer sends other codes for this denial (kb/payers remittance rows)
             d = {**d, **{k: over[k] for k in ("group", "carc", "rarc") if k in over}}
+        shift = _liability_shift(payer, d, ln)
+        group_before = d["group"]
+        if shift:  # GA with a signed ABN on file: the patient is liable (kb/payers liability rows)
+            over = {**(over or {}), "sources": list((over or {}).get("sources", [])) + list(shift["sources"])}
+            d = {**d, "group": shift["group"]}
+        if payer is not None:  # a stage role (clinical_review) is where this payer applies it
+            d = {**d, "stage": payer.stage_for(d["stage"])}
         denials.append({
             "id": r.id,
             "title": r.title,
@@ -185,7 +211,12 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
             "confidence": r.confidence,
             "amount_at_risk": _amount_at_risk(decision.facts, f.line),
         })
-    denials.sort(key=lambda x: (x["line"] or 0, stage_ix[x["stage"]], kb.rules_by_id[x["id"]].order))
+        if shift:  # said in the record: which group the rule gave, and why the payer's liability row changed it
+            denials[-1]["liability"] = {
+                "group_before": group_before,
+                "modifiers": [m for m in shift["modifiers"] if m in (ln.get("line.modifiers") or ())],
+                "abn_on_file": ln.get("line.abn_on_file") is True, "note": shift.get("note", "")}
+    denials.sort(key=lambda x: (x["line"] or 0, stage_ix.get(x["stage"], len(STAGES)), kb.rules_by_id[x["id"]].order))
     findings = []
     for key in sorted(k for k in decision.justifications if k.startswith("finding:")):
         fid = key.split(":", 1)[1].split("@")[0]
@@ -309,11 +340,26 @@ def format_leaf(d: dict) -> str:
         s = f"{d['fact']} = {show(d['value'])} ({cond.split()[0]} {cw['fact']} = {show(cw['value'])})"
     else:
         s = f"{d['fact']} = {show(d['value'])} ({cond})"
-    if d.get("text", "").startswith("not: "):
+    if d.get("negated") or d.get("text", "").startswith("not: "):
         s = "not: " + s
     if d.get("source"):
         s += f"  [{d['source']}]"
     return s
+
+
+def format_because(d: dict) -> str:
+    """One condition as a workpaper sentence with where the value came from; engine notation
+    (:func:`format_leaf`) when the item has no sentence.
+
+    >>> format_because({"fact": "line.units", "value": 840, "condition": "gt line.expected_units",
+    ...                 "text": "the billed units (840) are greater than the units the record supports (420)",
+    ...                 "source": "claim.lines[0].units"})
+    'the billed units (840) are greater than the units the record supports (420)  [claim.lines[0].units]'
+    """
+    if not d.get("text") or d["text"].startswith("not: ") or d["text"].startswith(d.get("fact", "\0") + " "):
+        return format_leaf(d)
+    src = d.get("source")
+    return d["text"] + (f"  [{src}]" if src else "")
 
 
 def _because_lines(items, indent) -> list:
@@ -322,7 +368,7 @@ def _because_lines(items, indent) -> list:
         if "finding" in it:
             out.append(f"{indent}- no finding {it['finding']}")
         else:
-            out.append(f"{indent}- {format_leaf(it)}")
+            out.append(f"{indent}- {format_because(it)}")
     return out
 
 

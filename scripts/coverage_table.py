@@ -145,8 +145,6 @@ NOT_COVERED = [
     ("Exceptions that need v2 clinical fields: taxane contraindicated or stopped for toxicity (P+T continue); "
      "intolerance instead of progression on the prior gastric regimen; EGFR/ALK-altered NSCLC after targeted therapy",
      "CO-50", "need prior_therapies[].stop_reason and biomarkers.alk (claim format v2)."),
-    ("Clinical rules staged where the payer enforces them (prior_authorization for commercial plans, medical_review for Medicare)",
-     "-", "the clinical rules are still staged 'adjudication' until the v2 stage vocabulary is in the engine."),
     ("Herceptin (J9355) and Kanjinti (Q5117) 420 mg presentations by NDC; Ontruzant/Ogivri/Hercessi 420 mg", "-",
      "the Kanjinti NDC-to-strength mapping was not found; JW/JZ on those lines stays undetermined without an NDC."),
     ("Ado-trastuzumab emtansine (J9354) with pertuzumab or trastuzumab", "CO-50",
@@ -154,14 +152,32 @@ NOT_COVERED = [
 ]
 
 
+PATHWAYS = ROOT / "scripts" / "pathways.yaml"
+
+
+def load_pathways() -> list:
+    """The issue-13 pathways (scripts/pathways.yaml); every `supersedes` name must be a NOT_COVERED row."""
+    import yaml
+
+    rows = yaml.safe_load(PATHWAYS.read_text("utf-8"))["pathways"]
+    names = {what for what, _, _ in NOT_COVERED}
+    for p in rows:
+        for s in p.get("supersedes", []):
+            if s not in names:
+                raise SystemExit(f"scripts/pathways.yaml: pathway {p['n']} supersedes '{s}', which is no NOT_COVERED row")
+    return rows
+
+
 def build(kb) -> str:
     rules = sorted(kb.rules, key=lambda r: r.id)
+    pathways = load_pathways()
+    superseded = {s for p in pathways for s in p.get("supersedes", [])}
     by_section = {s: [r.id for r in rules if s in (r.raw.get("seed_section") or [])] for s in SEED_SECTIONS}
     by_tag: dict = {}
     for r in rules:
         for t in r.raw.get("covers") or []:
             by_tag.setdefault(t, []).append(r.id)
-    known = {t for t, _, _ in BULLETS}
+    known = {t for t, _, _ in BULLETS} | {t for p in pathways for t in p["tags"]}
     fired = {x for c in kb.cases for x in c.fires}
     near = {x for c in kb.cases for x in c.near_miss}
     products = sum(len(d.get("products", [])) for d in kb.drugs.values())
@@ -214,11 +230,20 @@ def build(kb) -> str:
     if not gaps and all(by_section.values()):
         out.append("- every bullet and seed section has a rule. That is not the same as covering every real denial:")
         out.append("  see the next section.")
+    out += ["", "## Issue 13: the denial pathways of kb-review section 3", "",
+            "Each pathway with the rules that cover it (by their `covers` tags), its status, and what is still not",
+            "covered and why (scripts/pathways.yaml).", "",
+            "| # | pathway | status | rules | still not covered |", "|---|---|---|---|---|"]
+    for p in pathways:
+        ids = sorted({r for t in p["tags"] for r in by_tag.get(t, [])})
+        out.append(f"| {p['n']} | {p['title']} | {p['status']} | {', '.join(ids) or '-'} | {p['not_covered'].strip()} |")
     out += ["", "## Denial pathways the KB does not cover", "",
             "From the KB correctness review (kb-review section 3) and the open items of issue 12. A claim that meets",
             "one of these is decided without it: the KB does not say it would be paid.", "",
             "| pathway | typical remittance | why not covered |", "|---|---|---|"]
     for what, codes, why in NOT_COVERED:
+        if what in superseded:  # covered now (issue 13 pathways above)
+            continue
         out.append(f"| {what} | {codes} | {why} |")
     overrides = [(p.id, row) for p in sorted(kb.payers.values(), key=lambda p: p.id)
                  for row in p.raw.get("remittance", []) or []]

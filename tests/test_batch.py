@@ -107,7 +107,8 @@ def test_mixed_input_counts_and_records(mixed, decider, tmp_path):
         assert (tmp_path / "serial" / f).read_bytes() == (out / f).read_bytes(), f
     html = (out / "summary.html").read_text()
     assert "<p class=meta>read 12: decided 7, rejected 5</p>" in html
-    assert "<tr><td>PERTUZUMAB-HER2-NOT-DOCUMENTED</td><td>1</td><td>4800.00</td></tr>" in html
+    assert ("<tr><td>PERTUZUMAB-HER2-NOT-DOCUMENTED</td><td>HER2 status not documented for a HER2 antibody</td>"
+            "<td class=num data-v='1'><a href='#k-rule-PERTUZUMAB-HER2-NOT-DOCUMENTED'>1</a></td>") in html
     assert "HER2-STATUS-NOT-ESTABLISHED &gt; PERTUZUMAB-HER2-NOT-DOCUMENTED" in html
     assert "http" not in html.split("</head>")[1]  # self-contained: no links out
 
@@ -253,3 +254,42 @@ def test_count_claims_matches_read(mixed):
 
     _d, inputs, _ = mixed
     assert count_claims(inputs) == 12
+
+
+def test_cached_decider_follows_kb_edits(tmp_path):
+    """The in-process Decider is cached per KB directory; after the KB's files change, the next
+    chunk (and the next audit in the same process) decides with the new KB, never the old one."""
+    from denialkb.engine import batch
+
+    kb = tmp_path / "kb"
+    shutil.copytree(KB, kb)
+    data = load_claim(EXAMPLES / "pertuzumab-jz-missing-medicare.yaml").data
+    item = [(0, "jz.yaml", data, None)]
+
+    def denials():
+        (r,) = batch.process_chunk(item, None, str(kb))
+        assert r["status"] == "decided", r
+        return [d["id"] for d in json.loads(r["record"])["denials"]], json.loads(r["record"])["kb_version"]
+
+    before, v1 = denials()
+    assert before == ["JZ-MISSING-NO-WASTE"]
+    d1 = batch._decider(str(kb))
+    assert batch._decider(str(kb)) is d1  # unchanged KB: the compiled engine is reused
+    payer = kb / "payers" / "medicare.yaml"
+    text = payer.read_text()
+    assert 'jz_required_from: "2023-07-01"' in text
+    payer.write_text(text.replace('jz_required_from: "2023-07-01"', 'jz_required_from: "2025-07-01"', 1))
+    after, v2 = denials()
+    assert after == [] and v2 != v1  # JZ not yet required on 2024-03-15 under the edited KB
+    payer.write_text(text)  # and back: same version as at first
+    again, v3 = denials()
+    assert again == before and v3 == v1
+    # a whole audit after the edit sees it too, also in worker processes forked from this one
+    # (they inherit the cached Decider of the old KB)
+    payer.write_text(text.replace('jz_required_from: "2023-07-01"', 'jz_required_from: "2025-07-01"', 1))
+    (tmp_path / "in").mkdir()
+    shutil.copy(EXAMPLES / "pertuzumab-jz-missing-medicare.yaml", tmp_path / "in")
+    shutil.copy(EXAMPLES / "pertuzumab-clean-medicare.yaml", tmp_path / "in")
+    run_audit([tmp_path / "in"], tmp_path / "out", workers=2, kb_dir=str(kb), progress=False, chunk_size=1)
+    recs = [json.loads(ln) for ln in (tmp_path / "out" / "decisions.jsonl").read_text().splitlines()]
+    assert [(r["outcome"], r["kb_version"]) for r in recs] == [("clean", v2), ("clean", v2)]

@@ -216,7 +216,8 @@ def test_outputs_are_partial_under_a_running_marker_until_the_end(tmp_path, monk
         audit([src], out, chunk_size=8, log_path=tmp_path / "l.sqlite")
     assert e.value.exit_code == 4 and "no space left on device" in e.value.format()
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["RUNNING", "decisions.jsonl.partial", "progress.jsonl.partial", "rejected.jsonl.partial"]
+    assert names == ["RUNNING", "decisions.jsonl.partial", "denials.csv.partial", "lines.csv.partial",
+                     "progress.jsonl.partial", "rejected.jsonl.partial"]
     marker = json.loads((out / "RUNNING").read_text())
     assert len((out / "decisions.jsonl.partial").read_text().splitlines()) == 16
     monkeypatch.setattr(batch._Run, "commit", real)
@@ -226,6 +227,14 @@ def test_outputs_are_partial_under_a_running_marker_until_the_end(tmp_path, monk
     with sqlite3.connect(tmp_path / "l.sqlite") as db:
         rows = db.execute("SELECT run_id, seq, claim_id FROM decisions ORDER BY seq").fetchall()
     assert [r[1] for r in rows] == list(range(40)) and {r[0] for r in rows} == {marker["run_id"]}
+    # the resumed run's outputs, workpaper tables and impact included, are those of one straight run
+    straight = audit([src], tmp_path / "straight", chunk_size=8, run_id=marker["run_id"],
+                     run_date=marker["run_date"])
+    assert straight.decided == 40
+    for f in ("decisions.jsonl", "summary.json", "summary.csv", "summary.html", "denials.csv", "lines.csv"):
+        assert (out / f).read_bytes() == (tmp_path / "straight" / f).read_bytes(), f
+    assert len((out / "denials.csv").read_text().splitlines()) > 16  # denials before and after the stop
+    assert json.loads((out / "summary.json").read_text())["impact"]["total"]["claims"] == 40
 
 
 def test_disk_full_through_the_cli_is_exit_4(tmp_path, monkeypatch):

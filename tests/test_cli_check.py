@@ -26,8 +26,8 @@ def test_seed_mistake_text_output_exact(cli):
     assert lines[4] == "     front end: CO-16 + M119"
     assert lines[5] == ("     Denied because line 1 bills J9308 (Injection, ramucirumab, 5 mg) but its NDC 50242014501 is "
                         "Perjeta 420 mg/14 mL single-dose vial, a pertuzumab product: the code describes ramucirumab.")
-    assert ("       - line.ndc_drug = pertuzumab (ne line.code_drug = ramucirumab)  [computed from claim.lines[0].ndc]"
-            in lines)
+    assert ("       - the drug the NDC belongs to (pertuzumab) is not the drug the billed code describes (ramucirumab)"
+            "  [computed from claim.lines[0].ndc]" in lines)
     assert any(ln.startswith("     Remedy: Bill the code that describes the drug given (pertuzumab is J9306") for ln in lines)
 
 
@@ -36,9 +36,10 @@ def test_denial_chain_goes_through_findings(cli):
     rec = json.loads(r.stdout)
     (d,) = rec["denials"]
     assert d["id"] == "PERTUZUMAB-HER2-NOT-DOCUMENTED"
-    assert (d["stage"], d["group"], d["carc"], d["rarc"]) == ("adjudication", "CO", "16", ["M127"])
+    assert (d["stage"], d["group"], d["carc"], d["rarc"]) == ("medical_review", "CO", "16", ["M127"])
     # false, not absent: the clinical record is on file and holds no HER2 result
     assert d["because"] == [{"fact": "clinical.biomarkers.her2.reported", "value": False, "condition": "eq false",
+                             "text": "the clinical record holds a HER2 result: no",
                              "source": "clinical.biomarkers.her2"}]
     assert d["derived_from"] == ["HER2-NOT-ESTABLISHED"]
     assert [t["rule"] for t in rec["trace"]] == ["HER2-STATUS-NOT-ESTABLISHED", "PERTUZUMAB-HER2-NOT-DOCUMENTED"]

@@ -4,7 +4,7 @@ import json
 
 from .conftest import SMALL, body, run_cli
 
-WHY_EQUIVOCAL = 'CLM-P-HER2-EQUIVOCAL: 1 denial\n\ndenial PERTUZUMAB-HER2-EQUIVOCAL (line 1) CO-16: HER2 equivocal (IHC 2+) without ISH\n  <- rule PERTUZUMAB-HER2-EQUIVOCAL: HER2 is IHC 2+ (equivocal) and no ISH result is recorded, so HER2 positivity is not established.\n     <- finding HER2-EQUIVOCAL-UNRESOLVED <- rule HER2-EQUIVOCAL-WITHOUT-ISH: HER2 IHC is 2+ (equivocal) and no ISH result is recorded; ASCO/CAP requires reflex ISH.\n        - clinical.biomarkers.her2.ihc = 2+ (eq 2+)  [clinical.biomarkers.her2.ihc]\n        - clinical.biomarkers.her2.ish is absent (missing)  [clinical.biomarkers.her2.ish]\n        <- finding HER2-NOT-ESTABLISHED <- rule HER2-STATUS-NOT-ESTABLISHED: the record does not establish HER2 positivity (HER2 result: IHC 2+).\n           - no finding HER2-POSITIVE\n'
+WHY_EQUIVOCAL = 'CLM-P-HER2-EQUIVOCAL: 1 denial\n\ndenial PERTUZUMAB-HER2-EQUIVOCAL (line 1) CO-16: HER2 equivocal (IHC 2+) without ISH\n  <- rule PERTUZUMAB-HER2-EQUIVOCAL: HER2 is IHC 2+ (equivocal) and no ISH result is recorded, so HER2 positivity is not established.\n     <- finding HER2-EQUIVOCAL-UNRESOLVED <- rule HER2-EQUIVOCAL-WITHOUT-ISH: HER2 IHC is 2+ (equivocal) and no ISH result is recorded; ASCO/CAP requires reflex ISH.\n        - the HER2 IHC score (2+) is 2+  [clinical.biomarkers.her2.ihc]\n        - the HER2 ISH result is not recorded  [clinical.biomarkers.her2.ish]\n        <- finding HER2-NOT-ESTABLISHED <- rule HER2-STATUS-NOT-ESTABLISHED: the record does not establish HER2 positivity (HER2 result: IHC 2+).\n           - no finding HER2-POSITIVE\n'
 
 
 def test_why_text_exact():
@@ -40,10 +40,10 @@ def test_why_not_text_names_failing_condition():
     assert r.returncode == 0, r.stderr
     lines = body(r.stdout).splitlines()
     assert lines[2] == ("JZ-MISSING-NO-WASTE (line 1): JZ missing on a single-dose drug line with nothing "
-                        "discarded [1 failing]")
-    assert "  FAILED line.has_jz = true (eq false)  [claim.lines[0].modifiers]" in lines
-    failed_line1 = [ln for ln in lines[3:12] if ln.startswith("  FAILED")]
-    assert failed_line1 == ["  FAILED line.has_jz = true (eq false)  [claim.lines[0].modifiers]"]
+                        "discarded [did not apply: 1 condition not met]")
+    assert "  not met the line carries JZ: yes  [claim.lines[0].modifiers]" in lines
+    failed_line1 = [ln for ln in lines[3:12] if ln.startswith("  not met")]
+    assert failed_line1 == ["  not met the line carries JZ: yes  [claim.lines[0].modifiers]"]
 
 
 def test_why_not_json_carc():
@@ -174,21 +174,21 @@ WHY_AUTH_UNITS_JSON = {'claim_id': 'CLM-P-COM-PA-UNITS',
                               'condition': 'eq true',
                               'result': True,
                               'required': True,
-                              'text': 'line.prior_auth_required is yes',
+                              'text': 'the payer requires prior authorization for the code on the date: yes',
                               'source': 'kb payer'},
                              {'fact': 'line.auth_status',
                               'value': 'valid',
                               'condition': 'eq valid',
                               'result': True,
                               'required': 'valid',
-                              'text': 'line.auth_status is valid',
+                              'text': 'the auth status (valid) is valid',
                               'source': 'authorizations / claim.prior_authorization'},
                              {'fact': 'line.units',
                               'value': 420,
                               'condition': 'gt line.auth_units_remaining',
                               'result': True,
                               'compared_with': {'fact': 'line.auth_units_remaining', 'value': 380},
-                              'text': 'line.units is greater than line.auth_units_remaining',
+                              'text': 'the billed units (420) are greater than the approved units left before this line (380)',
                               'source': 'claim.lines[0].units'}],
               'findings': [],
               'absent_findings': [],

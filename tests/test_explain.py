@@ -27,7 +27,7 @@ def test_why_chain_goes_down_to_input_facts(decider):
     chains = why(d, decider.kb)
     assert [c["rule"] for c in chains] == ["PERTUZUMAB-HER2-EQUIVOCAL"]
     top = chains[0]
-    assert top["denial"] == {"group": "CO", "carc": "16", "rarc": ["N706"], "stage": "adjudication"}
+    assert top["denial"] == {"group": "CO", "carc": "16", "rarc": ["N706"], "stage": "medical_review"}
     (f1,) = top["findings"]
     assert f1["finding"] == "HER2-EQUIVOCAL-UNRESOLVED"
     (j1,) = f1["justifications"]
@@ -49,14 +49,14 @@ CLM-P-NO-JZ: 1 denial
 
 denial JZ-MISSING-NO-WASTE (line 1) CO-4: JZ missing on a single-dose drug line with nothing discarded
   <- rule JZ-MISSING-NO-WASTE: from 2023-07-01 Medicare Part B fee-for-service requires JZ on single-dose container drugs when nothing was discarded; line 1 (J9306, 2024-03-15) has no JZ and no waste is documented.
-     - payer.jz_required_from = 2023-07-01 (exists)  [kb payer settings]
-     - line.in_force_date = 2024-03-15 (ge payer.jz_required_from = 2023-07-01)  [computed]
-     - line.code_kind = drug (eq drug)  [kb hcpcs table]
-     - line.container = single_dose (eq single_dose)  [kb products]
-     - line.has_jz = false (eq false)  [claim.lines[0].modifiers]
-     - line.has_jw = false (eq false)  [claim.lines[0].modifiers]
-     - line.documented_waste_mg = 0 (eq 0)  [documentation.waste_mg]
-     - line.waste_possible = false (eq false)  [computed from kb products]
+     - the payer's JZ required from is recorded (2023-07-01)  [kb payer settings]
+     - the date whose rules and tables apply (2024-03-15) is on or after the payer's JZ required from (2023-07-01)  [computed]
+     - the code kind (drug) is drug  [kb hcpcs table]
+     - the container (single_dose) is single_dose  [kb products]
+     - the line carries JZ: no  [claim.lines[0].modifiers]
+     - the line carries JW: no  [claim.lines[0].modifiers]
+     - the documented waste of this line's drug (0) is 0  [documentation.waste_mg]
+     - the whole single-dose vials leave something to discard: no  [computed from kb products]
 """
 
 

@@ -211,7 +211,11 @@ def test_scope_filters_on_rule_data(decider):
     assert _in_scope(dated, kb, payer="commercial") and not _in_scope(dated, kb, payer="medicare")
     her2 = kb.rules_by_id[DENIAL]
     assert _in_scope(her2, kb, drug="Perjeta") and not _in_scope(her2, kb, drug="ramucirumab")
-    assert not _in_scope(her2, kb, stage="front_end") and _in_scope(her2, kb, stage="adjudication")
+    assert not _in_scope(her2, kb, stage="front_end") and not _in_scope(her2, kb, stage="adjudication")
+    # staged clinical_review: Medicare applies it at medical review, the commercial plan at prior authorization
+    assert _in_scope(her2, kb, stage="medical_review") and _in_scope(her2, kb, stage="clinical_review")
+    assert _in_scope(her2, kb, stage="prior_authorization", payer="commercial")
+    assert not _in_scope(her2, kb, stage="prior_authorization", payer="medicare")
 
 
 def test_clusters_by_stage_or_drug(her2_graph):
@@ -221,3 +225,28 @@ def test_clusters_by_stage_or_drug(her2_graph):
     assert "subgraph cluster_pertuzumab_pertuzumab_trastuzumab_hyaluronidase" in by_drug
     assert "cluster_front_end" not in by_drug
     assert "subgraph cluster" not in to_dot(her2_graph, cluster="none")
+
+
+def test_claim_graph_default_is_the_fired_denials(tmp_path):
+    """graph --claim draws each fired denial with its reasons (the --denial pictures together);
+    --full draws every rule tried (issue 15 item 6)."""
+    import json as _json
+
+    from tests.conftest import EXAMPLES as _EX
+    from tests.conftest import run_cli
+
+    claim = _EX / "phesgo-several-denials-commercial.yaml"
+    r = run_cli("graph", "--claim", claim, "--out", tmp_path / "g.json")
+    assert r.returncode == 0, r.stderr
+    small = _json.loads((tmp_path / "g.json").read_text())
+    r = run_cli("graph", "--claim", claim, "--full", "--out", tmp_path / "full.json")
+    full = _json.loads((tmp_path / "full.json").read_text())
+    fired = sorted(n["rule"] for n in small["nodes"] if n["kind"] == "denial")
+    assert fired == sorted(n["rule"] for n in full["nodes"] if n["kind"] == "denial" and n["status"] == "fired")
+    assert len(small["nodes"]) < 40 < 300 < len(full["nodes"])
+    # the union of the --denial pictures
+    ids = set()
+    for rid in fired:
+        r = run_cli("graph", "--claim", claim, "--denial", rid, "--out", tmp_path / f"{rid}.json")
+        ids |= {n["id"] for n in _json.loads((tmp_path / f"{rid}.json").read_text())["nodes"]}
+    assert ids == {n["id"] for n in small["nodes"]}

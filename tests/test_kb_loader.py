@@ -61,7 +61,7 @@ def test_unknown_fact_name(kb_copy):
 
 
 def test_schema_error_unknown_rule_key_and_bad_stage(kb_copy):
-    edit(kb_copy / "rules" / "payer.yaml", "      denial: {stage: front_end, group: CO, carc: \"197\", rarc: [M62]}",
+    edit(kb_copy / "rules" / "payer.yaml", "      denial: {stage: adjudication, group: CO, carc: \"197\", rarc: [M62]}",
          "      denial: {stage: frontend, group: CO, carc: \"197\", rarc: [M62]}")
     edit(kb_copy / "rules" / "payer.yaml", "    remedy_kind: obtain_authorization\n", "    remedy_knd: obtain_authorization\n")
     got, text = problems(kb_copy)

@@ -79,3 +79,81 @@ def test_bad_remittance_rows_are_located_errors(tmp_path, row, message):
         load_kb(kb)
     got = [x.format() for x in e.value.problems]
     assert any(g.startswith("kb/payers/medicare.yaml:") and message in g for g in got), got
+
+
+# --- stage model (kb-review C1): clinical rules are staged by role and resolved per payer ----------------------------
+
+def _stages(decider, changes):
+    return {(d["id"], d["line"]): d["stage"] for d in decider.check_document(_doc(changes))["denials"]}
+
+
+def test_clinical_rule_is_medical_review_on_medicare_and_prior_authorization_on_commercial(decider):
+    unset_her2 = {"clinical.biomarkers.her2": {"ihc": "1+"}}
+    assert _stages(decider, unset_her2)[("PERTUZUMAB-HER2-NEGATIVE", 1)] == "medical_review"
+    com = {**unset_her2, "claim.payer": "commercial", "claim.prior_authorization": "PA-778",
+           "authorizations": [{"number": "PA-778", "code": "J9306", "units": 2940,
+                               "start_date": "2024-01-01", "end_date": "2024-06-30"}]}
+    assert _stages(decider, com)[("PERTUZUMAB-HER2-NEGATIVE", 1)] == "prior_authorization"
+
+
+def test_missing_authorization_stays_an_adjudication_denial(decider):
+    com = {"claim.payer": "commercial", "authorizations": []}
+    assert _stages(decider, com)[("PRIOR-AUTH-ABSENT", 1)] == "adjudication"
+
+
+def test_no_record_shows_a_stage_role(decider):
+    kb = decider.kb
+    roles = {r.id for r in kb.rules if r.conclusion == "denial" and r.denial["stage"] == "clinical_review"}
+    assert len(roles) >= 30  # HER2, LVEF, prior therapy, response, AFP, EGFR, indication, mg/kg dose
+    from denialkb.engine.record import STAGES
+    for payer in kb.payers.values():
+        assert payer.stage_for("clinical_review") in STAGES, payer.id
+
+
+def _kb_copy(tmp_path):
+    kb = tmp_path / "kb"
+    shutil.copytree(KB, kb, ignore=shutil.ignore_patterns("__pycache__"))
+    return kb
+
+
+def _problems(kb):
+    with pytest.raises(KBInvalidError) as e:
+        load_kb(kb)
+    return [x.format() for x in e.value.problems]
+
+
+def test_unknown_stage_name_in_a_rule_is_refused(tmp_path):
+    kb = _kb_copy(tmp_path)
+    p = kb / "rules" / "her2.yaml"
+    p.write_text(p.read_text().replace("stage: clinical_review", "stage: clinical_reveiw", 1))
+    got = _problems(kb)
+    assert any(g.startswith("kb/rules/her2.yaml:") and "clinical_reveiw" in g for g in got), got
+
+
+def test_payer_must_say_where_it_applies_clinical_review(tmp_path):
+    kb = _kb_copy(tmp_path)
+    p = kb / "payers" / "medicare.yaml"
+    p.write_text(p.read_text().replace("    clinical_review: medical_review\n", "", 1).replace("  stages:\n", "", 1))
+    got = _problems(kb)
+    assert any(g.startswith("kb/payers/medicare.yaml:") and "does not say at which stage it applies 'clinical_review'" in g
+               for g in got), got
+
+
+def test_unknown_stage_in_a_payer_map_is_refused(tmp_path):
+    kb = _kb_copy(tmp_path)
+    p = kb / "payers" / "commercial.yaml"
+    p.write_text(p.read_text().replace("clinical_review: prior_authorization", "clinical_review: prior_auth", 1))
+    got = _problems(kb)
+    assert any(g.startswith("kb/payers/commercial.yaml:") and "prior_auth" in g for g in got), got
+
+
+def test_a_case_with_the_wrong_stage_fails(tmp_path):
+    from denialkb.engine.kbrun import run_kb_tests
+    kb = _kb_copy(tmp_path)
+    p = kb / "cases" / "commercial.yaml"
+    s = p.read_text()
+    assert '"STEP-THERAPY-NOT-MET@line:3": prior_authorization' in s
+    p.write_text(s.replace('"STEP-THERAPY-NOT-MET@line:3": prior_authorization', '"STEP-THERAPY-NOT-MET@line:3": adjudication', 1))
+    run = run_kb_tests(kb)
+    bad = [r for r in run.results if not r.passed]
+    assert len(bad) == 1 and "stage of STEP-THERAPY-NOT-MET@line:3: expected adjudication, got prior_authorization" in str(bad[0].diffs)

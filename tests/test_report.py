@@ -23,7 +23,7 @@ def report_file(tmp_path_factory):
     from tests.conftest import run_cli
 
     out = tmp_path_factory.mktemp("report") / "report.html"
-    r = run_cli("report", *CLAIMS, "--out", out)
+    r = run_cli("report", *CLAIMS, "--out", out, "--pictures")
     assert r.returncode == 0, r.stderr
     assert body(r.stdout) == f"wrote {out} (3 claims)\n"
     return out
@@ -132,3 +132,19 @@ def test_report_without_graphviz_shows_dot_source(decider, monkeypatch, tmp_path
     assert "Graphviz is not installed" in text and "apt-get install graphviz" in text
     assert "denial__PERTUZUMAB-HER2-NOT-DOCUMENTED" in text  # the DOT source, escaped in <pre>
     assert "<section id=summary>" not in text  # one claim: no summary table
+
+
+def test_multi_claim_report_is_small_without_pictures(tmp_path):
+    """Several claims: no pictures unless --pictures, so the report stays small (docs/audit.md)."""
+    from tests.conftest import run_cli
+
+    files = sorted(EXAMPLES.glob("*.yaml"))
+    out = tmp_path / "all.html"
+    r = run_cli("report", *files, "--out", out)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert "<svg" not in text and text.count("<section class=claim") == len(files)
+    assert out.stat().st_size / len(files) < 12_000  # bytes per claim (measured ~6 KB)
+    one = tmp_path / "one.html"
+    assert run_cli("report", CLAIMS[0], "--out", one).returncode == 0
+    assert one.read_text().count("<svg") == 1  # a one-claim report draws its picture

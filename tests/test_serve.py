@@ -293,6 +293,7 @@ def test_time_limits_504_and_503(kb):
         with svc.lock:  # the engine is busy with someone else's request for longer than the limit
             r = c.post("/v1/check", content=YAML_FILE.read_bytes())
         assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        app.state.timeout = 60.0  # a real decision on a loaded machine may take longer than 0.5 s
         assert c.post("/v1/check", content=YAML_FILE.read_bytes()).status_code == 200
 
 
@@ -315,6 +316,7 @@ def test_token_missing_wrong_right(kb):
         r = c.get("/ui", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/ui/login"
         assert c.get("/ui/login").status_code == 200
+        assert c.get("/static/workbench.css").status_code == 200  # the login form's stylesheet
         assert c.post("/ui/login", data={"token": "nope"}, follow_redirects=False).status_code == 401
         r = c.post("/ui/login", data={"token": TOKEN}, follow_redirects=False)
         assert r.status_code == 303 and "httponly" in r.headers["set-cookie"].lower()
@@ -409,6 +411,12 @@ def test_decision_log_only_when_asked(kb, tmp_path):
         assert len(rows) == 1 and json.loads(rows[0]["record"]) == rec and rows[0]["input"] is None
         page = c.get("/ui/log")
         assert page.status_code == 200 and "CLM-P-NO-JZ" in page.text
+        # the workbench logs the claims it decides, not its what-if variants
+        text = YAML_FILE.read_text(encoding="utf-8")
+        assert c.post("/ui/decide", data={"claim_text": text}).status_code == 200
+        assert c.post("/ui/what-if", data={"claim_text": text, "f:claim.lines[0].modifiers": "JZ"}).status_code == 200
+        with DecisionLog(log) as dl:
+            assert [r["outcome"] for r in dl.entries("CLM-P-NO-JZ")] == ["denied", "denied"]
         entry = c.get("/ui/log/entry", params={"id": rows[0]["id"]})
         assert entry.status_code == 200 and "JZ-MISSING-NO-WASTE" in entry.text
     with TestClient(create_app(kb)) as c:  # no log: nothing written anywhere
@@ -478,6 +486,7 @@ def test_workbench_pages(client):
     r = client.post("/ui/what-if", data={"claim_text": text, "f:claim.lines[0].modifiers": "JZ"})
     assert r.status_code == 200 and 'id="outcome-after">clean<' in r.text
     assert "claim.lines[0].modifiers" in r.text and 'class="changed"' in r.text
+    assert r.text.count('class="denial removed" data-rule="JZ-MISSING-NO-WASTE"') == 1  # struck out in "as sent"
     # a number field holding words: the located problem, nothing decided
     r = client.post("/ui/what-if", data={"claim_text": text, "f:claim.lines[0].units": "many"})
     assert r.status_code == 400 and "claim.lines[0].units" in r.text and "expected a number" in r.text
@@ -487,6 +496,12 @@ def test_workbench_upload_x12_with_clinical_and_bad_input(client):
     r = client.post("/ui/decide", files={"claim": (X12_FILE.name, X12_FILE.read_bytes()),
                                          "clinical": (CLINICAL.name, CLINICAL.read_bytes())})
     assert r.status_code == 200 and 'data-outcome="denied"' in r.text
+    # no payer id map entry: the default commercial profile, which needs authorizations the Bundle lacks
+    r = client.post("/ui/decide", files={"claim": (FHIR_FILE.name, FHIR_FILE.read_bytes()),
+                                         "clinical": (CLINICAL.name, CLINICAL.read_bytes())})
+    assert r.status_code == 200 and 'data-outcome="undetermined"' in r.text
+    assert "Missing information" in r.text and "PRIOR-AUTH-ABSENT@line:1" in r.text
+    assert "used the default payer profile" in r.text  # the converter's warning
     r = client.post("/ui/decide", data={"claim_text": "claim:\n  id: 3\n"})
     assert r.status_code == 400 and "claim.id" in r.text and "&lt;body&gt;:2:" in r.text
 
@@ -506,3 +521,99 @@ def test_forms_round_trip():
     assert sets == [("claim.lines[1].code", "96415"), ("claim.diagnoses", ["C50.911"]), ("patient.pregnant", True),
                     ("claim.lines[0].diagnosis_pointers", [1])]
     assert unsets == ["documentation.lot_number"] and errors == []
+    # every example's form, sent back as shown, changes nothing
+    from denialkb.engine.claim import load_claim
+
+    for f in sorted(EXAMPLES.glob("*.yaml")) + sorted((ROOT / "tests" / "data" / "v2").glob("*.yaml")):
+        d = load_claim(f).data
+        shown = {fl.path: fl.text for s in forms.sections(d) for fl in s.fields}
+        assert forms.changes(d, shown) == ([], [], []), f.name
+
+
+def test_workbench_takes_a_large_pasted_claim(client):
+    text = YAML_FILE.read_text(encoding="utf-8") + "# " + "x" * 1_500_000 + "\n"  # above multipart's 1 MB default
+    r = client.post("/ui/decide", files={"claim": ("", b"")}, data={"claim_text": text})
+    assert r.status_code == 200 and 'data-outcome="denied"' in r.text
+
+
+def test_workbench_escapes_claim_values(client):
+    text = YAML_FILE.read_text(encoding="utf-8").replace("lot_number: H0123", "lot_number: '<script>x()</script>'")
+    r = client.post("/ui/decide", data={"claim_text": text})
+    assert r.status_code == 200 and "<script>" not in r.text and "&lt;script&gt;" in r.text
+
+
+@pytest.mark.slow
+def test_the_command_serves_with_two_workers_and_a_token(tmp_path):
+    """``denialkb serve`` itself (uvicorn, two worker processes configured through the
+    environment, the token read from its file in each worker), stopped by its pid."""
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    tok = tmp_path / "token"
+    tok.write_text(TOKEN + "\n")
+    tok.chmod(0o600)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = str(Path(sys.executable).with_name("denialkb"))
+    proc = subprocess.Popen([exe, "serve", "--port", str(port), "--workers", "2", "--token-file", str(tok),
+                             "--kb", str(KB), "--log-decisions", str(tmp_path / "logs")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if httpx.get(url + "/health", timeout=2).status_code == 401:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        assert httpx.get(url + "/health", headers=auth).json()["status"] == "ok"
+        codes = {httpx.post(url + "/v1/check", content=YAML_FILE.read_bytes(), headers=auth).status_code
+                 for _ in range(4)}
+        assert codes == {200}
+        assert httpx.get(url + "/health", headers={"Host": "elsewhere.example"}).status_code == 421  # loopback only
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "POST /v1/check 200" in err and "token required" in err
+    assert "CLM-P-NO-JZ" not in err and TOKEN not in err and "P-0001" not in err
+    assert (tmp_path / "logs" / "denialkb-decisions.sqlite").is_file()
+
+
+def test_workbench_records_dispositions(kb, tmp_path):
+    """Browse the decision log and record a disposition of a logged denial (the decision
+    log's ``annotate``, as ``denialkb log annotate``); shown on the entry's page."""
+    from denialkb.engine.decision_log import DecisionLog
+    from denialkb.engine.serve import logview
+
+    if not logview.can_annotate():
+        pytest.skip("this decision log has no dispositions (the auditor branch adds them)")
+    log = tmp_path / "d.sqlite"
+    with TestClient(create_app(KB, log_path=log)) as c:
+        c.post("/v1/check", content=YAML_FILE.read_bytes())
+        with DecisionLog(log) as dl:
+            (row,) = dl.entries("CLM-P-NO-JZ")
+        page = c.get("/ui/log/entry", params={"id": row["id"]})
+        assert 'name="rule_line"' in page.text and "None recorded" in page.text
+        r = c.post("/ui/log/annotate", data={"entry": str(row["id"]), "claim_id": "CLM-P-NO-JZ",
+                                             "rule_line": "JZ-MISSING-NO-WASTE|1", "disposition": "disagree",
+                                             "note": "JZ is on the corrected claim"}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"/ui/log/entry?id={row['id']}"
+        with DecisionLog(log) as dl:
+            got = [(d["rule_id"], d["line"], d["disposition"], d["note"]) for d in dl.dispositions("CLM-P-NO-JZ")]
+        assert got == [("JZ-MISSING-NO-WASTE", 1, "disagree", "JZ is on the corrected claim")]
+        page = c.get("/ui/log/entry", params={"id": row["id"]})
+        assert "JZ is on the corrected claim" in page.text and "disagree" in page.text
+        # a denial the logged decision does not have: the located problem, nothing recorded
+        r = c.post("/ui/log/annotate", data={"entry": str(row["id"]), "claim_id": "CLM-P-NO-JZ",
+                                             "rule_line": "JZ-MISSING-NO-WAST|1", "disposition": "agree"})
+        assert r.status_code == 400 and "did you mean" in r.text
+        r = c.post("/ui/log/annotate", data={"entry": str(row["id"]), "claim_id": "CLM-P-NO-JZ",
+                                             "rule_line": "JZ-MISSING-NO-WASTE|1", "disposition": "maybe"})
+        assert r.status_code == 400
+        with DecisionLog(log) as dl:
+            assert len(dl.dispositions("CLM-P-NO-JZ")) == 1

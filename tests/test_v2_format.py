@@ -443,11 +443,11 @@ def test_kb_accepts_the_prior_authorization_and_medical_review_stages(tmp_path):
 
     kb = tmp_path / "kb"
     shutil.copytree(KB, kb)
-    f = kb / "rules" / "clinical_safety.yaml"
+    f = kb / "rules" / "payer.yaml"
     text = f.read_text()
     assert "stage: adjudication" in text
     f.write_text(text.replace("stage: adjudication", "stage: medical_review", 1))
-    f = kb / "rules" / "payer.yaml"
+    f = kb / "rules" / "claim_integrity.yaml"
     f.write_text(f.read_text().replace("stage: front_end", "stage: prior_authorization", 1))
     loaded, problems = check_kb(kb)
     assert [p for p in problems if p.severity == "error"] == []

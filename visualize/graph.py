@@ -73,8 +73,12 @@ def _in_scope(rule, kb: KnowledgeBase, drug=None, payer=None, stage=None, as_of=
                 return False
     if payer and sc.get("payers") and payer not in sc["payers"]:
         return False
-    if stage and rule.conclusion == "denial" and rule.denial["stage"] != stage:
-        return False
+    if stage and rule.conclusion == "denial":
+        # a stage role (clinical_review) is where the payer applies it: the named payer's, or any payer's
+        own = rule.denial["stage"]
+        payers = [kb.payers[payer]] if payer in kb.payers else list(kb.payers.values())
+        if stage != own and stage not in {p.stage_for(own) for p in payers}:
+            return False
     if as_of:
         frm = sc.get("effective_from")
         to = sc.get("effective_to")
@@ -293,5 +297,18 @@ def focus_graph(g: nx.DiGraph, *, denial: str | None = None, fact: str | None = 
     return g.subgraph(sorted(keep)).copy()
 
 
-__all__ = ["KINDS", "STATUSES", "decision_graph", "focus_graph", "kb_graph",
+def fired_graph(g: nx.DiGraph) -> nx.DiGraph:
+    """The readable default picture of a claim: every fired denial with the reasons behind it
+    (the union of :func:`focus_graph` for each fired denial: rules, conditions, facts, findings
+    and the CARC). A claim with no denial shows its fired findings and their reasons."""
+    fired = [n for n, a in g.nodes(data=True) if a.get("kind") == "denial" and a.get("status") == "fired"]
+    if not fired:
+        fired = [n for n, a in g.nodes(data=True) if a.get("kind") == "finding" and a.get("status") == "fired"]
+    keep: set = set()
+    for n in fired:
+        keep |= nx.ancestors(g, n) | {n} | set(g.successors(n))
+    return g.subgraph(sorted(keep)).copy()
+
+
+__all__ = ["KINDS", "STATUSES", "decision_graph", "fired_graph", "focus_graph", "kb_graph",
            "node_id", "rule_leaves"]

@@ -9,6 +9,7 @@ One module per command family, each adding its commands to :data:`main`
 - :mod:`.kbtools` — ``kb lint|test|diff``
 - :mod:`.audit` — ``audit``, ``log show|replay``
 - :mod:`.formats` — ``convert`` and the x12-835 / fhir outputs of ``check``
+- :mod:`.auditor` — ``sample``, ``appraise``, ``compare``, ``log annotate``
 - :mod:`.serve` — ``serve`` (HTTP API and web workbench, :mod:`denialkb.engine.serve`)
 
 Command modules import :mod:`.app`, never this package, so the import graph has no cycle.
@@ -16,6 +17,7 @@ Command modules import :mod:`.app`, never this package, so the import graph has 
 
 from denialkb.engine.cli import (  # noqa: F401  (registers the commands)
     audit,
+    auditor,
     check,
     formats,
     graph,

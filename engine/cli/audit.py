@@ -25,6 +25,10 @@ from denialkb.engine.cli.app import (
 )
 from denialkb.engine.decision_log import DEFAULT_LOG
 
+min_confidence_option = click.option(
+    "--min-confidence", type=click.Choice(["low", "medium", "high"]), default=None,
+    help="Only denials of at least this confidence in the tables, summary and pages "
+         "(decisions.jsonl and the log keep every denial).")
 log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), default=DEFAULT_LOG,
                           show_default=True, help="SQLite decision log.")
 
@@ -32,7 +36,7 @@ log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Directory for decisions.jsonl, rejected.jsonl, summary.json, summary.csv.")
+              help="Directory for decisions.jsonl, rejected.jsonl, summary.*, denials.* and lines.* (CSV, Parquet).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Local worker processes (default: the number of CPUs; 1 = in this process).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
@@ -50,10 +54,12 @@ log_option = click.option("--log", "log_path", type=click.Path(dir_okay=False), 
               help="Continue the interrupted run in --out (same inputs and options) after its last committed claim.")
 @click.option("--run-id", "run_id", default=None, metavar="ID",
               help="Name the run ID instead of a fresh one (written to every output and log row).")
+@click.option("--xlsx", is_flag=True, help="Also write workpapers.xlsx (denials, lines, impact; patient data).")
+@min_confidence_option
 @engine_option
 @handle_errors
 def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_input, progress, payer, clinical,
-          resume, run_id, engine):
+          resume, run_id, engine, xlsx, min_confidence):
     """Decide many claims (files, folders, .jsonl, .csv, .parquet, X12 837, FHIR, NDJSON) in parallel.
 
     A bad claim, line or file is reported in rejected.jsonl with its place and skipped; it
@@ -70,13 +76,15 @@ def audit(inputs, out_dir, workers, scheduler, as_of, kb_dir, log_path, store_in
     as_of = check_date(as_of)
     from denialkb.engine.safety import refuse_overwrite
 
-    outputs = ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html")
+    outputs = ("decisions.jsonl", "rejected.jsonl", "summary.json", "summary.csv", "summary.html",
+               "denials.csv", "lines.csv", "denials.parquet", "lines.parquet", "workpapers.xlsx")
     refuse_overwrite([out_dir, *(Path(out_dir) / n for n in outputs)], inputs)
     # the shipped KB is passed as None, so that Dask workers use their own installed copy
     s = run_audit(inputs, out_dir, workers=workers or os.cpu_count(), scheduler=scheduler, as_of=as_of,
                   kb_dir=None if current_kb().shipped else str(Path(kb_dir).resolve()), log_path=log_path,
                   store_input=store_input, progress=progress, payer=payer, clinical=clinical, resume=resume,
-                  run_id=run_id, engine=engine)
+                  run_id=run_id, engine=engine, xlsx=xlsx,
+                  min_confidence=min_confidence)
     echo_header()
     outcomes = ", ".join(f"{k} {v['count']}" for k, v in s.to_dict()["by"]["outcome"].items())
     click.echo(f"read {s.read} = decided {s.decided} + rejected {s.rejected}"
@@ -105,11 +113,14 @@ def log_show(claim_id, log_path, show_all):
         rows = log.entries(claim_id) if show_all else [log.latest(claim_id)]
         if not rows:
             rows = [log.latest(claim_id)]  # raises the "not in the log" error
+        dispositions = log.dispositions(claim_id)
     out = []
     for r in rows:
         r = dict(r)
         r["record"] = json.loads(r["record"])
         r["input"] = json.loads(r["input"]) if r["input"] else None
+        # the auditor's dispositions that hold for this decision (same claim input)
+        r["dispositions"] = [d for d in dispositions if d["input_sha256"] == r["input_sha256"]]
         out.append(r)
     click.echo(json.dumps(out if show_all else out[0], indent=2, ensure_ascii=False))
 

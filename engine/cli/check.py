@@ -39,9 +39,11 @@ from denialkb.engine.cli.app import (
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), default=None,
               help="Append the decision records to this SQLite decision log (see docs/audit.md).")
 @click.option("--store-input", is_flag=True, help="With --log: also store the claim document (patient data).")
+@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), default=None,
+              help="Show only denials of at least this confidence (the --log keeps every denial).")
 @engine_option
 @handle_errors
-def check(files, fmt, kb_dir, as_of, payer, clinical, log_path, store_input, engine):
+def check(files, fmt, kb_dir, as_of, payer, clinical, log_path, store_input, min_confidence, engine):
     """Decide claims and print their decision records.
 
     FILES are claim documents (YAML/JSON, FORMATS.md), X12 837P/837I files or FHIR R4 Bundles.
@@ -60,6 +62,10 @@ def check(files, fmt, kb_dir, as_of, payer, clinical, log_path, store_input, eng
         from denialkb.engine.decision_log import log_check_records
 
         log_check_records(log_path, zip(records, docs, strict=True), as_of=as_of, store_input=store_input)
+    if min_confidence:
+        from denialkb.engine.tables import filter_record
+
+        records = [filter_record(r, min_confidence) for r in records]
     if fmt == "json":
         click.echo(to_json(records[0] if len(records) == 1 else records), nl=False)
     elif fmt in ("x12-835", "fhir"):

@@ -34,6 +34,8 @@ def _usage(msg, expected="", hint=""):
               help="Draw the decision graph of this claim document (default: the whole KB).")
 @click.option("--denial", "denial", default=None, metavar="ID",
               help="Only the part of the graph behind this denial (rule id).")
+@click.option("--full", is_flag=True,
+              help="With --claim: the whole decision graph (every rule tried), not only the fired denials.")
 @click.option("--fact", "fact", default=None, metavar="NAME",
               help="Only the part of the graph downstream of this fact (e.g. line.units).")
 @click.option("--drug", default=None, help="KB graph: only rules that can apply to this drug.")
@@ -51,7 +53,7 @@ def _usage(msg, expected="", hint=""):
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
               help="Output file; the extension picks the format: .svg .png .pdf .dot/.gv .graphml .json")
 @handle_errors
-def graph(claim_file, denial, fact, drug, payer, clinical, stage, cluster, as_of, kb_dir, out):
+def graph(claim_file, denial, full, fact, drug, payer, clinical, stage, cluster, as_of, kb_dir, out):
     """Draw the knowledge-base graph or one claim's decision graph."""
     from denialkb.visualize.graph import decision_graph, focus_graph, kb_graph
     from denialkb.visualize.render import format_for, render
@@ -87,6 +89,10 @@ def graph(claim_file, denial, fact, drug, payer, clinical, stage, cluster, as_of
         if fact not in names:
             raise _usage(f"--fact: no fact '{fact}' in this graph", hint=did_you_mean(fact, names))
         g = focus_graph(g, fact=fact)
+    elif claim_file and not full:
+        from denialkb.visualize.graph import fired_graph
+
+        g = fired_graph(g)  # the readable default: each fired denial with its reasons (--full: everything)
     echo_header(kb.version)
     for p in render(g, out, cluster):
         click.echo(f"wrote {p} ({g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
@@ -96,13 +102,17 @@ def graph(claim_file, denial, fact, drug, payer, clinical, stage, cluster, as_of
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
               help="The HTML file to write (it holds patient data: keep it where it belongs).")
+@click.option("--pictures/--no-pictures", default=None,
+              help="Draw each claim's decision graph (default: only for a one-claim report).")
+@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), default=None,
+              help="Show only denials of at least this confidence.")
 @as_of_option
 @kb_option
 @click.option("--payer", default=None, help="Payer profile id for X12/FHIR inputs (overrides the payer id map).")
 @click.option("--clinical", type=click.Path(exists=True), default=None,
               help="Clinical facts to merge into X12/FHIR inputs: a file, or a folder matched by claim or patient id.")
 @handle_errors
-def report(files, out, as_of, kb_dir, payer, clinical):
+def report(files, out, pictures, min_confidence, as_of, kb_dir, payer, clinical):
     """Write one self-contained HTML audit report for claim documents."""
     from denialkb.visualize.report import build_report
 
@@ -110,7 +120,7 @@ def report(files, out, as_of, kb_dir, payer, clinical):
     refuse_overwrite([out], files)
     docs = load_claims(files, payer=payer, clinical=clinical)
     decider = get_decider(kb_dir)
-    html_text = build_report(decider, docs, as_of)
+    html_text = build_report(decider, docs, as_of, pictures, min_confidence)
     p = Path(out)
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(html_text, encoding="utf-8")

@@ -66,12 +66,13 @@ def why_cmd(file, denial, fmt, kb_dir, as_of, claim_payer, clinical):
 @main.command("why-not")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("target")
+@click.option("--all", "show_all", is_flag=True, help="Every way to conclude TARGET, not only the nearest few.")
 @format_option
 @kb_option
 @as_of_option
 @input_options
 @handle_errors
-def why_not_cmd(file, target, fmt, kb_dir, as_of, claim_payer, clinical):
+def why_not_cmd(file, target, show_all, fmt, kb_dir, as_of, claim_payer, clinical):
     """Why TARGET (rule id, finding id or CARC) was not concluded: held and failed conditions, nearest miss first."""
     from denialkb.engine.explain import render_why_not, why_not
 
@@ -83,7 +84,7 @@ def why_not_cmd(file, target, fmt, kb_dir, as_of, claim_payer, clinical):
         _json({"claim_id": decision.claim_id, "target": target, "attempts": attempts})
     else:
         echo_header(decider.kb.version)
-        click.echo(render_why_not(decision.claim_id, target, attempts), nl=False)
+        click.echo(render_why_not(decision.claim_id, target, attempts, show_all), nl=False)
 
 
 @main.command("paths")

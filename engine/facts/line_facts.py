@@ -283,8 +283,8 @@ _DAY = ("administrations[*].start", "administrations[*].end")
 
 
 @line_family(
-    spec("line.day_infusion_count", "int", "Administrations of drugs the KB models, other than subcutaneous or "
-         "premedication (IV pushes), on the "
+    spec("line.day_infusion_count", "int", "Administrations of drugs the KB models, other than subcutaneous, "
+         "premedication (IV pushes) or hydration, on the "
          "line's date (absent when the record holds none for that date).", "administrations", inputs=("administrations",)),
     spec("line.day_infusions_untimed", "int", "How many of those lack a start or an end time.", "administrations",
          inputs=_DAY),
@@ -301,7 +301,7 @@ def line_day_infusions(ctx, i, ln, c, L):
     # premedication (KB drug class `premedication`) is given as IV pushes (96374/96375), which
     # carry no start and stop times: only the infusions of the other modelled drugs are timed
     day = [a for a in every if a.modelled and a.get("route") != "SC"
-           and "premedication" not in ctx.kb.drugs.get(a.drug, {}).get("classes", ())]
+           and not {"premedication", "hydration"} & set(ctx.kb.drugs.get(a.drug, {}).get("classes", ()))]
     mins = [m for m in (minutes_between(a.get("start"), a.get("end")) for a in day) if m is not None]
     longest = max(mins) if mins else None
     if longest is not None and longest <= 90:

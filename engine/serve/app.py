@@ -52,7 +52,8 @@ ACCESS_LOG = logging.getLogger("denialkb.serve.access")
 MAX_BODY = 5 * 1024 * 1024   # bytes: an 837 of a few thousand claims
 TIMEOUT = 30.0               # seconds per request
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-OPEN_PATHS = ("/ui/login",)  # the login form itself (it checks the token it is given)
+OPEN_PATHS = ("/ui/login",)  # the login form itself (it checks the token it is given); and /static/
+                             # (the stylesheet, so that the login form is styled)
 
 INPUT_TYPES = {
     "application/yaml": "a claim document (YAML, FORMATS.md)",
@@ -117,7 +118,7 @@ class HostCheckMiddleware:
 
 
 class TokenMiddleware:
-    """Require the token on every request but the login form: ``Authorization: Bearer TOKEN``
+    """Require the token on every request but the login form and the stylesheet: ``Authorization: Bearer TOKEN``
     or the ``denialkb_token`` cookie the login form sets; constant-time comparison."""
 
     def __init__(self, app, token: str):
@@ -136,7 +137,7 @@ class TokenMiddleware:
         return None
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or scope["path"].startswith("/static/"):
             return await self.app(scope, receive, send)
         got = self._presented(dict(scope["headers"]))
         if got is not None and hmac.compare_digest(got, self.token):
@@ -279,7 +280,7 @@ def build_app(service: Service | None, *, token: str | None = None, max_body: in
                   description="Decide oncology drug claims against the denialkb knowledge base and explain "
                               "the decisions. The same answers as the `denialkb` commands with `--format json` "
                               "(see docs/api.md).", docs_url=None, redoc_url=None)
-    app.state.service, app.state.pool, app.state.timeout = service, pool, timeout
+    app.state.service, app.state.pool, app.state.timeout, app.state.max_body = service, pool, timeout, max_body
 
     @app.exception_handler(DenialKBError)
     async def _denialkb_error(request, exc):  # raised while reading the request

@@ -204,13 +204,14 @@ class Service:
         return docs[0]
 
     # ------------------------------------------------------------------ queries
-    def check(self, docs: list, as_of=None, deadline=None) -> list[dict]:
-        """Decision records of ``docs`` (converter warnings attached), logged when asked."""
+    def check(self, docs: list, as_of=None, deadline=None, log: bool = True) -> list[dict]:
+        """Decision records of ``docs`` (converter warnings attached), appended to the decision
+        log when the service has one (and ``log``)."""
         from denialkb.engine.inputs import attach_warnings
 
         records = self.locked(lambda d: [attach_warnings(d.check_document(doc, as_of), doc) for doc in docs],
                               deadline)
-        if self.log_path is not None:
+        if self.log_path is not None and log:
             from denialkb.engine.decision_log import log_check_records
 
             log_check_records(self.log_path, zip(records, docs, strict=True), as_of=as_of)

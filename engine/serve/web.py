@@ -24,7 +24,6 @@ def _error_body(code: str, summary: str, status_name: str) -> dict:
     return {"error": status_name, "summary": summary, "problems": [{"code": code, "message": summary}]}
 
 
-
 # --------------------------------------------------------------------------- running work
 
 def error_response(err: DenialKBError):
@@ -95,7 +94,9 @@ async def read_request(request, *, need_claim: bool = True, urlencoded: bool = F
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     claim = clinical = None
     if ctype == "multipart/form-data" or (urlencoded and ctype == "application/x-www-form-urlencoded"):
-        form = await request.form()
+        # the body limit bounds the whole request; a pasted claim is one large text field and a
+        # what-if form of a long claim has many fields
+        form = await request.form(max_files=4, max_fields=20_000, max_part_size=request.app.state.max_body)
         for k, v in form.multi_items():
             if k in ("claim", "clinical"):
                 if hasattr(v, "read"):

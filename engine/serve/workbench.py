@@ -177,11 +177,13 @@ def add_routes(app) -> None:
             sets, unsets, errors = forms.changes(doc.data, submitted)
             if errors:
                 raise UsageError([Problem("usage_error", msg, claim.name, place=path) for path, msg in errors])
-            before = s.check([doc], as_of, dl)[0]
+            before = s.check([doc], as_of, dl, log=False)[0]  # logged when it was decided
             res = s.what_if(doc, sets, unsets, as_of, dl)
             return page(request, "what_if.html", {
                 "before": before, "after": res["record"], "res": res, "text": render_what_if(res),
                 "changed": {p for p, _ in sets} | set(unsets),
+                "added_keys": {f"{d['id']}@{d['line'] or ''}" for d in res["added"]},
+                "removed_keys": {f"{d['id']}@{d['line'] or ''}" for d in res["removed"]},
                 "sections": forms.sections(doc.data), "submitted": submitted,
                 "claim_text": claim.data.decode("utf-8", "replace"), "claim_name": claim.name,
                 "clinical_text": clinical.data.decode("utf-8", "replace") if clinical else "",

@@ -1,0 +1,149 @@
+"""Issue 13 pathways: what golden cases cannot state (groups and CARCs each payer sends, the liability shift of GA
+with an ABN on file) and the row tables an author extends without Python (ncci_pairs, mue)."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+
+import pytest
+
+from denialkb.engine.cases import case_document
+from denialkb.engine.claim import validate_claim
+from denialkb.engine.kb import load_kb
+from denialkb.engine.runtime import Decider
+
+from .conftest import KB
+
+
+def _case(decider, case_id) -> dict:
+    case = next(c for c in decider.kb.cases if c.id == case_id)
+    return case_document(case, decider.kb.root)
+
+
+def _check(decider, data) -> dict:
+    return decider.check_document(validate_claim(copy.deepcopy(data)))
+
+
+def _codes(rec) -> list:
+    return [(d["id"], d["line"], d["group"], d["carc"], tuple(d["rarc"])) for d in rec["denials"]]
+
+
+def test_ga_with_a_signed_abn_makes_the_medical_necessity_denial_patient_responsibility(decider):
+    data = _case(decider, "pathway-ga-medical-necessity-denial-with-abn")
+    rec = _check(decider, data)
+    [d] = rec["denials"]
+    assert (d["id"], d["group"], d["carc"]) == ("PERTUZUMAB-WITHOUT-TRASTUZUMAB", "PR", "50")
+    assert d["liability"] == {"group_before": "CO", "modifiers": ["GA"], "abn_on_file": True,
+                              "note": d["liability"]["note"]}
+    assert "https://www.palmettogba.com/palmetto/jja.nsf/DID/AXBMW46087" in d["sources"]
+
+
+@pytest.mark.parametrize("change", ["unsigned", "no_abn_section", "no_ga", "other_code"])
+def test_without_ga_and_a_signed_abn_for_the_code_the_provider_stays_liable(decider, change):
+    data = _case(decider, "pathway-ga-medical-necessity-denial-with-abn")
+    if change == "unsigned":
+        data["abn"][0]["signed"] = False
+    elif change == "no_abn_section":
+        del data["abn"]
+    elif change == "no_ga":
+        data["claim"]["lines"][0]["modifiers"] = ["JZ"]
+    else:
+        data["abn"][0]["codes"] = ["J9355"]
+    [d] = _check(decider, data)["denials"]
+    assert (d["id"], d["group"], d["carc"]) == ("PERTUZUMAB-WITHOUT-TRASTUZUMAB", "CO", "50")
+    assert "liability" not in d
+
+
+def test_ga_does_not_shift_other_denials(decider):
+    # a coding denial (CO-16) on a GA line with a signed ABN is not a medical-necessity denial
+    data = _case(decider, "pathway-ga-with-a-signed-abn")
+    data["claim"]["lines"][0]["units"] = 500  # 420 mg documented
+    [d] = _check(decider, data)["denials"]
+    assert (d["id"], d["group"], d["carc"]) == ("UNITS-EXCEED-DOCUMENTED-DOSE", "CO", "16")
+
+
+def test_eligibility_codes_per_payer(decider):
+    ma = _check(decider, _case(decider, "pathway-ma-enrollee-billed-to-medicare-ffs"))
+    assert {c[2:] for c in _codes(ma)} == {("CO", "24", ())}
+    ended = _case(decider, "pathway-coverage-ended-commercial")
+    assert {c[2:] for c in _codes(_check(decider, ended))} == {("PR", "27", ("N30",))}
+    ended["claim"]["payer"] = "medicare"
+    del ended["authorizations"]
+    assert {c[2:] for c in _codes(_check(decider, ended))} == {("PR", "31", ("N382",))}
+    early = _case(decider, "pathway-coverage-not-yet-effective-commercial")
+    assert {c[2:] for c in _codes(_check(decider, early))} == {("PR", "26", ("N30",))}
+    early["claim"]["payer"] = "medicare"
+    assert {c[2:] for c in _codes(_check(decider, early))} == {("PR", "31", ("N382",))}
+
+
+def test_mue_and_ncci_remittance(decider):
+    rec = _check(decider, _case(decider, "pathway-mue-two-initial-infusion-units"))
+    assert _codes(rec) == [("MUE-UNITS-EXCEEDED", 2, "CO", "96", ("N362",))]
+    rec = _check(decider, _case(decider, "pathway-second-initial-service-push-without-modifier"))
+    assert _codes(rec) == [("NCCI-PTP-PAIR-NOT-BYPASSED", 10, "CO", "97", ("N20",))]
+    assert "96375" in rec["denials"][0]["remedy"]
+
+
+def test_mue_uses_the_facility_value_on_an_institutional_claim(tmp_path):
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(KB, kb_dir)
+    mue = kb_dir / "tables" / "mue.yaml"
+    mue.write_text(mue.read_text().replace('{code: "96413", payer: medicare, practitioner: 1, facility: 1,',
+                                           '{code: "96413", payer: medicare, practitioner: 1, facility: 2,'))
+    d = Decider(load_kb(kb_dir, cases=False))
+    base = _case(Decider(load_kb(KB)), "pathway-mue-two-initial-infusion-units")
+    assert [x["id"] for x in _check(d, base)["denials"]] == ["MUE-UNITS-EXCEEDED"]
+    inst = copy.deepcopy(base)
+    inst["claim"].update(form="institutional", type_of_bill="0131")
+    inst["claim"].pop("place_of_service", None)
+    assert "MUE-UNITS-EXCEEDED" not in [x["id"] for x in _check(d, inst)["denials"]]
+
+
+def test_an_author_adds_a_code_pair_without_python(tmp_path):
+    """A new row in kb/tables/ncci_pairs.yaml is a new edit; a row with an unknown code is a lint error."""
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(KB, kb_dir)
+    base = _case(Decider(load_kb(KB)), "pathway-second-initial-service-separate-iv-site")
+    base["claim"]["lines"][9]["modifiers"] = []
+    base["claim"]["lines"][9]["code"] = "96367"  # a sequential infusion: no pair in the shipped table
+    assert _check(Decider(load_kb(kb_dir, cases=False)), base)["denials"] == []
+    pairs = kb_dir / "tables" / "ncci_pairs.yaml"
+    pairs.write_text(pairs.read_text() + '  - {column1: "99214", column2: "96367", modifier_indicator: 0, '
+                     'effective_from: "2024-01-01", sources: ["https://example.org/ptp"], confidence: low}\n')
+    rec = _check(Decider(load_kb(kb_dir, cases=False)), base)
+    assert [(x["id"], x["line"]) for x in rec["denials"]] == [("NCCI-PTP-PAIR-NOT-BYPASSED", 10)]
+    pairs.write_text(pairs.read_text() + '  - {column1: "96413", column2: "96999", modifier_indicator: 1, '
+                     'effective_from: unknown, sources: ["https://example.org/ptp"], confidence: low}\n')
+    from denialkb.engine.kb import check_kb
+
+    _, problems = check_kb(kb_dir, cases=False)
+    bad = [p for p in problems if p.severity == "error"]
+    assert len(bad) == 1 and bad[0].code == "kb_unknown_ref" and "96999" in bad[0].message
+    assert bad[0].file.endswith("tables/ncci_pairs.yaml") and bad[0].line > 0
+
+
+def test_her2_rule_keyed_on_a_class_covers_a_new_drug_of_the_class(tmp_path):
+    """HER2-ANTIBODY-WITH-ANTIBODY-DRUG-CONJUGATE's scope names the class trastuzumab_product: a new biosimilar that
+    joins the class is checked without a rule edit; an unknown class in a scope is a located lint error."""
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(KB, kb_dir)
+    (kb_dir / "tables" / "new-biosimilar.yaml").write_text(
+        'hcpcs:\n  Q5199: {descriptor: "Injection, trastuzumab-test, biosimilar, 10 mg", kind: drug, drug: trastuzumab-test,'
+        ' unit_mg: 10, effective_from: "2025-01-01", sources: ["https://example.org/q5199"], confidence: low}\n'
+        'drugs:\n  trastuzumab-test: {classes: [anti_her2, trastuzumab_product], route: IV,'
+        ' sources: ["https://example.org/label"]}\n')
+    d = Decider(load_kb(kb_dir, cases=False))
+    data = _case(Decider(load_kb(KB)), "pathway-enhertu-pertuzumab-first-line-2026")
+    data["claim"]["lines"][0].update(code="Q5199", units=41, modifiers=[])
+    data["claim"]["lines"][0].pop("ndc")
+    rec = _check(d, data)
+    assert ("HER2-ANTIBODY-WITH-ANTIBODY-DRUG-CONJUGATE", 1) in [(x["id"], x["line"]) for x in rec["denials"]]
+    rules = kb_dir / "rules" / "similar_codes.yaml"
+    rules.write_text(rules.read_text().replace("drug_classes: [trastuzumab_product]", "drug_classes: [trastuzumab_products]"))
+    from denialkb.engine.kb import check_kb
+
+    _, problems = check_kb(kb_dir, cases=False)
+    bad = [p for p in problems if p.severity == "error"]
+    assert [(p.code, p.rule) for p in bad] == [("kb_unknown_ref", "HER2-ANTIBODY-WITH-ANTIBODY-DRUG-CONJUGATE")]
+    assert "trastuzumab_product" in bad[0].hint and bad[0].line > 0
