@@ -9,6 +9,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / "kb"
 EXAMPLES = ROOT / "examples"
+#: single-drug claim documents (the earlier examples) that engine tests edit by path; see its README
+SMALL = ROOT / "tests" / "data" / "small_examples"
 
 
 # Tests that took more than ~5 s each in the suite (mostly many CLI subprocesses or pyx12).

@@ -18,7 +18,7 @@ from denialkb.engine.batch import (
 )
 from denialkb.engine.claim import load_claim
 from denialkb.engine.cli import main
-from tests.conftest import EXAMPLES, KB
+from tests.conftest import EXAMPLES, KB, SMALL
 
 YAMLS = ["pertuzumab-clean-medicare.yaml", "pertuzumab-her2-missing.yaml", "pertuzumab-lot-number-missing.yaml"]
 JSONL = ["ramucirumab-clean-medicare.yaml", "pertuzumab-jw-whole-vial.yaml"]
@@ -37,9 +37,9 @@ def mixed(tmp_path_factory):
     ydir = d / "yaml"
     ydir.mkdir()
     for i, name in enumerate(YAMLS):
-        shutil.copy(EXAMPLES / name, ydir / f"{'abc'[i]}-{name}")
+        shutil.copy(SMALL / name, ydir / f"{'abc'[i]}-{name}")
     (ydir / "d-bad.yaml").write_text("claim:\n  id: BAD-YAML\n  payer: medicare\n  unts: 3\n")
-    docs = {n: load_claim(EXAMPLES / n).data for n in YAMLS + JSONL + CSVS}
+    docs = {n: load_claim(SMALL / n).data for n in YAMLS + JSONL + CSVS}
     jl = d / "claims.jsonl"
     jl.write_text("\n".join([
         json.dumps(docs[JSONL[0]]),
@@ -135,8 +135,8 @@ def test_dask_local_cluster_byte_identical(mixed, tmp_path):
 def test_cli_audit_log_show_and_replay(tmp_path):
     runner = CliRunner()
     log = tmp_path / "log.sqlite"
-    lot = EXAMPLES / "pertuzumab-jz-missing-medicare.yaml"
-    res = runner.invoke(main, ["audit", str(lot), str(EXAMPLES / "pertuzumab-clean-medicare.yaml"),
+    lot = SMALL / "pertuzumab-jz-missing-medicare.yaml"
+    res = runner.invoke(main, ["audit", str(lot), str(SMALL / "pertuzumab-clean-medicare.yaml"),
                                "--out", str(tmp_path / "o"), "--workers", "1", "--log", str(log),
                                "--store-input", "--kb", str(KB)])
     assert res.exit_code == 0, res.output
@@ -147,7 +147,7 @@ def test_cli_audit_log_show_and_replay(tmp_path):
                           " ORDER BY id").fetchall()
     assert rows == [(cid, "denied", canonical_sha256(load_claim(lot).data), 1),
                     ("CLM-P-CLEAN-MCR", "clean", canonical_sha256(
-                        load_claim(EXAMPLES / "pertuzumab-clean-medicare.yaml").data), 1)]
+                        load_claim(SMALL / "pertuzumab-clean-medicare.yaml").data), 1)]
 
     res = runner.invoke(main, ["log", "show", cid, "--log", str(log)])
     assert res.exit_code == 0, res.output
@@ -179,7 +179,7 @@ def test_cli_audit_log_show_and_replay(tmp_path):
 def test_replay_needs_input_or_matching_claim_file(tmp_path):
     runner = CliRunner()
     log = tmp_path / "log.sqlite"
-    clean = EXAMPLES / "pertuzumab-clean-medicare.yaml"
+    clean = SMALL / "pertuzumab-clean-medicare.yaml"
     res = runner.invoke(main, ["audit", str(clean), "--out", str(tmp_path / "o"), "--workers", "1",
                                "--log", str(log)])
     assert res.exit_code == 0, res.output
@@ -187,7 +187,7 @@ def test_replay_needs_input_or_matching_claim_file(tmp_path):
     assert res.exit_code == 2 and "holds no input" in res.output
     res = runner.invoke(main, ["log", "replay", "CLM-P-CLEAN-MCR", "--log", str(log), "--claim", str(clean)])
     assert res.exit_code == 0 and "record: same" in res.output
-    other = EXAMPLES / "pertuzumab-her2-missing.yaml"
+    other = SMALL / "pertuzumab-her2-missing.yaml"
     res = runner.invoke(main, ["log", "replay", "CLM-P-CLEAN-MCR", "--log", str(log), "--claim", str(other)])
     assert res.exit_code == 2 and "is not the logged input" in res.output
     res = runner.invoke(main, ["log", "show", "NOPE", "--log", str(log)])
@@ -198,7 +198,7 @@ def test_parquet_input(tmp_path, decider):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
     names = ["pertuzumab-her2-missing.yaml", "ramucirumab-clean-medicare.yaml"]
-    docs = [load_claim(EXAMPLES / n).data for n in names]
+    docs = [load_claim(SMALL / n).data for n in names]
     rows = [r for d in docs for r in document_to_rows(d)]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "claims.parquet")
     s = run_audit([tmp_path / "claims.parquet"], tmp_path / "o", workers=1, kb_dir=KB, progress=False,

@@ -5,19 +5,19 @@ import re
 
 import pytest
 
-from .conftest import EXAMPLES, ROOT, body
+from .conftest import EXAMPLES, ROOT, SMALL, body
 
-GOOD = EXAMPLES / "pertuzumab-clean-medicare.yaml"
+GOOD = SMALL / "pertuzumab-clean-medicare.yaml"
 
 
 def test_exit_codes(cli):
     assert cli("check", GOOD).returncode == 0
-    assert cli("check", EXAMPLES / "pertuzumab-her2-missing.yaml").returncode == 1
+    assert cli("check", SMALL / "pertuzumab-her2-missing.yaml").returncode == 1
     assert cli("check", ROOT / "nope.yaml").returncode == 2
 
 
 def test_seed_mistake_text_output_exact(cli):
-    r = cli("check", EXAMPLES / "pertuzumab-billed-as-j9308.yaml")
+    r = cli("check", SMALL / "pertuzumab-billed-as-j9308.yaml")
     assert r.returncode == 1
     header, *lines = r.stdout.splitlines()
     assert re.fullmatch(r"kb: kb \(version sha256:[0-9a-f]{12}, from \./kb in the working directory\)", header)
@@ -32,7 +32,7 @@ def test_seed_mistake_text_output_exact(cli):
 
 
 def test_denial_chain_goes_through_findings(cli):
-    r = cli("check", "--format", "json", EXAMPLES / "pertuzumab-her2-missing.yaml")
+    r = cli("check", "--format", "json", SMALL / "pertuzumab-her2-missing.yaml")
     rec = json.loads(r.stdout)
     (d,) = rec["denials"]
     assert d["id"] == "PERTUZUMAB-HER2-NOT-DOCUMENTED"
@@ -185,7 +185,7 @@ def test_x12_with_clinical_facts_and_835_output(cli):
 
 def test_check_log_then_show_and_replay(cli, tmp_path):
     log = tmp_path / "decisions.sqlite"
-    src = EXAMPLES / "pertuzumab-her2-missing.yaml"
+    src = SMALL / "pertuzumab-her2-missing.yaml"
     r = cli("check", "--log", log, "--store-input", src)
     assert r.returncode == 1
     show = cli("log", "show", "CLM-P-HER2-MISSING", "--log", log)
@@ -209,11 +209,11 @@ def test_check_imports_neither_networkx_nor_graphviz():
     import subprocess
     import sys
 
-    from .conftest import EXAMPLES
+    from .conftest import SMALL
 
     code = ("import sys\nfrom denialkb.engine.cli import main\n"
             "try:\n    main(['check', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
             "print('decided', sorted(m for m in ('networkx', 'graphviz') if m in sys.modules))")
-    r = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "pertuzumab-her2-missing.yaml")],
+    r = subprocess.run([sys.executable, "-c", code, str(SMALL / "pertuzumab-her2-missing.yaml")],
                        capture_output=True, text=True)
     assert r.stdout.strip().splitlines()[-1] == "decided []", r.stderr

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from denialkb.engine.cli import main
 from denialkb.engine.cli.app import EXIT_HELP
 
-from .conftest import EXAMPLES, ROOT, run_cli
+from .conftest import ROOT, SMALL, run_cli
 
-E = EXAMPLES / "pertuzumab-clean-medicare.yaml"
+E = SMALL / "pertuzumab-clean-medicare.yaml"
 
 
 def _doc():
@@ -150,7 +150,7 @@ def test_debug_shows_the_traceback(crashing):
 
 def test_exit_codes_of_check():
     assert run_cli("check", E).returncode == 0
-    assert run_cli("check", EXAMPLES / "pertuzumab-her2-missing.yaml").returncode == 1
+    assert run_cli("check", SMALL / "pertuzumab-her2-missing.yaml").returncode == 1
     assert run_cli("check", ROOT / "nope.yaml").returncode == 2
 
 

@@ -2,19 +2,19 @@
 
 import json
 
-from .conftest import EXAMPLES, body, run_cli
+from .conftest import SMALL, body, run_cli
 
 WHY_EQUIVOCAL = 'CLM-P-HER2-EQUIVOCAL: 1 denial\n\ndenial PERTUZUMAB-HER2-EQUIVOCAL (line 1) CO-16: HER2 equivocal (IHC 2+) without ISH\n  <- rule PERTUZUMAB-HER2-EQUIVOCAL: HER2 is IHC 2+ (equivocal) and no ISH result is recorded, so HER2 positivity is not established.\n     <- finding HER2-EQUIVOCAL-UNRESOLVED <- rule HER2-EQUIVOCAL-WITHOUT-ISH: HER2 IHC is 2+ (equivocal) and no ISH result is recorded; ASCO/CAP requires reflex ISH.\n        - the HER2 IHC score (2+) is 2+  [clinical.biomarkers.her2.ihc]\n        - the HER2 ISH result is not recorded  [clinical.biomarkers.her2.ish]\n        <- finding HER2-NOT-ESTABLISHED <- rule HER2-STATUS-NOT-ESTABLISHED: the record does not establish HER2 positivity (HER2 result: IHC 2+).\n           - no finding HER2-POSITIVE\n'
 
 
 def test_why_text_exact():
-    r = run_cli("why", EXAMPLES / "pertuzumab-her2-equivocal.yaml")
+    r = run_cli("why", SMALL / "pertuzumab-her2-equivocal.yaml")
     assert r.returncode == 0, r.stderr
     assert body(r.stdout) == WHY_EQUIVOCAL
 
 
 def test_why_json_chain():
-    r = run_cli("why", EXAMPLES / "pertuzumab-her2-equivocal.yaml", "--format", "json")
+    r = run_cli("why", SMALL / "pertuzumab-her2-equivocal.yaml", "--format", "json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
 
@@ -31,12 +31,12 @@ def test_why_json_chain():
 
 
 def test_why_denial_filter_empty_for_other_rule():
-    r = run_cli("why", EXAMPLES / "pertuzumab-her2-equivocal.yaml", "--denial", "JW-JZ-SAME-LINE")
+    r = run_cli("why", SMALL / "pertuzumab-her2-equivocal.yaml", "--denial", "JW-JZ-SAME-LINE")
     assert body(r.stdout) == "CLM-P-HER2-EQUIVOCAL: 0 denials\n"
 
 
 def test_why_not_text_names_failing_condition():
-    r = run_cli("why-not", EXAMPLES / "pertuzumab-clean-medicare.yaml", "JZ-MISSING-NO-WASTE")
+    r = run_cli("why-not", SMALL / "pertuzumab-clean-medicare.yaml", "JZ-MISSING-NO-WASTE")
     assert r.returncode == 0, r.stderr
     lines = body(r.stdout).splitlines()
     assert lines[2] == ("JZ-MISSING-NO-WASTE (line 1): JZ missing on a single-dose drug line with nothing "
@@ -47,7 +47,7 @@ def test_why_not_text_names_failing_condition():
 
 
 def test_why_not_json_carc():
-    r = run_cli("why-not", EXAMPLES / "pertuzumab-clean-commercial.yaml", "197", "--format", "json")
+    r = run_cli("why-not", SMALL / "pertuzumab-clean-commercial.yaml", "197", "--format", "json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert {a["rule"] for a in data["attempts"]} == {"PRIOR-AUTH-ABSENT", "PRIOR-AUTH-NOT-IN-FORCE", "STEP-THERAPY-NOT-MET",
@@ -56,7 +56,7 @@ def test_why_not_json_carc():
 
 
 def test_why_not_unknown_target_exit_2():
-    r = run_cli("why-not", EXAMPLES / "pertuzumab-clean-medicare.yaml", "PRIOR-AUTH-ABSNT")
+    r = run_cli("why-not", SMALL / "pertuzumab-clean-medicare.yaml", "PRIOR-AUTH-ABSNT")
     assert r.returncode == 2
     assert "unknown target 'PRIOR-AUTH-ABSNT'" in r.stderr
     assert "did you mean 'PRIOR-AUTH-ABSENT'?" in r.stderr
@@ -82,7 +82,7 @@ def test_paths_json_every_carc():
 
 
 def test_what_if_text_and_round_trip():
-    f = EXAMPLES / "pertuzumab-jz-missing-medicare.yaml"
+    f = SMALL / "pertuzumab-jz-missing-medicare.yaml"
     r = run_cli("what-if", f, "--set", "claim.lines[0].modifiers=[JZ]")
     assert r.returncode == 0, r.stderr
     assert body(r.stdout).splitlines()[:3] == [
@@ -99,7 +99,7 @@ def test_what_if_text_and_round_trip():
 
 
 def test_what_if_errors_exit_2_located():
-    f = EXAMPLES / "pertuzumab-jz-missing-medicare.yaml"
+    f = SMALL / "pertuzumab-jz-missing-medicare.yaml"
     r = run_cli("what-if", f, "--set", "claim.lines[5].units=3")
     assert r.returncode == 2
     assert "usage_error: --set claim.lines[5].units: index [5] is out of range" in r.stderr
@@ -110,7 +110,7 @@ def test_what_if_errors_exit_2_located():
 
 
 def test_fix_text_exact():
-    r = run_cli("fix", EXAMPLES / "pertuzumab-jz-missing-medicare.yaml")
+    r = run_cli("fix", SMALL / "pertuzumab-jz-missing-medicare.yaml")
     assert r.returncode == 0, r.stderr
     assert body(r.stdout) == (
         "CLM-P-NO-JZ: DENIED\n\n"
@@ -120,7 +120,7 @@ def test_fix_text_exact():
 
 
 def test_fix_clinical_says_do_not_bill():
-    r = run_cli("fix", EXAMPLES / "pertuzumab-her2-low.yaml", "--format", "json")
+    r = run_cli("fix", SMALL / "pertuzumab-her2-low.yaml", "--format", "json")
     data = json.loads(r.stdout)
     (e,) = data["denials"]
     assert e["fixes"] == [] and e["remedy_kind"] == "clinical"
@@ -196,6 +196,6 @@ WHY_AUTH_UNITS_JSON = {'claim_id': 'CLM-P-COM-PA-UNITS',
 
 
 def test_why_json_exact():
-    r = run_cli("why", EXAMPLES / "pertuzumab-commercial-auth-units-used.yaml", "--format", "json")
+    r = run_cli("why", SMALL / "pertuzumab-commercial-auth-units-used.yaml", "--format", "json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == WHY_AUTH_UNITS_JSON

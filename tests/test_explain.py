@@ -15,11 +15,11 @@ from denialkb.engine.explain import (
     why_not,
 )
 
-from .conftest import EXAMPLES
+from .conftest import SMALL
 
 
 def doc(name):
-    return load_claim(EXAMPLES / f"{name}.yaml")
+    return load_claim(SMALL / f"{name}.yaml")
 
 
 def test_why_chain_goes_down_to_input_facts(decider):

@@ -8,9 +8,9 @@ import pytest
 from denialkb.engine.claim import load_claim
 from denialkb.visualize.graph import decision_graph, focus_graph, kb_graph, node_id
 from denialkb.visualize.render import GraphvizMissingError, render, to_dot
-from tests.conftest import EXAMPLES, body
+from tests.conftest import SMALL, body
 
-HER2_MISSING = EXAMPLES / "pertuzumab-her2-missing.yaml"
+HER2_MISSING = SMALL / "pertuzumab-her2-missing.yaml"
 DENIAL = "PERTUZUMAB-HER2-NOT-DOCUMENTED"
 
 FOCUS_NODES = {
@@ -87,7 +87,7 @@ def test_decision_graph_statuses_and_values(her2_graph):
 
 
 def test_decision_graph_prunes_rules_that_cannot_apply(decider):
-    g = decision_graph(decider.decide(load_claim(EXAMPLES / "ramucirumab-clean-medicare.yaml")), decider.kb)
+    g = decision_graph(decider.decide(load_claim(SMALL / "ramucirumab-clean-medicare.yaml")), decider.kb)
     assert "rule__PERTUZUMAB-HER2-NOT-DOCUMENTED" not in g
     assert "rule__HER2-STATUS-NOT-ESTABLISHED" not in g  # only pertuzumab denials need it
     assert "rule__PRIOR-AUTH-ABSENT" in g

@@ -16,10 +16,10 @@ from denialkb.engine.claim import load_claim, validate_claim
 from denialkb.engine.errors import ClaimInvalidError
 from denialkb.engine.yamlio import LoadError, loads_json
 
-from .conftest import EXAMPLES, run_cli
+from .conftest import EXAMPLES, SMALL, run_cli
 
-E = EXAMPLES / "pertuzumab-clean-medicare.yaml"
-JZ = EXAMPLES / "pertuzumab-jz-missing-medicare.yaml"
+E = SMALL / "pertuzumab-clean-medicare.yaml"
+JZ = SMALL / "pertuzumab-jz-missing-medicare.yaml"
 
 
 def sed(tmp_path, old, new, src=E, name="c.yaml"):

@@ -15,7 +15,7 @@ import pytest
 from denialkb.engine.claim import load_claim, validate_claim
 from denialkb.engine.errors import ClaimInvalidError
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, SMALL
 
 V2 = Path(__file__).parent / "data" / "v2"
 REAL_DAY = V2 / "real-day-medicare.yaml"
@@ -160,7 +160,7 @@ def test_a_line_the_kb_does_not_model_never_takes_the_documented_drug(decider):
     """A carboplatin line (J9045, a code the KB does not model) with an NDC next to a version-1
     pertuzumab record: before v2 an unmodelled line took documentation.drug and was denied as 'not a
     product of pertuzumab'."""
-    doc = load_claim(EXAMPLES / "pertuzumab-clean-medicare.yaml").data
+    doc = load_claim(SMALL / "pertuzumab-clean-medicare.yaml").data
     doc["claim"]["lines"].append({"number": 3, "code": "J9045", "units": 130, "service_date": "2024-03-15",
                                   "ndc": "0409-0201-10"})
     rec = check(decider, doc)
@@ -173,7 +173,7 @@ def test_a_line_the_kb_does_not_model_never_takes_the_documented_drug(decider):
 
 @pytest.mark.parametrize("code", ["J9045", "J2469", "Q0138"])
 def test_each_unmodelled_code_alone_leaves_a_clean_claim_clean(decider, code):
-    doc = load_claim(EXAMPLES / "pertuzumab-clean-medicare.yaml").data
+    doc = load_claim(SMALL / "pertuzumab-clean-medicare.yaml").data
     doc["claim"]["lines"].append({"number": 3, "code": code, "units": 1, "service_date": "2024-03-15"})
     rec = check(decider, doc)
     assert (rec["outcome"], denials(rec), rec["missing_information"]) == ("clean", [], [])
@@ -181,7 +181,7 @@ def test_each_unmodelled_code_alone_leaves_a_clean_claim_clean(decider, code):
 
 def test_timely_filing_still_applies_to_an_unmodelled_line(decider):
     """Out of scope means no drug or administration rule; a claim-wide limit (filing) still holds."""
-    doc = load_claim(EXAMPLES / "pertuzumab-timely-filing-medicare.yaml").data
+    doc = load_claim(SMALL / "pertuzumab-timely-filing-medicare.yaml").data
     doc["claim"]["lines"].append({"number": 3, "code": "J9045", "units": 1,
                                   "service_date": doc["claim"]["lines"][0]["service_date"]})
     rec = check(decider, doc)
@@ -253,7 +253,7 @@ def test_removing_any_section_never_adds_a_denial(decider):
 
 
 def test_v1_documentation_is_read_as_todays_administration(decider):
-    doc = load_claim(EXAMPLES / "pertuzumab-clean-medicare.yaml")
+    doc = load_claim(SMALL / "pertuzumab-clean-medicare.yaml")
     facts = decider.decide(doc).facts
     ln = facts.lines[0]
     assert (ln["line.documented_lot_number"], ln["line.documented_route"], ln["line.infusion_minutes"],
@@ -266,7 +266,7 @@ def test_v1_documentation_is_read_as_todays_administration(decider):
                                          ("lot_number", "H0123", "H9999"), ("waste_mg", 0, 20),
                                          ("infusion_start", "2024-03-15T09:10", "2024-03-15T09:20")])
 def test_a_contradiction_between_the_two_forms_names_both_places(decider, field, v1, v2):
-    doc = load_claim(EXAMPLES / "pertuzumab-clean-medicare.yaml").data
+    doc = load_claim(SMALL / "pertuzumab-clean-medicare.yaml").data
     doc["documentation"][field] = v1
     key = {"infusion_start": "start"}.get(field, field)
     doc["administrations"][3][key] = v2  # the 2024-03-15 pertuzumab entry
@@ -281,13 +281,13 @@ def test_a_contradiction_between_the_two_forms_names_both_places(decider, field,
 
 
 def test_the_same_value_both_ways_is_no_contradiction(decider):
-    doc = load_claim(EXAMPLES / "pertuzumab-clean-medicare.yaml").data
+    doc = load_claim(SMALL / "pertuzumab-clean-medicare.yaml").data
     doc["administrations"][3].update(route="IV", lot_number="H0123")
     assert check(decider, doc)["outcome"] == "clean"
 
 
 def test_a_brand_name_and_the_generic_are_the_same_administration(decider):
-    doc = load_claim(EXAMPLES / "pertuzumab-clean-medicare.yaml").data
+    doc = load_claim(SMALL / "pertuzumab-clean-medicare.yaml").data
     doc["administrations"][3]["drug"] = "Perjeta"
     doc["administrations"][3]["dose_mg"] = 840
     with pytest.raises(ClaimInvalidError):
@@ -297,7 +297,7 @@ def test_a_brand_name_and_the_generic_are_the_same_administration(decider):
 def test_the_cli_exits_2_on_a_self_contradictory_document(tmp_path):
     from .conftest import run_cli
 
-    doc = load_claim(EXAMPLES / "pertuzumab-clean-medicare.yaml").data
+    doc = load_claim(SMALL / "pertuzumab-clean-medicare.yaml").data
     doc["documentation"]["dose_mg"] = 400
     import yaml
 
@@ -430,7 +430,7 @@ def test_amount_at_risk_is_the_paid_amount_else_the_charge_counted_once_per_line
 
 def test_amount_at_risk_of_a_clean_claim_is_zero_and_unknown_without_a_charge(decider):
     assert check(decider, day())["amount_at_risk"] == 0
-    rec = check(decider, load_claim(EXAMPLES / "pertuzumab-jw-whole-vial.yaml").data)
+    rec = check(decider, load_claim(SMALL / "pertuzumab-jw-whole-vial.yaml").data)
     assert rec["denials"] and all(d["amount_at_risk"] is None for d in rec["denials"] if d["line"] == 3)
 
 
@@ -506,7 +506,7 @@ def test_section_3_example_validates_and_is_decided(decider):
 
 
 def test_component_doses_give_the_combined_dose_of_a_fixed_dose_combination(decider):
-    doc = load_claim(EXAMPLES / "phesgo-clean-medicare.yaml").data
+    doc = load_claim(SMALL / "phesgo-clean-medicare.yaml").data
     today = doc["claim"]["lines"][0]["service_date"]
     for a in doc["administrations"]:
         if a["date"] == today:

@@ -293,7 +293,9 @@ _DAY = ("administrations[*].start", "administrations[*].end")
     spec("line.day_administered_drugs", "list", "Drugs the record says were given on the line's date (any drug, "
          "modelled or not).", "administrations[*].drug", inputs=("administrations",)),
     spec("line.day_longest_infusion_minutes", "num", "Longest single timed infusion of that date (minutes): what an "
-         "additional-hour code (96415) is measured against.", "computed from administrations", inputs=_DAY),
+         "additional-hour code (96415) is measured against; absent (not known) when it is 90 or less while an infusion "
+         "of the date is untimed or an infused drug billed that date has no administration entry.",
+         "computed from administrations", inputs=_DAY),
 )
 def line_day_infusions(ctx, i, ln, c, L):
     """The infusions of the line's date (for administration codes: each infusion timed on its own)."""
@@ -303,11 +305,22 @@ def line_day_infusions(ctx, i, ln, c, L):
     day = [a for a in every if a.modelled and a.get("route") != "SC"
            and not {"premedication", "hydration"} & set(ctx.kb.drugs.get(a.drug, {}).get("classes", ()))]
     mins = [m for m in (minutes_between(a.get("start"), a.get("end")) for a in day) if m is not None]
+    longest = max(mins) if mins else None
+    if longest is not None and longest <= 90:
+        # "no infusion over 90 minutes" is known only when every infusion of the date is timed and every
+        # infused drug billed that date is in the record (absent is not "short")
+        given = {a.drug for a in every}
+        billed = {ctx.line_code_drug(j) for j, o in enumerate(ctx.lines_in)
+                  if o["service_date"] == L["line.service_date"] and ctx.line_code_drug(j)}
+        infused = {d for d in billed if ctx.kb.drugs.get(d, {}).get("route") != "SC"
+                   and "premedication" not in ctx.kb.drugs.get(d, {}).get("classes", ())}
+        if len(mins) < len(day) or infused - given:
+            longest = None
     return {
         "line.day_infusion_count": len(day) or None,
         "line.day_infusions_untimed": sum(1 for a in day if not (a.get("start") and a.get("end"))) if day else None,
         "line.day_administered_drugs": tuple(sorted({a.drug for a in every if a.drug})) if every else None,
-        "line.day_longest_infusion_minutes": max(mins) if mins else None,
+        "line.day_longest_infusion_minutes": longest,
     }
 
 
