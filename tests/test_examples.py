@@ -31,15 +31,6 @@ EXPECTED = {
     "pertuzumab-record-documents-other-drug": ("denied", ["CODE-DRUG-DOCUMENTATION-MISMATCH@1", "CODE-DRUG-DOCUMENTATION-MISMATCH@2"]),
     "pertuzumab-timely-filing-medicare": ("denied", ["TIMELY-FILING-EXPIRED@1", "TIMELY-FILING-EXPIRED@2", "TIMELY-FILING-EXPIRED@3", "TIMELY-FILING-EXPIRED@4", "TIMELY-FILING-EXPIRED@5", "TIMELY-FILING-EXPIRED@6", "TIMELY-FILING-EXPIRED@7", "TIMELY-FILING-EXPIRED@8", "TIMELY-FILING-EXPIRED@9"]),
     "pertuzumab-units-exceed-dose": ("denied", ["UNITS-EXCEED-DOCUMENTED-DOSE@1"]),
-    # issue 13 pathways
-    "pathway-dose-billed-twice-across-ndc-lines": ("denied", ["UNITS-PER-DAY-EXCEED-DOSE@4"]),
-    "pathway-enhertu-pertuzumab-first-line": ("clean", []),
-    "pathway-99211-on-chemotherapy-day": ("denied", ["EM-99211-WITH-DRUG-ADMINISTRATION@9"]),
-    "pathway-drug-on-professional-claim-facility-pos": ("denied", ["DRUG-ON-PROFESSIONAL-CLAIM-FACILITY-POS@1"]),
-    "pathway-ga-abn-patient-liable": ("denied", ["PERTUZUMAB-NEOADJUVANT-CRITERIA-NOT-MET@1"]),  # PR-50: GA + signed ABN
-    "pathway-medicare-advantage-billed-to-ffs": ("denied", ["MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS@1", "MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS@2"]),
-    "pathway-second-initial-service": ("denied", ["NCCI-PTP-PAIR-NOT-BYPASSED@8"]),
-    "pathway-waste-without-jw-line": ("denied", ["JW-JZ-NEITHER-WITH-DOCUMENTED-WASTE@1"]),
     "phesgo-clean-medicare": ("clean", []),
     "phesgo-j9316-before-2021": ("denied", ["CODE-INVALID-ON-DOS@1"]),
     "phesgo-several-denials-commercial": ("denied", ["HER2-DRUG-DX-HISTORY-ONLY@1", "PRIOR-AUTH-ABSENT@1", "PHESGO-WITH-IV-PERTUZUMAB-OR-TRASTUZUMAB@1", "PERTUZUMAB-EBC-18-CYCLE-CAP@1", "HER2-DRUG-DX-HISTORY-ONLY@3"]),

@@ -147,3 +147,32 @@ def test_her2_rule_keyed_on_a_class_covers_a_new_drug_of_the_class(tmp_path):
     bad = [p for p in problems if p.severity == "error"]
     assert [(p.code, p.rule) for p in bad] == [("kb_unknown_ref", "HER2-ANTIBODY-WITH-ANTIBODY-DRUG-CONJUGATE")]
     assert "trastuzumab_product" in bad[0].hint and bad[0].line > 0
+
+
+PATHWAY_EXAMPLES = {  # examples/pathways/*.yaml: one bundled claim per issue-13 pathway, decided exactly
+    "pathway-99211-on-chemotherapy-day": ("denied", ["EM-99211-WITH-DRUG-ADMINISTRATION@9"]),
+    "pathway-dose-billed-twice-across-ndc-lines": ("denied", ["UNITS-PER-DAY-EXCEED-DOSE@2"]),
+    "pathway-drug-on-professional-claim-facility-pos": ("denied", ["DRUG-ON-PROFESSIONAL-CLAIM-FACILITY-POS@1"]),
+    "pathway-enhertu-pertuzumab-first-line": ("clean", []),
+    "pathway-ga-abn-patient-liable": ("denied", ["PERTUZUMAB-NEOADJUVANT-CRITERIA-NOT-MET@1"]),
+    "pathway-medicare-advantage-billed-to-ffs": ("denied", ["MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS@1",
+                                                            "MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS@2"]),
+    "pathway-second-initial-service": ("denied", ["NCCI-PTP-PAIR-NOT-BYPASSED@8"]),
+    "pathway-waste-without-jw-line": ("denied", ["JW-JZ-NEITHER-WITH-DOCUMENTED-WASTE@1"]),
+}
+
+
+def test_pathway_examples_are_the_listed_ones():
+    from .conftest import EXAMPLES
+
+    assert sorted(p.stem for p in (EXAMPLES / "pathways").glob("*.yaml")) == sorted(PATHWAY_EXAMPLES)
+
+
+@pytest.mark.parametrize("stem", sorted(PATHWAY_EXAMPLES))
+def test_pathway_example_decision(decider, stem):
+    from .conftest import EXAMPLES
+
+    rec = decider.check_file(EXAMPLES / "pathways" / f"{stem}.yaml")
+    assert (rec["outcome"], [f"{d['id']}@{d['line']}" for d in rec["denials"]]) == PATHWAY_EXAMPLES[stem]
+    if stem == "pathway-ga-abn-patient-liable":
+        assert rec["denials"][0]["group"] == "PR"
