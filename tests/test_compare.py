@@ -16,7 +16,7 @@ from denialkb.engine.claim import load_claim  # noqa: E402
 from denialkb.engine.cli import main  # noqa: E402
 from denialkb.engine.compare import compare_files, read_835  # noqa: E402
 from denialkb.engine.formats import render_835  # noqa: E402
-from tests.conftest import EXAMPLES, KB  # noqa: E402
+from tests.conftest import KB, SMALL  # noqa: E402
 
 FILES = {"CLM-P-JW-JZ": "pertuzumab-jw-and-jz.yaml", "CLM-P-HER2-MISSING": "pertuzumab-her2-missing.yaml",
          "CLM-P-CLEAN-MCR": "pertuzumab-clean-medicare.yaml", "CLM-P-UNITS": "pertuzumab-units-exceed-dose.yaml"}
@@ -28,7 +28,7 @@ def case(tmp_path_factory):
     src = d / "claims"
     src.mkdir()
     for name in FILES.values():
-        shutil.copy(EXAMPLES / name, src / name)
+        shutil.copy(SMALL / name, src / name)
     out = d / "out"
     run_audit([src], out, workers=1, kb_dir=KB, progress=False, run_date="2026-12-01")
     predicted = {json.loads(x)["claim_id"]: json.loads(x) for x in (out / "decisions.jsonl").read_text().splitlines()}
@@ -47,7 +47,7 @@ def case(tmp_path_factory):
     actual["CLM-P-CLEAN-MCR"]["denials"] = [{**predicted["CLM-P-UNITS"]["denials"][0], "id": "PAYER-EDIT",
                                              "carc": "197", "rarc": []}]           # a denial no rule predicts
     actual["CLM-P-CLEAN-MCR"]["outcome"] = "denied"
-    pairs = [(actual[c], load_claim(EXAMPLES / f).data) for c, f in FILES.items()]
+    pairs = [(actual[c], load_claim(SMALL / f).data) for c, f in FILES.items()]
     text = render_835(pairs, created=dt.datetime(2026, 12, 1, 12, 0))
     lines = text.splitlines()
     # a contractual reduction (CO-45) on the clean claim's second line is a payment adjustment, not a denial

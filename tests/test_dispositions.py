@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from denialkb.engine.cli import main
 from denialkb.engine.tables import read_table
-from tests.conftest import EXAMPLES, KB
+from tests.conftest import KB, SMALL
 
 
 def _audit(src, out, log, kb=KB):
@@ -21,7 +21,7 @@ def _audit(src, out, log, kb=KB):
 def test_annotate_show_and_carry(tmp_path):
     src = tmp_path / "c"
     src.mkdir()
-    shutil.copy(EXAMPLES / "pertuzumab-jw-and-jz.yaml", src / "a.yaml")
+    shutil.copy(SMALL / "pertuzumab-jw-and-jz.yaml", src / "a.yaml")
     log = tmp_path / "log.sqlite"
     first = _audit(src, tmp_path / "o1", log)
     assert set(first.values()) == {(None, None)}
@@ -59,7 +59,7 @@ def test_changed_rule_is_not_carried(tmp_path):
     shutil.copytree(KB, kb)
     src = tmp_path / "c"
     src.mkdir()
-    shutil.copy(EXAMPLES / "pertuzumab-jw-and-jz.yaml", src / "a.yaml")
+    shutil.copy(SMALL / "pertuzumab-jw-and-jz.yaml", src / "a.yaml")
     log = tmp_path / "log.sqlite"
     _audit(src, tmp_path / "o1", log, kb)
     r = CliRunner().invoke(main, ["log", "annotate", "CLM-P-JW-JZ", "JW-JZ-SAME-LINE", "--disposition", "agree",

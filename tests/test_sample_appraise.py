@@ -22,7 +22,7 @@ from denialkb.engine.batch import run_audit
 from denialkb.engine.cli import main
 from denialkb.engine.errors import UsageError
 from denialkb.engine.sample import FRAME_COLUMNS, SAMPLE_COLUMNS, allocate, make_sample
-from tests.conftest import EXAMPLES, KB
+from tests.conftest import KB, SMALL
 
 # Student's t, upper 5 % point (two-sided 90 %), from a published t table (e.g. NIST/SEMATECH
 # e-Handbook of Statistical Methods, table 1.3.6.7.2): df -> t
@@ -68,7 +68,7 @@ def audit_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("pop")
     (d / "in").mkdir()
     for n in POPULATION:
-        shutil.copy(EXAMPLES / n, d / "in" / n)
+        shutil.copy(SMALL / n, d / "in" / n)
     out = d / "out"
     run_audit([d / "in"], out, workers=1, kb_dir=KB, progress=False, run_date="2026-12-01")
     return out

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from denialkb.engine.batch import run_audit
-from tests.conftest import EXAMPLES, KB
+from tests.conftest import KB, SMALL
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api")
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is
 @pytest.fixture(scope="module")
 def page_file(tmp_path_factory):
     out = tmp_path_factory.mktemp("summary") / "out"
-    run_audit([EXAMPLES], out, workers=1, kb_dir=KB, progress=False, run_date="2026-12-01")
+    run_audit([SMALL], out, workers=1, kb_dir=KB, progress=False, run_date="2026-12-01")
     return out / "summary.html"
 
 

@@ -17,7 +17,7 @@ from denialkb.engine.tables import (
     filter_record,
     read_table,
 )
-from tests.conftest import EXAMPLES, KB
+from tests.conftest import KB, SMALL
 
 JWJZ = "pertuzumab-jw-and-jz.yaml"  # three denials on line 1
 CLEAN = "pertuzumab-clean-medicare.yaml"
@@ -28,8 +28,8 @@ def audited(tmp_path_factory):
     d = tmp_path_factory.mktemp("tables")
     src = d / "claims"
     src.mkdir()
-    shutil.copy(EXAMPLES / JWJZ, src / "a.yaml")
-    shutil.copy(EXAMPLES / CLEAN, src / "b.yaml")
+    shutil.copy(SMALL / JWJZ, src / "a.yaml")
+    shutil.copy(SMALL / CLEAN, src / "b.yaml")
     out = d / "out"
     run_audit([src], out, workers=1, kb_dir=KB, progress=False, xlsx=True, run_date="2026-12-01")
     records = [json.loads(x) for x in (out / "decisions.jsonl").read_text().splitlines()]
@@ -175,7 +175,7 @@ def test_cli_audit_xlsx_and_min_confidence(tmp_path):
 
     src = tmp_path / "c"
     src.mkdir()
-    shutil.copy(EXAMPLES / JWJZ, src / "a.yaml")
+    shutil.copy(SMALL / JWJZ, src / "a.yaml")
     r = CliRunner().invoke(main, ["audit", str(src), "--out", str(tmp_path / "o"), "--workers", "1",
                                   "--kb", str(KB), "--no-progress", "--xlsx", "--min-confidence", "high"])
     assert r.exit_code == 0, r.output
@@ -190,7 +190,7 @@ def test_min_confidence_filters_check_and_report(tmp_path):
 
     from denialkb.engine.cli import main
 
-    f = str(EXAMPLES / "pertuzumab-billed-as-j9308.yaml")
+    f = str(SMALL / "pertuzumab-billed-as-j9308.yaml")
     full = json.loads(CliRunner().invoke(main, ["check", f, "--format", "json", "--kb", str(KB)]).output)
     assert {d["confidence"] for d in full["denials"]} >= {"high", "medium"}
     r = CliRunner().invoke(main, ["check", f, "--format", "json", "--kb", str(KB), "--min-confidence", "high"])
