@@ -171,7 +171,7 @@ def test_header_diagnosis_is_co_16_m81_on_medicare_and_co_146_on_commercial(deci
 def test_diagnosis_validity_lists_the_codes(decider):
     rec = decider.check_document(_doc({"claim.diagnoses": ["C50.911", "Z17.32", "Z17.9", "C50.91"]}))
     ids = sorted(d["id"] for d in rec["denials"])
-    # Z17.32 (HER2 negative) billed with pertuzumab is also its own denial; the date check is a finding for now
+    # the date check is a finding for now; Z17.32 pointed by the drug line also states HER2-negative status
     assert ids == ["DX-CODE-NOT-BILLABLE", "DX-CODE-NOT-IN-CODE-SET", "HER2-DRUG-WITH-HER2-NEGATIVE-STATUS-CODE"]
     text = {d["id"]: d["explanation"] for d in rec["denials"]}
     assert "Z17.9" in text["DX-CODE-NOT-IN-CODE-SET"] and "C50.91" in text["DX-CODE-NOT-BILLABLE"]
