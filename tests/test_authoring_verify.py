@@ -122,7 +122,7 @@ def test_acme_as_written_is_clean(tmp_path):
 def test_mistake_prior_auth_code_typo(tmp_path):
     kb = with_acme(tmp_path, "{code: J9306, sources", "{code: J9036, sources")
     assert problems(kb, "kb_unknown_ref") == [
-        "kb/payers/acme.yaml:11:8: kb_unknown_ref: payer acme prior_auth row: unknown code 'J9036' "
+        "kb/payers/acme.yaml:12:8: kb_unknown_ref: payer acme prior_auth row: unknown code 'J9036' "
         "(the row can never apply)\n"
         "    expected a code of the hcpcs table\n"
         "    hint: did you mean 'J9306'?"]
@@ -131,7 +131,7 @@ def test_mistake_prior_auth_code_typo(tmp_path):
 def test_mistake_setting_name_typo(tmp_path):
     kb = with_acme(tmp_path, "    timely_filing_days: 90\n", "    timely_filing_day: 90\n")
     out = problems(kb, "kb_unknown_setting")
-    assert out[0].startswith("kb/payers/acme.yaml:5:5: kb_unknown_setting: payer acme sets 'timely_filing_day', "
+    assert out[0].startswith("kb/payers/acme.yaml:6:5: kb_unknown_setting: payer acme sets 'timely_filing_day', "
                              "which no rule and no engine computation reads (it has no effect)\n")
     assert out[0].endswith("    hint: did you mean 'timely_filing_days'?")
     # its source line now names no setting either
@@ -141,7 +141,7 @@ def test_mistake_setting_name_typo(tmp_path):
 def test_mistake_unknown_drug_in_preferred_drugs(tmp_path):
     kb = with_acme(tmp_path, "trastuzumab-dkst,", "trastuzumab-dksst,")
     assert problems(kb, "kb_unknown_ref") == [
-        "kb/payers/acme.yaml:13:57: kb_unknown_ref: payer acme step_therapy row for J9355: unknown drug "
+        "kb/payers/acme.yaml:14:57: kb_unknown_ref: payer acme step_therapy row for J9355: unknown drug "
         "'trastuzumab-dksst' in preferred_drugs\n"
         "    expected a KB drug id (a key of a drugs table)\n"
         "    hint: did you mean 'trastuzumab-dkst'?"]
@@ -154,7 +154,7 @@ def test_mistake_brand_names_in_preferred_drugs(tmp_path):
         "    hint: 'kanjinti' is an alias of trastuzumab-anns: use the KB drug id 'trastuzumab-anns'",
         "    hint: 'Ogivri' is an alias of trastuzumab-dkst: use the KB drug id 'trastuzumab-dkst'",
         "    hint: 'trazimera' is an alias of trastuzumab-qyyp: use the KB drug id 'trastuzumab-qyyp'"]
-    assert out[0].startswith("kb/payers/acme.yaml:13:39: kb_unknown_ref: payer acme step_therapy row for J9355: "
+    assert out[0].startswith("kb/payers/acme.yaml:14:39: kb_unknown_ref: payer acme step_therapy row for J9355: "
                              "unknown drug 'kanjinti' in preferred_drugs")
     # no schema error ("expected a lower-case name") hides the real fix any more
     assert problems(kb, "kb_schema_error") == []
@@ -163,7 +163,7 @@ def test_mistake_brand_names_in_preferred_drugs(tmp_path):
 def test_mistake_setting_without_source(tmp_path):
     kb = with_acme(tmp_path, "    ndc_required: https://example.org/acme/ndc\n", "")
     assert problems(kb, "kb_no_source") == [
-        "kb/payers/acme.yaml:6:5: kb_no_source: payer acme setting 'ndc_required' cites no source\n"
+        "kb/payers/acme.yaml:7:5: kb_no_source: payer acme setting 'ndc_required' cites no source\n"
         "    hint: add `ndc_required: URL (what it says)` under setting_sources"]
 
 
@@ -342,7 +342,7 @@ def test_dated_setting_entries_overlap(tmp_path):
         """), "    "))
     kb = mini_kb(tmp_path, rule("A-RULE", ["{fact: line.units, gt: {setting: lvef_min_percent}}"]), payer=payer)
     assert problems(kb, "kb_dated_overlap") == [
-        "kb/payers/acme.yaml:8:9: kb_dated_overlap: payer acme setting 'lvef_min_percent': entries 1 and 2 are both "
+        "kb/payers/acme.yaml:9:9: kb_dated_overlap: payer acme setting 'lvef_min_percent': entries 1 and 2 are both "
         "in force from 2027-01-01\n"
         "    hint: end the earlier entry with effective_to the day before the later one starts"]
 
@@ -362,7 +362,7 @@ def test_tab_indentation_says_replace_tabs(tmp_path):
     kb = mini_kb(tmp_path, rule("A-RULE", ["{fact: line.units, gt: 5}"]))
     (kb / "payers" / "acme.yaml").write_text(PAYER.replace("    timely_filing_days: 90", "\ttimely_filing_days: 90"))
     out = problems(kb, "kb_parse_error")
-    assert out == ["kb/payers/acme.yaml:5:1: kb_parse_error: invalid YAML: a tab character is used for indentation "
+    assert out == ["kb/payers/acme.yaml:6:1: kb_parse_error: invalid YAML: a tab character is used for indentation "
                    "or spacing; YAML allows only spaces\n"
                    "    hint: replace each tab with spaces (2 per level, lined up with the lines above)"]
 
