@@ -37,6 +37,8 @@ from denialkb.engine.serve.app import openapi_text  # noqa: E402
 FORMATS = ROOT / "tests" / "data" / "formats"
 STEM = "pertuzumab-jz-missing-medicare"
 YAML_FILE = EXAMPLES / f"{STEM}.yaml"
+# the earlier single-drug form of the example: small (under the 4 KB test limit), line 2 is its 96413
+SMALL_YAML = ROOT / "tests" / "data" / "small_examples" / f"{STEM}.yaml"
 X12_FILE = FORMATS / "examples" / f"{STEM}.837p.txt"
 X12I_FILE = FORMATS / "examples" / f"{STEM}.837i.txt"
 FHIR_FILE = FORMATS / "examples" / f"{STEM}.fhir.json"
@@ -259,9 +261,9 @@ def test_converter_warnings_name_the_upload(client):
 def test_size_limit_413(kb):
     app = create_app(kb, max_body=4096)
     with TestClient(app) as c:
-        small = c.post("/v1/check", content=YAML_FILE.read_bytes())
+        small = c.post("/v1/check", content=SMALL_YAML.read_bytes())
         assert small.status_code == 200
-        big = YAML_FILE.read_bytes() + b"\n# " + b"x" * 5000 + b"\n"
+        big = SMALL_YAML.read_bytes() + b"\n# " + b"x" * 5000 + b"\n"
         r = c.post("/v1/check", content=big)
         assert r.status_code == 413 and r.json()["error"] == "PayloadTooLarge"
 
@@ -514,7 +516,7 @@ def test_forms_round_trip():
     from denialkb.engine.serve import forms
 
     assert doctest.testmod(forms).failed == 0
-    data = yaml.safe_load(YAML_FILE.read_text())
+    data = yaml.safe_load(SMALL_YAML.read_text())
     fields = {f.path: f for s in forms.sections(data) for f in s.fields}
     assert fields["claim.lines[0].units"].kind == "int" and fields["claim.lines[1].code"].text == "96413"
     sets, unsets, errors = forms.changes(data, {"claim.lines[1].code": "96415", "claim.diagnoses": "C50.911",
