@@ -103,7 +103,7 @@ def test_bad_files_in_a_folder_cost_only_themselves(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     for i in range(3):
-        shutil.copy(EXAMPLES / sorted(os.listdir(EXAMPLES))[i], folder / f"{i}.yaml")
+        shutil.copy(EXAMPLES / sorted(p for p in os.listdir(EXAMPLES) if p.endswith(".yaml"))[i], folder / f"{i}.yaml")
     (folder / "big.json").write_text('{"claim": {"id": "X", "n": ' + "9" * 5000 + "}}")
     (folder / "cp1252.yaml").write_bytes(b"claim:\n  id: CP-\x96\n")
     (folder / "binary.csv").write_bytes(b"claim_id,code\nA,J9306\x00\n")
