@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-import jsonschema
-
 from denialkb.engine.bounds import checked_values
 from denialkb.engine.errors import ClaimInvalidError, Problem
 from denialkb.engine.validation import _found, place_of, schema_problem
@@ -51,6 +49,8 @@ def claim_schema() -> dict:
 @lru_cache(maxsize=1)
 def _validator():
     schema = claim_schema()
+    import jsonschema  # only for documents the compiled validator refuses
+
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)

@@ -1,4 +1,4 @@
-"""Compiled JSON Schema validators (fastjsonschema) for the claim document and KB file schemas.
+"""Compiled JSON Schema validators (fastjsonschema) for the claim document, KB file and payer value schemas.
 
 A document the compiled validator accepts is valid; one it refuses is validated again with
 ``jsonschema``, so the problems a user sees are always the located, detailed ones (the callers in
@@ -19,7 +19,7 @@ import importlib
 import json
 from importlib import resources
 
-SCHEMAS = {"claim": "claim.schema.json", "kb": "kb.schema.json"}
+SCHEMAS = {"claim": "claim.schema.json", "kb": "kb.schema.json", "payer": "payer_values.schema.json"}
 
 _CACHE: dict = {}
 
@@ -57,7 +57,7 @@ def _kb_date_ok(s) -> bool:  # the KB allows 'unknown' where its patterns say so
     return not isinstance(s, str) or s == "unknown" or _date_ok(s)
 
 
-FORMATS = {"claim": {"date": _date_ok}, "kb": {"date": _kb_date_ok}}
+FORMATS = {"claim": {"date": _date_ok}, "kb": {"date": _kb_date_ok}, "payer": {"date": _date_ok}}
 
 
 def generate_code(name: str) -> str:

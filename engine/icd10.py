@@ -16,6 +16,7 @@ the package's own ``get_descendants``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -112,7 +113,9 @@ class CodeSet:
 def code_set() -> CodeSet:
     """The ICD-10-CM code set of the installed package (built once, then read from the cache)."""
     key = _package_key()
-    path = _cache_dir() / f"icd10cm-{key['data'].removesuffix('.xml')}-{key['data_bytes']}.json"
+    # one file per installed copy of the package (two environments must not overwrite each other's index)
+    tag = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+    path = _cache_dir() / f"icd10cm-{key['data'].removesuffix('.xml')}-{tag}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if {k: data.get(k) for k in key} != key:

@@ -16,8 +16,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import jsonschema
-
 from denialkb.engine.conditions import (
     LIST_OPS,
     PRESENCE_OPS,
@@ -276,6 +274,8 @@ def _dotted(code: str) -> str:
 def _kb_validator():
     text = resources.files("denialkb.engine").joinpath("schemas/kb.schema.json").read_text("utf-8")
     schema = json.loads(text)
+    import jsonschema  # only when a file is refused by the compiled validator (engine/fastschema.py)
+
     cls = jsonschema.validators.validator_for(schema)
     checker = jsonschema.FormatChecker()
 
@@ -368,7 +368,6 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
     raw_cases: list = []
     declared_rules: dict = {}  # rule id -> file, for rules that could not be loaded
     declared_findings: dict = {}
-    validator = _kb_validator()
     from denialkb.engine.fastschema import validator as _compiled
 
     fast_ok = _compiled("kb")
@@ -394,11 +393,13 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
             continue
         errs, seen_paths = [], set()
         # the compiled validator accepts a valid file fast; a refused one gets jsonschema's located errors
-        for err in (() if fast_ok(data) else validator.iter_errors(data)):  # one problem per place (a bad date fails pattern and format)
+        for err in (() if fast_ok(data) else _kb_validator().iter_errors(data)):  # one problem per place (a bad date fails pattern and format)
             if err.validator == "anyOf" and isinstance(err.instance, list) and err.context:
                 # a list where a value or dated entries are allowed: report what is wrong in the entries
                 inner = [e for e in err.context if e.absolute_path != err.absolute_path or e.validator != "type"]
-                err = jsonschema.exceptions.best_match(inner or err.context)
+                from jsonschema.exceptions import best_match
+
+                err = best_match(inner or err.context)
             if tuple(err.absolute_path) not in seen_paths:
                 seen_paths.add(tuple(err.absolute_path))
                 errs.append(err)

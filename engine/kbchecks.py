@@ -49,16 +49,19 @@ def value_problems_of_files(loaded: dict) -> list[Problem]:
 
 def payer_problems(loaded: dict) -> list[Problem]:
     """Type errors in payer settings and unit-limit rows of every loaded file with a ``payer`` section."""
+    from denialkb.engine.fastschema import validator as compiled
     from denialkb.engine.validation import schema_problem
 
     out = []
-    validator = _payer_validator()
+    fast_ok = compiled("payer")  # accepts a well-typed payer fast; a refused one gets jsonschema's located errors
     for name, ld in sorted(loaded.items()):
         data = ld.data
         if not isinstance(data, dict) or not isinstance(data.get("payer"), dict):
             continue
         payer = data["payer"]
-        for err in validator.iter_errors(payer):
+        if fast_ok(payer):
+            continue
+        for err in _payer_validator().iter_errors(payer):
             err.path.appendleft("payer")  # locate inside the file, not inside the section
             p = schema_problem(err, name, ld.marks, "kb_schema_error")
             out.append(Problem(p.code, f"{p.place}: {p.message}" if p.place else p.message, name,

@@ -8,8 +8,10 @@ expected, what was found, and a "did you mean" for unknown keys and values.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-import jsonschema
+if TYPE_CHECKING:  # imported only where a document was refused (the fast path never needs it)
+    import jsonschema
 
 from denialkb.engine.bounds import describe, is_sensitive
 from denialkb.engine.errors import Problem, did_you_mean
