@@ -13,6 +13,7 @@ apply), never a "no" that denies. Drug classes come from the KB tables only.
 
 from __future__ import annotations
 
+from denialkb.engine.facts import line_facts as _line_facts  # noqa: F401  (registers the line facts first)
 from denialkb.engine.facts.claim_facts import drug_classes
 from denialkb.engine.facts.helpers import as_date
 from denialkb.engine.facts.registry import claim_family, line_family, spec
