@@ -151,6 +151,7 @@ def test_her2_rule_keyed_on_a_class_covers_a_new_drug_of_the_class(tmp_path):
 
 PATHWAY_EXAMPLES = {  # examples/pathways/*.yaml: one bundled claim per issue-13 pathway, decided exactly
     "pathway-99211-on-chemotherapy-day": ("denied", ["EM-99211-WITH-DRUG-ADMINISTRATION@9"]),
+    "pathway-ramucirumab-nsclc-egfr-without-targeted-therapy": ("denied", ["RAMUCIRUMAB-NSCLC-EGFR-WITHOUT-PRIOR-EGFR-THERAPY@1"]),
     "pathway-dose-billed-twice-across-ndc-lines": ("denied", ["UNITS-PER-DAY-EXCEED-DOSE@2"]),
     "pathway-drug-on-professional-claim-facility-pos": ("denied", ["DRUG-ON-PROFESSIONAL-CLAIM-FACILITY-POS@1"]),
     "pathway-enhertu-pertuzumab-first-line": ("clean", []),
