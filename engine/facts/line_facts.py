@@ -19,6 +19,7 @@ from denialkb.engine.facts.helpers import (
     best_vials,
     in_force,
     minutes_between,
+    next_workday,
     normalize_ndc,
 )
 from denialkb.engine.facts.registry import FactSpec, line_family, spec
@@ -282,6 +283,8 @@ def line_dose(ctx, i, ln, c, L):
 
 
 _DAY = ("administrations[*].start", "administrations[*].end")
+# CPT 96416 / 96425: initiation of a prolonged infusion, "more than 8 hours", with a pump
+PROLONGED_INFUSION_MINUTES = 480
 
 
 @line_family(
@@ -290,6 +293,13 @@ _DAY = ("administrations[*].start", "administrations[*].end")
          "line's date (absent when the record holds none for that date).", "administrations", inputs=("administrations",)),
     spec("line.day_infusions_untimed", "int", "How many of those lack a start or an end time.", "administrations",
          inputs=_DAY),
+    spec("line.day_infusions_timed", "int", "Entries of the administration record on the line's date that may be "
+         "timed infusions (not subcutaneous, not premedication or hydration; drugs the KB does not model count) "
+         "and have a start and an end time (absent when the record holds no entry for the date).",
+         "administrations", inputs=_DAY),
+    spec("line.day_timed_infusions_billed", "num", "Units billed on the line's date of the codes in KB code set "
+         "timed_infusion_services (each unit one infusion whose start and stop the record must show: 96413, "
+         "96417, ...).", "claim.lines", inputs=("claim.lines", "kb:tables/code_sets.yaml")),
     spec("line.day_administered_drugs", "list", "Drugs the record says were given on the line's date (any drug, "
          "modelled or not).", "administrations[*].drug", inputs=("administrations",)),
     spec("line.day_longest_infusion_minutes", "num", "Longest single timed infusion of that date (minutes): what an "
@@ -305,6 +315,10 @@ def line_day_infusions(ctx, i, ln, c, L):
     day = [a for a in every if a.modelled and a.get("route") != "SC"
            and not {"premedication", "hydration"} & set(ctx.kb.drugs.get(a.drug, {}).get("classes", ()))]
     mins = [m for m in (minutes_between(a.get("start"), a.get("end")) for a in day) if m is not None]
+    if ctx.day_units_in_code_set(L["line.service_date"], "prolonged_pump_infusion_services"):
+        # a prolonged pump infusion (96416: more than 8 hours) is not measured in additional hours (96415)
+        mins = [m for m in mins if m <= PROLONGED_INFUSION_MINUTES]
+        day = [a for a in day if (minutes_between(a.get("start"), a.get("end")) or 0) <= PROLONGED_INFUSION_MINUTES]
     longest = max(mins) if mins else None
     if longest is not None and longest <= 90:
         # "no infusion over 90 minutes" is known only when every infusion of the date is timed and every
@@ -319,6 +333,10 @@ def line_day_infusions(ctx, i, ln, c, L):
     return {
         "line.day_infusion_count": len(day) or None,
         "line.day_infusions_untimed": sum(1 for a in day if not (a.get("start") and a.get("end"))) if day else None,
+        "line.day_infusions_timed": sum(1 for a in every if a.get("start") and a.get("end") and a.get("route") != "SC"
+                                        and not {"premedication", "hydration"}
+                                        & set(ctx.kb.drugs.get(a.drug, {}).get("classes", ()))) if every else None,
+        "line.day_timed_infusions_billed": ctx.day_units_in_code_set(L["line.service_date"], "timed_infusion_services"),
         "line.day_administered_drugs": tuple(sorted({a.drug for a in every if a.drug})) if every else None,
         "line.day_longest_infusion_minutes": longest,
     }
@@ -453,8 +471,11 @@ def line_duplicates(ctx, i, ln, c, L):
          inputs=("claim.lines",)),
     spec("line.step_preferred_drugs", "list", "Drugs the payer wants tried first for this code.", "kb payer step_therapy",
          inputs=("kb:payers",)),
-    spec("line.filing_deadline", "date", "Last day to file under the payer's timely-filing limit.", "kb payer settings",
-         inputs=("kb:payers",)),
+    spec("line.filing_deadline", "date", "Last day to file under the payer's timely-filing limit, counted from the "
+         "line's date of service (an institutional claim: its Through date, the latest date on the claim); where the "
+         "payer setting filing_deadline_next_workday is on, a last day on a weekend or US federal holiday moves to "
+         "the next workday (holidays are looked up for a claim received after the unmoved day).", "kb payer settings",
+         inputs=("kb:payers", "claim.form", "claim.lines[*].service_date")),
 )
 def line_payer(ctx, i, ln, c, L):
     """The payer's policies for the line's code: prior authorization, unit ceilings, step therapy, filing limit."""
@@ -483,14 +504,26 @@ def line_payer(ctx, i, ln, c, L):
     for k, v in payer.settings.items():  # dated settings take the value in force on the line's date
         if is_dated(v):
             out[f"payer.{k}"] = payer.setting(k, eff, payer_setting_defaults(ctx.kb).get(k))
-    months, days = payer.setting("timely_filing_months", eff), payer.setting("timely_filing_days", eff)
-    if months:
-        out["line.filing_deadline"] = add_months(as_date(dos), int(months)).isoformat()
-    elif days:
-        out["line.filing_deadline"] = (as_date(dos) + _dt.timedelta(days=int(days))).isoformat()
-    else:
-        out["line.filing_deadline"] = None
+    out["line.filing_deadline"] = _filing_deadline(ctx, payer, dos, eff)
     return out
+
+
+def _filing_deadline(ctx, payer, dos: str, eff: str) -> str | None:
+    """The last day to file for a line (see the ``line.filing_deadline`` spec)."""
+    months, days = payer.setting("timely_filing_months", eff), payer.setting("timely_filing_days", eff)
+    if ctx.claim.get("form") == "institutional":
+        # CMS Pub 100-04 ch.1 s.70.1: an institutional claim's timeliness runs from its Through date
+        dos = max(ln["service_date"] for ln in ctx.lines_in)
+    if months:
+        last = add_months(as_date(dos), int(months))
+    elif days:
+        last = as_date(dos) + _dt.timedelta(days=int(days))
+    else:
+        return None
+    if payer.setting("filing_deadline_next_workday", eff):
+        received = as_date(ctx.claim.get("received_date"))
+        last = next_workday(last, holidays_too=bool(received and received > last))
+    return last.isoformat()
 
 
 def auth_codes(a) -> set:
