@@ -157,6 +157,7 @@ PATHWAY_EXAMPLES = {  # examples/pathways/*.yaml: one bundled claim per issue-13
     "pathway-enhertu-pertuzumab-first-line": ("clean", []),
     "pathway-ga-abn-patient-liable": ("denied", ["PERTUZUMAB-NEOADJUVANT-CRITERIA-NOT-MET@1"]),
     "pathway-herceptin-perjeta-nonpreferred-uhc": ("denied", ["BIOSIMILAR-PROGRAMME-NONPREFERRED-COMBINATION@1"]),
+    "pathway-ndc-quantity-inconsistent": ("denied", ["NDC-QUANTITY-INCONSISTENT-WITH-UNITS@1"]),
     "pathway-medicare-advantage-billed-to-ffs": ("denied", ["MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS@1",
                                                             "MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS@2"]),
     "pathway-second-initial-service": ("denied", ["NCCI-PTP-PAIR-NOT-BYPASSED@8"]),
@@ -246,3 +247,27 @@ def test_a_new_programme_and_payer_are_yaml_only(tmp_path):
         bad = [p for p in problems if p.severity == "error"]
         assert len(bad) == 1 and message in bad[0].message, [p.message for p in bad]
         assert bad[0].file.endswith("payers/acme.yaml") and bad[0].line > 0
+def test_ndc_quantity_remittance_and_stage(decider):
+    rec = _check(decider, _case(decider, "ndc-quantity-two-vials-of-ml-for-one-vial-of-units"))
+    assert _codes(rec) == [("NDC-QUANTITY-INCONSISTENT-WITH-UNITS", 1, "CO", "16", ("M119",))]
+    assert rec["denials"][0]["stage"] == "front_end"
+    assert "28" in rec["denials"][0]["explanation"] and "14" in rec["denials"][0]["explanation"]
+
+
+def test_ndc_unit_refusal_is_payer_data_and_the_tolerance_is_the_authors(tmp_path):
+    """ME is refused only where the payer file says so; the 10 % tolerance is a number in the rule file."""
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(KB, kb_dir)
+    base = _case(Decider(load_kb(KB)), "ndc-unit-milligrams-refused")
+    assert [x["id"] for x in _check(Decider(load_kb(KB, cases=False)), base)["denials"]] == ["NDC-UNIT-MG-REFUSED"]
+    payer = kb_dir / "payers" / "commercial.yaml"
+    payer.write_text(payer.read_text().replace("    ndc_unit_mg_refused: true\n", "    ndc_unit_mg_refused: false\n"))
+    assert _check(Decider(load_kb(kb_dir, cases=False)), base)["denials"] == []
+    near = _case(Decider(load_kb(KB)), "ndc-quantity-within-tolerance")
+    near["claim"]["lines"][0]["ndc_quantity"] = 15.5  # 10.7 % over 14 mL, but 15.5 is not a whole-mL rounding of 14
+    assert [x["id"] for x in _check(Decider(load_kb(KB, cases=False)), near)["denials"]] == [
+        "NDC-QUANTITY-INCONSISTENT-WITH-UNITS"]
+    rules = kb_dir / "rules" / "ndc_quantity.yaml"
+    rules.write_text(rules.read_text().replace("line.ndc_quantity_deviation_percent, gt: 10}",
+                                               "line.ndc_quantity_deviation_percent, gt: 20}"))
+    assert _check(Decider(load_kb(kb_dir, cases=False)), near)["denials"] == []
