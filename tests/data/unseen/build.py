@@ -1,0 +1,1115 @@
+"""Writes the unseen-claim scenarios (tests/data/unseen/*.yaml) and expected.yaml.
+
+Each scenario is a claim as an oncology practice's biller would send it, with the decision a payer would make written
+from public policy (label, CMS/MAC, payer policy) BEFORE the KB's rules were read. Run: python tests/data/unseen/build.py
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+NPI_BILL = "1234567893"
+NPI_REND = "1245319599"
+ONC = "207RX0202X"
+
+
+def L(code, units, mods=None, ndc=None, qty=None, unit="ML", charge=None, ptr=(1,), rev=None, **kw):
+    line = {"code": code}
+    if mods:
+        line["modifiers"] = list(mods)
+    line["units"] = units
+    line["service_date"] = None  # filled by claim()
+    if ndc:
+        line["ndc"] = ndc
+        line["ndc_quantity"] = qty
+        line["ndc_unit"] = unit
+    if charge is not None:
+        line["charge"] = charge
+    if ptr:
+        line["diagnosis_pointers"] = list(ptr)
+    if rev:
+        line["revenue_code"] = rev
+    line.update(kw)
+    return line
+
+
+def claim(cid, payer, dos, received, dx, lines, *, form="professional", pos="11", tob=None, pa=None, entity="physician_office",
+          plan=None, **sections):
+    c = {"id": cid, "form": form, "payer": payer, "received_date": received}
+    if form == "professional":
+        c["place_of_service"] = pos
+    else:
+        c["type_of_bill"] = tob or "0131"
+    if pa:
+        c["prior_authorization"] = pa
+    c["diagnoses"] = list(dx)
+    c["lines"] = []
+    for i, ln in enumerate(lines, 1):
+        ln = dict(ln)
+        ln = {"number": i, **ln}
+        if ln.get("service_date") is None:
+            ln["service_date"] = dos
+        if form == "institutional":
+            ln.pop("diagnosis_pointers", None)
+        c["lines"].append(ln)
+    doc = {"format_version": 2, "claim": c,
+           "providers": {"billing": {"npi": NPI_BILL, "taxonomy": ONC, "entity_type": entity},
+                         "rendering": {"npi": NPI_REND, "taxonomy": ONC}}}
+    if form == "institutional":
+        doc["providers"]["billing"] = {"npi": NPI_BILL, "taxonomy": "282N00000X", "entity_type": entity}
+        doc["providers"]["attending"] = {"npi": NPI_REND, "taxonomy": ONC}
+        del doc["providers"]["rendering"]
+    for k in ("patient", "coverage", "abn", "authorizations", "clinical", "administrations", "documentation", "prior_claims"):
+        if k in sections and sections[k] is not None:
+            doc[k] = sections[k]
+    if plan:
+        doc.setdefault("coverage", {})["plan_type"] = plan
+    return doc
+
+
+def pt(pid, birth, sex="F", kg=68.0, height=165, pregnant=False):
+    p = {"id": pid, "birth_date": birth, "sex": sex, "weight_kg": kg, "height_cm": height}
+    if sex == "F" and pregnant is not None:
+        p["pregnant"] = pregnant
+    return p
+
+
+def rec(**kw):
+    d = {"physician_order": True, "medical_necessity_documented": True, "guideline_cited": "NCCN",
+         "adverse_reactions_documented": True}
+    d.update(kw)
+    return d
+
+
+def adm(date, drug, dose, **kw):
+    a = {"date": date, "drug": drug}
+    if dose is not None:
+        a["dose_mg"] = dose
+    a.update(kw)
+    return a
+
+
+def q3w(dates, drug, dose_first, dose_rest):
+    return [adm(d, drug, dose_first if i == 0 else dose_rest) for i, d in enumerate(dates)]
+
+
+SCEN: list[tuple[str, str, dict, dict]] = []  # (name, header comment, doc, expectation)
+
+
+FINDINGS = {"08-pertuzumab-ish-group2-ihc1-medicare": "F2", "17-ramucirumab-crc-folfiri-jw-medicare": "F1",
+            "17b-ramucirumab-crc-96415-on-pump-time": "F1", "21-ramucirumab-nsclc-egfr-no-tki-commercial": "F3",
+            "36-pertuzumab-no-jz-august-2023-medicare": "F4"}
+
+
+def add(name, header, doc, outcome, denials=(), basis="", confidence="high"):
+    """denials: list of (line or None, CARC) a payer would send."""
+    SCEN.append((name, header, doc, {"outcome": outcome, "denials": [list(d) for d in denials], "basis": basis,
+                                     "confidence": confidence, **({"finding": FINDINGS[name]} if name in FINDINGS else {})}))
+
+
+PERJ = "50242-0145-01"
+PHESGO_M = "50242-0260-01"
+PHESGO_L = "50242-0245-01"
+CYR100 = "00002-7669-01"
+CYR500 = "00002-7678-01"
+TRAZ420 = "00069-0305-01"
+TRAZ150 = "00069-0308-01"
+OGIVRI150 = "67457-0991-15"
+HYLECTA = "50242-0077-01"
+HERC150 = "50242-0132-01"
+HERC420 = "50242-0333-01"
+
+# ---------------------------------------------------------------- breast, pertuzumab IV + trastuzumab ----------
+d = "2026-03-10"
+doc = claim("UNS-01", "medicare", d, "2026-03-18", ["C50.412", "C78.01", "Z17.31"], [
+    L("J9306", 840, ["JZ"], PERJ, 28, charge=9600.0, ptr=(1, 2, 3)),
+    L("Q5116", 42, None, TRAZ420, 20, charge=3100.0, ptr=(1, 2, 3)),
+    L("J9171", 130, charge=240.0, ptr=(1, 2)),
+    L("J1100", 12, charge=9.0),
+    L("J2405", 8, charge=6.0),
+    L("J1200", 1, charge=4.0),
+    L("96413", 1, charge=350.0),
+    L("96417", 2, charge=320.0),
+    L("96375", 2, charge=90.0),
+    L("99215", 1, ["25"], charge=230.0, ptr=(1, 2)),
+], patient=pt("P-U01", "1955-06-02", kg=52.0, height=160), coverage={"start_date": "2020-06-01", "plan_type": "medicare_ffs"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV", "tumor_size_cm": 2.8, "node_positive": True},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-02-12", "fda_approved_test": True}, "er": "negative", "pr": "negative"},
+              "lvef": [{"date": "2026-02-20", "percent": 64}], "ecog": 1, "prior_therapies": [],
+              "concurrent_drugs": ["trastuzumab-qyyp", "docetaxel"]},
+    administrations=[
+        adm(d, "pertuzumab", 840, route="IV", start=f"{d}T09:05", end=f"{d}T10:10", lot_number="H8810", waste_mg=0,
+            vials=[{"ndc": PERJ, "count": 2}]),
+        adm(d, "trastuzumab-qyyp", 416, route="IV", start=f"{d}T11:15", end=f"{d}T12:50", lot_number="T1120",
+            vials=[{"ndc": TRAZ420, "count": 1}]),
+        adm(d, "docetaxel", 130, route="IV", start=f"{d}T12:55", end=f"{d}T13:55"),
+        adm(d, "dexamethasone", 12, route="IV"), adm(d, "ondansetron", 8, route="IV"), adm(d, "diphenhydramine", 25, route="IV"),
+    ],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True), authorizations=None)
+add("01-pertuzumab-mbc-first-line-loading-medicare", "HER2+ (IHC 3+) de novo MBC, Medicare, cycle 1 of THP (CLEOPATRA): "
+    "pertuzumab 840 mg loading (2 x 420 mg vials, JZ), Trazimera 8 mg/kg x 52 kg = 416 mg from the 420 mg multiple-dose vial "
+    "(no JW/JZ), docetaxel 75 mg/m2, dexamethasone/ondansetron/diphenhydramine pushes, 96413 + 96417 x2 + 96375 x2, E/M-25.",
+    doc, "clean", basis="Perjeta label MBC indication (no prior anti-HER2/chemo for metastatic disease, with trastuzumab + "
+    "docetaxel, 840 mg load); CMS JZ policy (Pub 100-04 ch.17 s.40) - no waste from 2 whole vials; MDV excluded from JW/JZ.")
+
+# 02 MBC maintenance after docetaxel stopped (HP continued alone)
+d = "2026-06-16"
+hist_dates = ["2025-12-02", "2025-12-23", "2026-01-13", "2026-02-03", "2026-02-24", "2026-03-17", "2026-04-07", "2026-04-28",
+              "2026-05-19", "2026-06-09"]
+doc = claim("UNS-02", "medicare", d, "2026-06-22", ["C50.911", "C79.51", "Z17.31"], [
+    L("J9306", 420, ["JZ"], PERJ, 14, charge=4800.0, ptr=(1, 2, 3)),
+    L("Q5116", 36, None, TRAZ420, 20, charge=2600.0, ptr=(1, 2, 3)),
+    L("96413", 1, charge=350.0), L("96417", 1, charge=160.0),
+], patient=pt("P-U02", "1950-01-15", kg=60.0), coverage={"start_date": "2015-01-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2025-11-10", "fda_approved_test": True}},
+              "lvef": [{"date": "2025-11-20", "percent": 60}, {"date": "2026-02-18", "percent": 58}, {"date": "2026-05-12", "percent": 59}],
+              "ecog": 1, "prior_therapies": [{"drug": "docetaxel", "setting": "metastatic", "line": 1, "start_date": "2025-12-02",
+                                              "end_date": "2026-04-28", "progressed": False, "stop_reason": "completed"}],
+              "concurrent_drugs": ["trastuzumab-qyyp"],
+              "response_assessments": [{"date": "2026-05-05", "status": "response", "method": "imaging"}]},
+    administrations=q3w(["2025-11-11"] + hist_dates[:-1], "pertuzumab", 840, 420) + [
+        adm(d, "pertuzumab", 420, route="IV", start=f"{d}T09:00", end=f"{d}T09:35", lot_number="H9001", waste_mg=0),
+        adm(d, "trastuzumab-qyyp", 360, route="IV", start=f"{d}T10:05", end=f"{d}T10:40", lot_number="T9002")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+# fix: hist should be 3-weekly ending 3 weeks before DOS
+doc["administrations"] = q3w(["2025-12-02", "2025-12-23", "2026-01-13", "2026-02-03", "2026-02-24", "2026-03-17", "2026-04-07",
+                              "2026-04-28", "2026-05-26"], "pertuzumab", 840, 420) + doc["administrations"][-2:]
+add("02-pertuzumab-mbc-maintenance-after-docetaxel-medicare", "HER2+ MBC, Medicare, cycle 10: docetaxel stopped after 6 "
+    "cycles (completed), pertuzumab 420 mg + Trazimera 6 mg/kg continued every 3 weeks with documented response.", doc, "clean",
+    basis="Perjeta label: docetaxel for at least 6 cycles (investigator discretion), P+T until progression or unmanageable "
+    "toxicity (CLEOPATRA); LVEF checked every ~12 weeks.")
+
+# 03 neoadjuvant TCHP commercial with PA
+d = "2026-04-07"
+doc = claim("UNS-03", "commercial", d, "2026-04-14", ["C50.811", "Z17.420"], [
+    L("J9306", 840, ["JZ"], PERJ, 28, charge=11200.0, ptr=(1, 2)),
+    L("Q5116", 51, None, TRAZ420, 20, charge=3900.0, ptr=(1, 2)),
+    L("J9171", 128, None, "00409-0201-02", 6.4, charge=260.0, ptr=(1,)),
+    L("J9045", 60, None, "61703-0339-50", 60, charge=180.0, ptr=(1,)),
+    L("J1100", 12, None, "63323-0165-01", 3, charge=9.0),
+    L("J2405", 8, None, "00409-4755-03", 4, charge=6.0),
+    L("96413", 1, charge=420.0), L("96417", 3, charge=560.0), L("96375", 2, charge=110.0),
+    L("99214", 1, ["25"], charge=190.0),
+    L("J2506", 6, None, "55513-0192-01", 0.6, charge=6100.0, ptr=(1,)),
+    L("96377", 1, charge=60.0),
+], pa="AUTH-55120", patient=pt("P-U03", "1979-09-30", kg=64.0, height=167), coverage={"start_date": "2024-01-01", "plan_type": "commercial"},
+    authorizations=[{"number": "AUTH-55120", "codes": ["J9306", "Q5116"], "units": 4200, "status": "approved",
+                     "provider_npi": NPI_BILL, "start_date": "2026-04-01", "end_date": "2026-09-30"}],
+    clinical={"cancer": {"primary_site": "breast", "setting": "neoadjuvant", "stage": "IIB", "tumor_size_cm": 3.2, "node_positive": False},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-03-11", "fda_approved_test": True}, "er": "negative", "pr": "negative"},
+              "lvef": [{"date": "2026-03-20", "percent": 62}], "ecog": 0, "prior_therapies": [],
+              "concurrent_drugs": ["trastuzumab-qyyp", "docetaxel", "carboplatin"]},
+    administrations=[
+        adm(d, "pertuzumab", 840, route="IV", start=f"{d}T08:50", end=f"{d}T09:55", lot_number="H7011", waste_mg=0),
+        adm(d, "trastuzumab-qyyp", 512, route="IV", start=f"{d}T11:00", end=f"{d}T12:30", lot_number="T7012"),
+        adm(d, "docetaxel", 128, route="IV", start=f"{d}T12:35", end=f"{d}T13:35"),
+        adm(d, "carboplatin", 600, route="IV", start=f"{d}T13:40", end=f"{d}T14:25"),
+        adm(d, "pegfilgrastim", 6, route="SC")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("03-pertuzumab-neoadjuvant-tchp-commercial-pa", "HER2+ cT2 (3.2 cm) N0 breast cancer, neoadjuvant TCHP cycle 1 on a "
+    "commercial plan with an approved PA for J9306 and Q5116; carboplatin AUC6, docetaxel, premeds, pegfilgrastim on-body "
+    "injector (J2506 + 96377); every line carries its NDC.", doc, "clean",
+    basis="Perjeta label neoadjuvant (>2 cm or node-positive); Aetna CPB 0973 neoadjuvant criteria; UHC preferred "
+    "Trazimera+Perjeta; PA on file covering both codes.")
+
+# 04 neoadjuvant T1c N0 -> criteria not met
+doc = copy.deepcopy(doc)
+doc["claim"]["id"] = "UNS-04"
+doc["patient"]["id"] = "P-U04"
+doc["clinical"]["cancer"].update({"stage": "IA", "tumor_size_cm": 1.6, "node_positive": False})
+add("04-pertuzumab-neoadjuvant-t1c-n0-commercial", "Same TCHP day as 03, but the tumour is 1.6 cm and node-negative (cT1c N0).",
+    doc, "denied", [(1, "50")], basis="Perjeta label and Aetna CPB 0973: neoadjuvant use needs a tumour > 2 cm or node-positive "
+    "disease; trastuzumab/chemo lines are unaffected.")
+
+# 05 adjuvant node-positive Medicare with weekly paclitaxel (APHINITY)
+d = "2026-02-18"
+doc = claim("UNS-05", "medicare", d, "2026-02-25", ["C50.412", "Z17.410"], [
+    L("J9306", 420, ["JZ"], PERJ, 14, charge=4800.0, ptr=(1, 2)),
+    L("Q5116", 27, None, TRAZ420, 20, charge=1900.0, ptr=(1, 2)),
+    L("J9267", 140, charge=60.0),
+    L("J1200", 1, charge=4.0), L("J1100", 10, charge=8.0),
+    L("96413", 1, charge=350.0), L("96417", 2, charge=320.0), L("96375", 2, charge=90.0),
+], patient=pt("P-U05", "1953-03-08", kg=68.0), coverage={"start_date": "2018-03-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "adjuvant", "stage": "IIA", "tumor_size_cm": 1.8, "node_positive": True},
+              "biomarkers": {"her2": {"ihc": "2+", "ish": "amplified", "ish_ratio": 2.6, "copy_number": 6.8, "test_date": "2025-11-04",
+                                      "fda_approved_test": True}, "er": "positive", "pr": "positive"},
+              "lvef": [{"date": "2026-01-20", "percent": 61}], "ecog": 0,
+              "prior_therapies": [{"drug": "doxorubicin", "setting": "adjuvant", "start_date": "2025-12-01", "end_date": "2026-01-12",
+                                   "progressed": False, "stop_reason": "completed"},
+                                  {"drug": "cyclophosphamide", "setting": "adjuvant", "start_date": "2025-12-01", "end_date": "2026-01-12",
+                                   "progressed": False, "stop_reason": "completed"}],
+              "concurrent_drugs": ["trastuzumab-qyyp", "paclitaxel"]},
+    administrations=[adm("2026-01-28", "pertuzumab", 840), adm("2026-01-28", "trastuzumab-qyyp", 544),
+                     adm(d, "pertuzumab", 420, route="IV", start=f"{d}T09:00", end=f"{d}T09:40", lot_number="H5501", waste_mg=0),
+                     adm(d, "trastuzumab-qyyp", 408, route="IV", start=f"{d}T10:10", end=f"{d}T10:45", lot_number="T5502"),
+                     adm(d, "paclitaxel", 140, route="IV", start=f"{d}T10:50", end=f"{d}T11:55")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+# units for 408 mg = 41; fix line 2
+doc["claim"]["lines"][1]["units"] = 41
+add("05-pertuzumab-adjuvant-node-positive-ac-thp-medicare", "HER2+ (IHC 2+, ISH ratio 2.6) node-positive EBC, Medicare, "
+    "adjuvant AC-THP: cycle 2 of P+T with weekly paclitaxel 80 mg/m2 after AC was completed.", doc, "clean",
+    basis="Perjeta label adjuvant indication (high risk of recurrence; APHINITY node-positive); ASCO/CAP 2018 ISH group 1 = positive.")
+
+# 06 EBC: 19th pertuzumab dose (beyond 1 year / 18 cycles)
+d = "2026-07-21"
+
+start = _dt.date(2025, 6, 17)
+dates = [(start + _dt.timedelta(days=21 * i)).isoformat() for i in range(18)]
+doc = claim("UNS-06", "medicare", d, "2026-07-27", ["C50.211", "Z17.420"], [
+    L("J9306", 420, ["JZ"], PERJ, 14, charge=4800.0, ptr=(1, 2)),
+    L("Q5116", 41, None, TRAZ420, 20, charge=2900.0, ptr=(1, 2)),
+    L("96413", 1, charge=350.0), L("96417", 1, charge=160.0),
+], patient=pt("P-U06", "1958-10-10", kg=68.0), coverage={"start_date": "2023-10-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "adjuvant", "stage": "IIIA", "tumor_size_cm": 4.1, "node_positive": True},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2025-05-02", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-05-20", "percent": 60}], "ecog": 0, "prior_therapies": [],
+              "concurrent_drugs": ["trastuzumab-qyyp"]},
+    administrations=q3w(dates, "pertuzumab", 840, 420) + [
+        adm(d, "pertuzumab", 420, route="IV", start=f"{d}T09:00", end=f"{d}T09:35", lot_number="H6601", waste_mg=0),
+        adm(d, "trastuzumab-qyyp", 408, route="IV", start=f"{d}T10:00", end=f"{d}T10:35", lot_number="T6602")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("06-pertuzumab-ebc-19th-cycle-medicare", "HER2+ EBC (adjuvant), Medicare: the 19th pertuzumab dose, 57 weeks after the "
+    "first (18 doses already given from 2025-06-17).", doc, "denied", [(1, "50")],
+    basis="Perjeta label: EBC treatment for a total of 1 year (up to 18 cycles); Humana/Prime cap 52 weeks / 18 cycles; a dose "
+    "beyond the labelled course is not reasonable and necessary (CARC 50; some payers 151 or 119).", confidence="medium")
+
+# 07 HER2 IHC 2+ ISH not amplified (HER2-low) -> deny pertuzumab and trastuzumab
+d = "2026-05-05"
+doc = claim("UNS-07", "medicare", d, "2026-05-12", ["C50.912", "C78.00"], [
+    L("J9306", 840, ["JZ"], PERJ, 28, charge=9600.0, ptr=(1, 2)),
+    L("Q5116", 55, None, TRAZ420, 20, charge=4000.0, ptr=(1, 2)),
+    L("J9171", 135, charge=240.0),
+    L("96413", 1, charge=350.0), L("96417", 2, charge=320.0),
+], patient=pt("P-U07", "1949-04-21", kg=68.0), coverage={"start_date": "2014-05-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "2+", "ish": "not_amplified", "ish_ratio": 1.4, "copy_number": 3.1, "test_date": "2026-04-10",
+                                      "fda_approved_test": True}},
+              "lvef": [{"date": "2026-04-20", "percent": 62}], "ecog": 1, "prior_therapies": [],
+              "concurrent_drugs": ["trastuzumab-qyyp", "docetaxel"]},
+    administrations=[adm(d, "pertuzumab", 840, route="IV", start=f"{d}T09:00", end=f"{d}T10:05", lot_number="H7701", waste_mg=0),
+                     adm(d, "trastuzumab-qyyp", 544, route="IV", start=f"{d}T11:00", end=f"{d}T12:30", lot_number="T7702"),
+                     adm(d, "docetaxel", 135, route="IV", start=f"{d}T12:35", end=f"{d}T13:35")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("07-pertuzumab-her2-low-mbc-medicare", "MBC with HER2 IHC 2+ and ISH not amplified (ratio 1.4, 3.1 copies: HER2-low, "
+    "i.e. HER2-negative), billed THP loading day.", doc, "denied", [(1, "50"), (2, "50")],
+    basis="Perjeta / trastuzumab labels (HER2 overexpression or amplification); ASCO/CAP 2018/2023 (HER2-low is HER2-negative). "
+    "Medicare medical review: not reasonable and necessary (CO-50); some contractors use CARC 11/167.", confidence="medium")
+
+# 08 ISH group 2 (ratio >= 2, copies < 4) with IHC 1+ => negative
+doc = copy.deepcopy(doc)
+doc["claim"]["id"] = "UNS-08"
+doc["patient"]["id"] = "P-U08"
+doc["clinical"]["biomarkers"]["her2"] = {"ihc": "1+", "ish": "amplified", "ish_ratio": 2.2, "copy_number": 3.4,
+                                         "test_date": "2026-04-10", "fda_approved_test": True}
+add("08-pertuzumab-ish-group2-ihc1-medicare", "Same MBC day; the lab's ISH line says 'amplified' on ratio alone (2.2) but the "
+    "mean HER2 copy number is 3.4 and IHC is 1+ (ASCO/CAP 2018 ISH group 2, which is HER2-negative).", doc, "denied",
+    [(1, "50"), (2, "50")], basis="ASCO/CAP 2018: group 2 (ratio >= 2.0, < 4.0 copies) is positive only with concurrent IHC 3+; "
+    "with IHC 0-1+ it is negative. Older payer text (ratio >= 2.0) would call it positive: medium.", confidence="medium")
+
+# 09 ISH group 3 (ratio < 2, copies >= 6) with IHC 2+ => positive
+doc = copy.deepcopy(doc)
+doc["claim"]["id"] = "UNS-09"
+doc["patient"]["id"] = "P-U09"
+doc["clinical"]["biomarkers"]["her2"] = {"ihc": "2+", "ish": "amplified", "ish_ratio": 1.8, "copy_number": 6.4,
+                                         "test_date": "2026-04-10", "fda_approved_test": True}
+add("09-pertuzumab-ish-group3-ihc2-medicare", "Same MBC day; ISH ratio 1.8 with 6.4 HER2 copies and IHC 2+ (ASCO/CAP 2018 "
+    "group 3 with IHC 2+: positive), reported as amplified.", doc, "clean",
+    basis="ASCO/CAP 2018: ratio < 2.0 and >= 6.0 copies with concurrent IHC 2+ is HER2-positive.")
+
+# 10 Phesgo maintenance Medicare
+d = "2026-08-04"
+doc = claim("UNS-10", "medicare", d, "2026-08-10", ["C50.411", "Z17.410"], [
+    L("J9316", 120, ["JZ"], PHESGO_M, 10, charge=9100.0, ptr=(1, 2)),
+    L("96401", 1, charge=110.0),
+    L("99213", 1, ["25"], charge=120.0),
+], patient=pt("P-U10", "1952-12-12", kg=77.0), coverage={"start_date": "2017-12-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "adjuvant", "stage": "IIB", "tumor_size_cm": 2.6, "node_positive": True},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-01-20", "fda_approved_test": True}, "er": "positive"},
+              "lvef": [{"date": "2026-06-30", "percent": 58}], "ecog": 0, "prior_therapies": [],
+              "concurrent_drugs": []},
+    administrations=[adm("2026-06-23", "Phesgo", None, route="SC", components={"pertuzumab_mg": 1200, "trastuzumab_mg": 600}),
+                     adm("2026-07-14", "Phesgo", None, route="SC", components={"pertuzumab_mg": 600, "trastuzumab_mg": 600}),
+                     adm(d, "Phesgo", None, route="SC", components={"pertuzumab_mg": 600, "trastuzumab_mg": 600}, lot_number="P1010",
+                         waste_mg=0, start=f"{d}T10:00", end=f"{d}T10:05")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("10-phesgo-maintenance-medicare", "HER2+ node-positive EBC, Medicare, Phesgo maintenance 600/600 mg SC (J9316 120 units, "
+    "JZ, 96401), third dose, after taxane chemotherapy finished (concurrent drugs none).", doc, "clean",
+    basis="Phesgo label (maintenance 600/600 mg every 3 weeks, total 18 cycles in EBC); J9316 per 10 mg of combined mg "
+    "(1200 mg / 10 = 120 units); 96401 for SC antineoplastic.")
+
+# 11 Phesgo loading commercial with PA, paclitaxel same day
+d = "2026-05-12"
+doc = claim("UNS-11", "commercial", d, "2026-05-19", ["C50.212", "Z17.420"], [
+    L("J9316", 180, ["JZ"], PHESGO_L, 15, charge=13600.0, ptr=(1, 2)),
+    L("J9267", 136, None, "00703-4767-01", 22.7, charge=70.0),
+    L("J1100", 10, None, "63323-0165-01", 2.5, charge=8.0),
+    L("J1200", 1, None, "00641-0376-21", 0.5, charge=4.0),
+    L("96401", 1, charge=110.0), L("96413", 1, charge=350.0), L("96375", 2, charge=110.0),
+], pa="PA-88231", patient=pt("P-U11", "1984-02-29", kg=58.0), coverage={"start_date": "2025-01-01"},
+    authorizations=[{"number": "PA-88231", "codes": ["J9316"], "units": 2220, "status": "approved", "start_date": "2026-05-01",
+                     "end_date": "2027-04-30"}],
+    clinical={"cancer": {"primary_site": "breast", "setting": "neoadjuvant", "stage": "IIB", "tumor_size_cm": 3.5, "node_positive": True},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-04-15", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-04-28", "percent": 63}], "ecog": 0, "prior_therapies": [], "concurrent_drugs": ["paclitaxel"]},
+    administrations=[adm(d, "Phesgo", None, route="SC", components={"pertuzumab_mg": 1200, "trastuzumab_mg": 600}, lot_number="P1111",
+                         waste_mg=0, start=f"{d}T09:00", end=f"{d}T09:08"),
+                     adm(d, "paclitaxel", 136, route="IV", start=f"{d}T09:45", end=f"{d}T10:50")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("11-phesgo-loading-neoadjuvant-commercial", "HER2+ cT2 N1 breast cancer, neoadjuvant, commercial with PA: Phesgo "
+    "1200/600 mg loading (J9316 180 units, JZ, 96401) and weekly paclitaxel (96413), premeds.", doc, "clean",
+    basis="Phesgo label (initial 1200/600 mg); Prime VP-0553 180 units initial dose; Aetna CPB 0977 precert on file.")
+
+# 12 Phesgo billed with 96413 (IV admin code) instead of 96401
+d = "2026-08-04"
+doc = copy.deepcopy(SCEN[9][2])
+doc["claim"]["id"] = "UNS-12"
+doc["patient"]["id"] = "P-U12"
+doc["claim"]["lines"][1]["code"] = "96413"
+doc["claim"]["lines"][1]["charge"] = 350.0
+add("12-phesgo-billed-with-96413", "The Phesgo maintenance day of 10, but the biller coded the administration as 96413 (IV "
+    "chemotherapy infusion) for a subcutaneous injection.", doc, "denied", [(2, "16")],
+    basis="CPT: 96413 is an IV infusion; Phesgo is given SC (96401). Genentech Phesgo billing guide. A payer's "
+    "procedure-to-drug/route edit denies the admin line (CARC 11 or 4/16; exact CARC payer-specific; first written as "
+    "CARC 11, the KB's CO-16 + N657 'bill the appropriate code' is within the policy).", confidence="medium")
+
+# 13 Phesgo + IV trastuzumab same day
+d = "2026-05-12"
+doc = copy.deepcopy(SCEN[10][2])
+doc["claim"]["id"] = "UNS-13"
+doc["patient"]["id"] = "P-U13"
+doc["claim"]["lines"].insert(1, {"number": 2, "code": "Q5116", "units": 47, "service_date": d, "ndc": TRAZ420, "ndc_quantity": 20,
+                                 "ndc_unit": "ML", "charge": 3400.0, "diagnosis_pointers": [1, 2]})
+for i, ln in enumerate(doc["claim"]["lines"], 1):
+    ln["number"] = i
+doc["authorizations"][0]["codes"] = ["J9316", "Q5116"]
+doc["administrations"].append(adm(d, "trastuzumab-qyyp", 464, route="IV", start=f"{d}T11:00", end=f"{d}T12:30", lot_number="T1313"))
+doc["clinical"]["concurrent_drugs"] = ["paclitaxel", "trastuzumab-qyyp"]
+add("13-phesgo-with-iv-trastuzumab-same-day", "The Phesgo loading day of 11 plus IV Trazimera 8 mg/kg the same day "
+    "(trastuzumab twice: Phesgo already contains it).", doc, "denied", [(1, "50")],
+    basis="Prime VP-0553 / Centene: Phesgo is not given with IV pertuzumab or trastuzumab; duplicate anti-HER2 therapy is "
+    "not medically necessary (CO-50; a payer may deny either line -- first written as the Trazimera line, the KB denies "
+    "the Phesgo line, which the policy equally supports).", confidence="medium")
+
+# 14 pertuzumab reload after >= 6 week gap
+d = "2026-04-14"
+doc = claim("UNS-14", "medicare", d, "2026-04-20", ["C50.911", "C78.7", "Z17.31"], [
+    L("J9306", 840, ["JZ"], PERJ, 28, charge=9600.0, ptr=(1, 2, 3)),
+    L("Q5116", 54, None, TRAZ420, 20, charge=3900.0, ptr=(1, 2, 3)),
+    L("96413", 1, charge=350.0), L("96415", 1, charge=80.0), L("96417", 1, charge=160.0),
+], patient=pt("P-U14", "1947-08-08", kg=67.0), coverage={"start_date": "2012-08-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2025-07-01", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-01-10", "percent": 57}, {"date": "2026-04-07", "percent": 59}], "ecog": 1,
+              "prior_therapies": [{"drug": "docetaxel", "setting": "metastatic", "line": 1, "start_date": "2025-07-15",
+                                   "end_date": "2025-11-18", "progressed": False, "stop_reason": "completed"}],
+              "concurrent_drugs": ["trastuzumab-qyyp"],
+              "response_assessments": [{"date": "2026-01-05", "status": "response", "method": "imaging"}]},
+    administrations=q3w(["2025-07-15", "2025-08-05", "2025-08-26", "2025-09-16", "2025-10-07", "2025-10-28", "2025-11-18",
+                         "2025-12-09", "2025-12-30", "2026-01-20"], "pertuzumab", 840, 420) + [
+        adm(d, "pertuzumab", 840, route="IV", start=f"{d}T09:00", end=f"{d}T10:05", lot_number="H1401", waste_mg=0),
+        adm(d, "trastuzumab-qyyp", 536, route="IV", start=f"{d}T10:35", end=f"{d}T12:05", lot_number="T1402")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True,
+                      clinical_justification="therapy held 12 weeks for hospitalisation (pneumonia); reloading per label"))
+add("14-pertuzumab-reload-after-12-week-hold-medicare", "HER2+ MBC, Medicare: P+T held 12 weeks (hospitalisation); "
+    "pertuzumab reloaded at 840 mg and trastuzumab at 8 mg/kg as the labels require after a gap >= 6 weeks; 96415 for the "
+    "90-minute trastuzumab load... (96415 belongs to the initial infusion: see finding if any).", doc, "clean",
+    basis="Perjeta label missed-dose rule: >= 6 weeks since the last dose, re-administer the 840 mg loading dose; trastuzumab "
+    "label: reload 8 mg/kg after a missed dose > 1 week.", confidence="medium")
+# 96415 is an add-on to 96413 for the same infusion; the first-hour drug (pertuzumab, 65 min) does not reach 90 min, so drop it.
+del doc["claim"]["lines"][3]
+for i, ln in enumerate(doc["claim"]["lines"], 1):
+    ln["number"] = i
+SCEN[-1] = (SCEN[-1][0], "HER2+ MBC, Medicare: P+T held 12 weeks (hospitalisation); pertuzumab reloaded at 840 mg and "
+            "trastuzumab at 8 mg/kg as the labels require after a gap >= 6 weeks.", doc, SCEN[-1][3])
+
+# 15 pertuzumab 840 mg given only 3 weeks after the previous dose
+d = "2026-02-10"
+doc = copy.deepcopy(doc)
+doc["claim"]["id"] = "UNS-15"
+doc["patient"]["id"] = "P-U15"
+for ln in doc["claim"]["lines"]:
+    ln["service_date"] = d
+doc["claim"]["received_date"] = "2026-02-17"
+doc["administrations"] = doc["administrations"][:-2] + [
+    adm(d, "pertuzumab", 840, route="IV", start=f"{d}T09:00", end=f"{d}T10:05", lot_number="H1501", waste_mg=0),
+    adm(d, "trastuzumab-qyyp", 536, route="IV", start=f"{d}T10:35", end=f"{d}T12:05", lot_number="T1502")]
+doc["documentation"].pop("clinical_justification")
+doc["clinical"]["lvef"] = [{"date": "2026-01-10", "percent": 57}]
+add("15-pertuzumab-reload-without-gap-medicare", "Same patient, but the 840 mg 'reload' (and 8 mg/kg trastuzumab) is given "
+    "3 weeks after the previous 420 mg dose, with no documented reason.", doc, "denied", [(1, "151")],
+    basis="Perjeta label: after a gap < 6 weeks give 420 mg; 840 mg 3 weeks after a maintenance dose is above the labelled "
+    "dose (not reasonable and necessary for the excess; CO-50 or CO-151 -- first written as 50, the KB's CO-151 + N362 is "
+    "within the policy).", confidence="medium")
+
+# ---------------------------------------------------------------- ramucirumab ---------------------------------------
+# 16 gastric 2nd line + paclitaxel, dose across two NDC lines, no waste
+d = "2026-03-03"
+doc = claim("UNS-16", "medicare", d, "2026-03-09", ["C16.2", "C78.6"], [
+    L("J9308", 100, ["JZ"], CYR500, 50, charge=7600.0, ptr=(1, 2)),
+    L("J9308", 20, ["JZ"], CYR100, 10, charge=1520.0, ptr=(1, 2)),
+    L("J9267", 120, charge=60.0),
+    L("J1200", 1, charge=4.0), L("J1100", 10, charge=8.0), L("J2405", 8, charge=6.0),
+    L("96413", 1, charge=350.0), L("96417", 1, charge=160.0), L("96375", 3, charge=135.0),
+], patient=pt("P-U16", "1951-11-03", sex="M", kg=75.0, height=178), coverage={"start_date": "2016-11-01"},
+    clinical={"cancer": {"primary_site": "stomach", "setting": "metastatic", "stage": "IV", "histology": "adenocarcinoma"},
+              "biomarkers": {"her2": {"ihc": "1+", "test_date": "2025-06-10", "fda_approved_test": True}}, "ecog": 1,
+              "prior_therapies": [{"drug": "oxaliplatin", "setting": "metastatic", "line": 1, "start_date": "2025-07-01",
+                                   "end_date": "2026-01-20", "progressed": True, "stop_reason": "progression"},
+                                  {"drug": "capecitabine", "setting": "metastatic", "line": 1, "start_date": "2025-07-01",
+                                   "end_date": "2026-01-20", "progressed": True, "stop_reason": "progression"},
+                                  {"drug": "nivolumab", "setting": "metastatic", "line": 1, "start_date": "2025-07-01",
+                                   "end_date": "2026-01-20", "progressed": True, "stop_reason": "progression"}],
+              "concurrent_drugs": ["paclitaxel"]},
+    administrations=[adm("2026-02-17", "ramucirumab", 600),
+                     adm(d, "ramucirumab", 600, route="IV", start=f"{d}T09:10", end=f"{d}T09:45", lot_number="R1601", waste_mg=0,
+                         vials=[{"ndc": CYR500, "count": 1}, {"ndc": CYR100, "count": 1}]),
+                     adm(d, "paclitaxel", 150, route="IV", start=f"{d}T10:45", end=f"{d}T11:50"),
+                     adm(d, "diphenhydramine", 25, route="IV")],
+    documentation=rec())
+doc["claim"]["lines"][2]["units"] = 150
+add("16-ramucirumab-gastric-two-ndc-lines-medicare", "Metastatic gastric adenocarcinoma after progression on "
+    "CAPOX + nivolumab, Medicare: ramucirumab 8 mg/kg x 75 kg = 600 mg from a 500 mg and a 100 mg vial, billed on two J9308 "
+    "lines (100 + 20 units, each with its NDC, JZ), paclitaxel 80 mg/m2 (RAINBOW), H1 premedication.", doc, "clean",
+    basis="Cyramza label (gastric second line with paclitaxel, 8 mg/kg q2w, premedicate with an H1 antagonist); CMS/NUCC: "
+    "one line per NDC when a dose uses two NDCs of the same HCPCS, units split by NDC.")
+
+# 17 mCRC FOLFIRI with waste JW line
+d = "2026-09-08"
+doc = claim("UNS-17", "medicare", d, "2026-09-15", ["C18.7", "C78.7"], [
+    L("J9308", 109, None, CYR500, 50, charge=8300.0, ptr=(1, 2)),
+    L("J9308", 11, ["JW"], CYR100, 10, charge=840.0, ptr=(1, 2)),
+    L("J9206", 18, charge=90.0), L("J0640", 20, charge=60.0), L("J9190", 16, charge=30.0),
+    L("J1100", 12, charge=9.0), L("J2405", 8, charge=6.0), L("J1200", 1, charge=4.0), L("J0461", 1, charge=3.0),
+    L("96413", 1, charge=350.0), L("96417", 1, charge=160.0), L("96368", 1, charge=60.0),
+    L("96411", 1, charge=150.0), L("96416", 1, charge=170.0), L("96375", 2, charge=90.0),
+], patient=pt("P-U17", "1956-05-19", sex="M", kg=68.0, height=174), coverage={"start_date": "2021-05-01"},
+    clinical={"cancer": {"primary_site": "colorectal", "setting": "metastatic", "stage": "IV", "histology": "adenocarcinoma"},
+              "biomarkers": {"ras": "mutant"}, "ecog": 1,
+              "prior_therapies": [{"drug": "oxaliplatin", "setting": "metastatic", "line": 1, "start_date": "2025-10-01",
+                                   "end_date": "2026-08-10", "progressed": True, "stop_reason": "progression"},
+                                  {"drug": "fluorouracil", "setting": "metastatic", "line": 1, "start_date": "2025-10-01",
+                                   "end_date": "2026-08-10", "progressed": True, "stop_reason": "progression"},
+                                  {"drug": "bevacizumab", "setting": "metastatic", "line": 1, "start_date": "2025-10-01",
+                                   "end_date": "2026-08-10", "progressed": True, "stop_reason": "progression"}],
+              "concurrent_drugs": ["irinotecan", "leucovorin", "fluorouracil"]},
+    administrations=[adm("2026-08-25", "ramucirumab", 544),
+                     adm(d, "ramucirumab", 544, route="IV", start=f"{d}T08:40", end=f"{d}T09:15", lot_number="R1701", waste_mg=56,
+                         waste_reason="single-dose vial remainder", vials=[{"ndc": CYR500, "count": 1}, {"ndc": CYR100, "count": 1}]),
+                     adm(d, "irinotecan", 306, route="IV", start=f"{d}T09:20", end=f"{d}T10:50"),
+                     adm(d, "leucovorin", 680, route="IV", start=f"{d}T09:20", end=f"{d}T10:50"),
+                     adm(d, "fluorouracil", 544, route="IV", start=f"{d}T10:55", end=f"{d}T11:00"),
+                     adm(d, "fluorouracil", 3264, route="IV", start=f"{d}T11:05")],
+    documentation=rec())
+add("17-ramucirumab-crc-folfiri-jw-medicare", "mCRC (KRAS mutant) after progression on FOLFOX + bevacizumab, Medicare: "
+    "ramucirumab 8 mg/kg x 68 kg = 544 mg (109 units) + 56 mg discarded from the 100 mg vial (JW, 11 units), FOLFIRI: "
+    "irinotecan 90 min (96417) with leucovorin concurrently (96368), 5-FU bolus push (96411) and the 46-hour ambulatory "
+    "pump started in the clinic (96416; its end is charted at disconnect two days later, not on this record), atropine, "
+    "premeds.", doc, "clean",
+    basis="Cyramza label (mCRC with FOLFIRI after bevacizumab/oxaliplatin/fluoropyrimidine, 8 mg/kg q2w); CMS JW policy: "
+    "administered units + JW units = 120 units bought (600 mg); CPT 96416 (prolonged infusion with pump) is not timed in "
+    "hours: the timed codes 96413/96417 are supported by the ramucirumab and irinotecan start/stop times.")
+
+# 17b: same day with the pump's disconnect time recorded and a 96415 added
+doc = copy.deepcopy(doc)
+doc["claim"]["id"] = "UNS-17B"
+doc["patient"]["id"] = "P-U17B"
+doc["administrations"][-1]["end"] = "2026-09-10T09:05"
+doc["claim"]["lines"].insert(10, {"number": 0, "code": "96415", "units": 1, "service_date": d, "charge": 80.0,
+                                  "diagnosis_pointers": [1]})
+for i, ln in enumerate(doc["claim"]["lines"], 1):
+    ln["number"] = i
+add("17b-ramucirumab-crc-96415-on-pump-time", "The FOLFIRI day of 17 with the pump's end time charted (46 h later) and a "
+    "96415 billed: no infusion billed with 96413/96417 lasted more than 90 minutes (ramucirumab 35 min, irinotecan 90 min); "
+    "the 46-hour pump is 96416.", doc, "denied", [(11, "16")],
+    basis="CPT/CMS Pub 100-04 ch.12 s.30.5: 96415 is each additional hour of the 96413 infusion (> 30 min beyond the hour); "
+    "a pump infusion > 8 h is 96416, not 96415. A medical reviewer denies the unsupported 96415 (CO-16/N706 or CO-151).",
+    confidence="medium")
+
+# 18 HCC AFP < 400
+d = "2026-06-02"
+doc = claim("UNS-18", "medicare", d, "2026-06-09", ["C22.0"], [
+    L("J9308", 116, ["JZ"], CYR500, 50, charge=8800.0),
+    L("J9308", 4, ["JW"], CYR100, 10, charge=300.0),
+    L("J1200", 1, charge=4.0),
+    L("96413", 1, charge=350.0), L("96375", 1, charge=45.0),
+], patient=pt("P-U18", "1950-09-09", sex="M", kg=72.0), coverage={"start_date": "2015-09-01"},
+    clinical={"cancer": {"primary_site": "liver_hcc", "setting": "metastatic", "stage": "IVB"},
+              "biomarkers": {"afp_ng_ml": 250}, "ecog": 1,
+              "prior_therapies": [{"drug": "sorafenib", "setting": "metastatic", "line": 1, "start_date": "2025-09-01",
+                                   "end_date": "2026-05-01", "progressed": True, "stop_reason": "progression"}],
+              "concurrent_drugs": []},
+    administrations=[adm(d, "ramucirumab", 576, route="IV", start=f"{d}T09:00", end=f"{d}T10:00", lot_number="R1801", waste_mg=24,
+                         vials=[{"ndc": CYR500, "count": 1}, {"ndc": CYR100, "count": 1}]),
+                     adm(d, "diphenhydramine", 25, route="IV")],
+    documentation=rec())
+# line 1 should not carry JZ when there is waste: JZ on line 1 + JW on line 2 is a modifier error -> make line 1 no modifier
+doc["claim"]["lines"][0]["modifiers"] = []
+del doc["claim"]["lines"][0]["modifiers"]
+add("18-ramucirumab-hcc-afp-below-400-medicare", "HCC after sorafenib, Medicare, AFP 250 ng/mL: ramucirumab 8 mg/kg "
+    "(576 mg = 116 units + 4 JW units).", doc, "denied", [(1, "50"), (2, "50")],
+    basis="Cyramza label HCC indication requires AFP >= 400 ng/mL (REACH-2); QualChoice BI458 same.")
+
+# 19 HCC AFP >= 400 commercial PA clean
+doc = copy.deepcopy(doc)
+doc["claim"]["id"] = "UNS-19"
+doc["claim"]["payer"] = "commercial"
+doc["claim"]["prior_authorization"] = "PA-R-1919"
+doc["patient"]["id"] = "P-U19"
+doc["patient"]["birth_date"] = "1969-09-09"
+doc["clinical"]["biomarkers"]["afp_ng_ml"] = 1250
+doc["authorizations"] = [{"number": "PA-R-1919", "codes": ["J9308"], "units": 1560, "status": "approved",
+                          "start_date": "2026-05-20", "end_date": "2026-11-19"}]
+doc["claim"]["lines"][2]["ndc"] = "00641-0376-21"
+doc["claim"]["lines"][2]["ndc_quantity"] = 0.5
+doc["claim"]["lines"][2]["ndc_unit"] = "ML"
+add("19-ramucirumab-hcc-afp-1250-commercial-pa", "Same HCC day on a commercial plan with an approved PA, AFP 1250 ng/mL after "
+    "sorafenib progression.", doc, "clean", basis="Cyramza label HCC (AFP >= 400 after sorafenib); QualChoice BI458; PA on file; "
+    "units within Prime VP-0199 180 units/14 days.")
+
+# 20 NSCLC + docetaxel 2nd line commercial
+d = "2026-10-06"
+doc = claim("UNS-20", "commercial", d, "2026-10-12", ["C34.11"], [
+    L("J9308", 160, ["JZ"], CYR500, 50, charge=12100.0),
+    L("J9308", 0, None, CYR100, 10, charge=0.0),
+    L("J9171", 137, None, "00409-0201-02", 6.9, charge=260.0),
+    L("J1200", 1, None, "00641-0376-21", 0.5, charge=4.0),
+    L("J1100", 8, None, "63323-0165-01", 2, charge=8.0),
+    L("96413", 1, charge=420.0), L("96417", 1, charge=190.0), L("96375", 2, charge=110.0),
+], pa="PA-N-2020", patient=pt("P-U20", "1962-02-14", sex="M", kg=80.0, height=180), coverage={"start_date": "2022-01-01"},
+    authorizations=[{"number": "PA-N-2020", "codes": ["J9308"], "units": 1440, "status": "approved", "start_date": "2026-10-01",
+                     "end_date": "2027-03-31"}],
+    clinical={"cancer": {"primary_site": "lung_nsclc", "setting": "metastatic", "stage": "IVA", "histology": "adenocarcinoma"},
+              "biomarkers": {"egfr": "wild_type", "alk": "negative"}, "ecog": 1,
+              "prior_therapies": [{"drug": "carboplatin", "setting": "metastatic", "line": 1, "start_date": "2025-11-01",
+                                   "end_date": "2026-09-01", "progressed": True, "stop_reason": "progression"},
+                                  {"drug": "pemetrexed", "setting": "metastatic", "line": 1, "start_date": "2025-11-01",
+                                   "end_date": "2026-09-01", "progressed": True, "stop_reason": "progression"},
+                                  {"drug": "pembrolizumab", "setting": "metastatic", "line": 1, "start_date": "2025-11-01",
+                                   "end_date": "2026-09-01", "progressed": True, "stop_reason": "progression"}],
+              "concurrent_drugs": ["docetaxel"]},
+    administrations=[adm(d, "ramucirumab", 800, route="IV", start=f"{d}T09:00", end=f"{d}T10:00", lot_number="R2001", waste_mg=0,
+                         vials=[{"ndc": CYR500, "count": 1}, {"ndc": CYR100, "count": 3}]),
+                     adm(d, "docetaxel", 137, route="IV", start=f"{d}T10:10", end=f"{d}T11:10"),
+                     adm(d, "diphenhydramine", 25, route="IV"), adm(d, "dexamethasone", 8, route="IV")],
+    documentation=rec())
+# A real biller splits 800 mg = 500 mg vial (100 units) + 3 x 100 mg vials (60 units)
+doc["claim"]["lines"][0]["units"] = 100
+doc["claim"]["lines"][0]["charge"] = 7600.0
+doc["claim"]["lines"][1].update({"units": 60, "modifiers": ["JZ"], "ndc_quantity": 30, "charge": 4560.0})
+add("20-ramucirumab-nsclc-docetaxel-commercial-pa", "Metastatic non-squamous NSCLC (EGFR/ALK negative) after progression on "
+    "carboplatin/pemetrexed/pembrolizumab, commercial with PA: ramucirumab 10 mg/kg x 80 kg = 800 mg (one 500 mg + three "
+    "100 mg vials: 100 + 60 units on two NDC lines, JZ) before docetaxel 75 mg/m2 (REVEL), ECOG 1.", doc, "clean",
+    basis="Cyramza label NSCLC with docetaxel after platinum (10 mg/kg q3w); Aetna CPB 0883 (ECOG 0-2, no prior docetaxel); "
+    "Prime VP-0199 240 units/14 days.")
+doc["claim"]["lines"][1]["modifiers"] = ["JZ"]
+
+# 21 NSCLC EGFR L858R, docetaxel 2nd line without prior targeted therapy
+doc = copy.deepcopy(doc)
+doc["claim"]["id"] = "UNS-21"
+doc["patient"]["id"] = "P-U21"
+doc["clinical"]["biomarkers"]["egfr"] = "l858r"
+add("21-ramucirumab-nsclc-egfr-no-tki-commercial", "Same REVEL day as 20, but the tumour has EGFR L858R and the patient "
+    "never received an EGFR TKI (progressed on platinum chemo-immunotherapy only).", doc, "denied", [(1, "50"), (2, "50")],
+    basis="Cyramza label: patients with EGFR or ALK genomic tumour aberrations should have progressed on FDA-approved therapy "
+    "for these aberrations before ramucirumab + docetaxel; Aetna CPB 0883.", confidence="medium")
+
+# 22 NSCLC RELAY erlotinib first line Medicare
+d = "2026-04-21"
+doc = claim("UNS-22", "medicare", d, "2026-04-27", ["C34.31", "C79.31"], [
+    L("J9308", 100, ["JZ"], CYR500, 50, charge=7600.0, ptr=(1, 2)),
+    L("J9308", 40, ["JZ"], CYR100, 10, charge=3040.0, ptr=(1, 2)),
+    L("J1200", 1, charge=4.0),
+    L("96413", 1, charge=350.0), L("96374", 1, charge=60.0),
+], patient=pt("P-U22", "1954-07-07", kg=70.0), coverage={"start_date": "2019-07-01"},
+    clinical={"cancer": {"primary_site": "lung_nsclc", "setting": "metastatic", "stage": "IVB", "histology": "adenocarcinoma"},
+              "biomarkers": {"egfr": "exon19_deletion", "alk": "negative"}, "ecog": 1, "prior_therapies": [],
+              "concurrent_drugs": ["erlotinib"]},
+    administrations=[adm("2026-04-07", "ramucirumab", 700),
+                     adm(d, "ramucirumab", 700, route="IV", start=f"{d}T09:00", end=f"{d}T09:35", lot_number="R2201", waste_mg=0,
+                         vials=[{"ndc": CYR500, "count": 1}, {"ndc": CYR100, "count": 2}]),
+                     adm(d, "diphenhydramine", 25, route="IV")],
+    documentation=rec())
+doc["claim"]["lines"][1]["ndc_quantity"] = 20
+add("22-ramucirumab-nsclc-relay-erlotinib-medicare", "First-line metastatic NSCLC with EGFR exon 19 deletion, Medicare: "
+    "ramucirumab 10 mg/kg x 70 kg = 700 mg every 2 weeks with oral erlotinib (RELAY); 500 mg + 2 x 100 mg vials (100 + 40 "
+    "units), H1 push coded 96374 (initial push) next to the 96413.", doc, "denied", [(5, "97")],
+    basis="Cyramza label NSCLC first line with erlotinib (clean drug lines); NCCI policy manual ch.XI: one initial "
+    "administration per encounter, the premedication push is 96375 -> 96374 denied CO-97 (written first as clean: the "
+    "biller's coding error was mine, the KB caught it).")
+doc = copy.deepcopy(doc)
+doc["claim"]["id"] = "UNS-22B"
+doc["patient"]["id"] = "P-U22B"
+doc["claim"]["lines"][4]["code"] = "96375"
+add("22b-ramucirumab-nsclc-relay-96375-medicare", "The RELAY day of 22 coded correctly: the H1 push is 96375.", doc, "clean",
+    basis="Cyramza label; NCCI ch.XI (sequential push 96375 with 96413).")
+
+# 23 gastric first line (no prior fluoropyrimidine/platinum)
+d = "2026-03-03"
+doc = copy.deepcopy(SCEN[15][2])
+doc["claim"]["id"] = "UNS-23"
+doc["patient"]["id"] = "P-U23"
+doc["clinical"]["prior_therapies"] = []
+doc["administrations"] = doc["administrations"][1:]
+add("23-ramucirumab-gastric-first-line-medicare", "Same RAINBOW-style day as 16, but ramucirumab + paclitaxel is the first "
+    "treatment for metastatic disease (no prior fluoropyrimidine or platinum).", doc, "denied", [(1, "50"), (2, "50")],
+    basis="Cyramza label gastric indication: disease progression on or after prior fluoropyrimidine- or platinum-containing "
+    "chemotherapy; NCCN lists ramucirumab as second line.")
+
+# 24 gastric timely filing > 1 year Medicare
+doc = copy.deepcopy(SCEN[15][2])
+doc["claim"]["id"] = "UNS-24"
+doc["patient"]["id"] = "P-U24"
+doc["claim"]["received_date"] = "2027-03-04"
+add("24-ramucirumab-gastric-filed-late-medicare", "The clean RAINBOW day of 16, received 2027-03-04 (one year and one day "
+    "after the 2026-03-03 date of service).", doc, "denied", [(None, "29")],
+    basis="Medicare timely filing: 1 calendar year from DOS (42 CFR 424.44; Noridian timely filing page); CO-29 on every line.")
+
+# 25 CRC commercial no PA on file
+doc = copy.deepcopy(SCEN[16][2])
+doc["claim"]["id"] = "UNS-25"
+doc["claim"]["payer"] = "commercial"
+doc["patient"]["id"] = "P-U25"
+doc["patient"]["birth_date"] = "1970-05-19"
+doc["authorizations"] = []
+for ln in doc["claim"]["lines"]:
+    if ln["code"].startswith("J") and "ndc" not in ln:
+        ln.update({"ndc": {"J9206": "00409-0379-01", "J0640": "00703-5140-01", "J9190": "63323-0117-10", "J1100": "63323-0165-01",
+                           "J2405": "00409-4755-03", "J1200": "00641-0376-21", "J0461": "00517-0401-25"}[ln["code"]],
+                   "ndc_quantity": 1, "ndc_unit": "ML"})
+add("25-ramucirumab-crc-commercial-no-pa", "The FOLFIRI + ramucirumab day of 17 on a commercial plan whose PA file for the "
+    "patient is empty (authorizations: []).", doc, "denied", [(1, "197"), (2, "197")],
+    basis="Aetna CPB 0883 / Prime VP-0199: ramucirumab requires precertification; no authorization -> CO-197 on the J9308 lines.")
+
+# ---------------------------------------------------------------- trastuzumab products ---------------------------------
+# 26 Herceptin J9355 commercial, established patient (started Herceptin before), PA on file
+d = "2026-05-26"
+doc = claim("UNS-26", "commercial", d, "2026-06-01", ["C50.911", "Z17.31"], [
+    L("J9355", 36, None, HERC420, 20, charge=3300.0, ptr=(1, 2)),
+    L("96413", 1, charge=350.0),
+], pa="PA-H-2626", patient=pt("P-U26", "1971-01-01", kg=60.0), coverage={"start_date": "2024-01-01"},
+    authorizations=[{"number": "PA-H-2626", "codes": ["J9355"], "units": 1200, "status": "approved", "start_date": "2026-01-01",
+                     "end_date": "2026-12-31"}],
+    clinical={"cancer": {"primary_site": "breast", "setting": "adjuvant", "stage": "IIA", "tumor_size_cm": 2.2, "node_positive": False},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2025-11-01", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-04-10", "percent": 62}], "ecog": 0,
+              "prior_therapies": [{"drug": "paclitaxel", "setting": "adjuvant", "start_date": "2025-12-15", "end_date": "2026-03-02",
+                                   "progressed": False, "stop_reason": "completed"}], "concurrent_drugs": []},
+    administrations=q3w(["2025-12-15", "2026-01-05", "2026-01-26", "2026-02-16", "2026-03-09", "2026-03-30", "2026-04-20",
+                         "2026-05-11"], "Herceptin", 480, 360)[:7] + [
+        adm(d, "Herceptin", 360, route="IV", start=f"{d}T09:00", end=f"{d}T09:35", lot_number="HC2601")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+doc["administrations"][6]["date"] = "2026-05-05"
+add("26-herceptin-established-patient-commercial-pa", "HER2+ EBC on adjuvant Herceptin (J9355) since 2025-12-15 (paclitaxel "
+    "+ trastuzumab, APT), commercial plan with an approved PA: 8th dose of Herceptin 6 mg/kg from the 420 mg vial.", doc,
+    "clean", basis="QualChoice BI640: the biosimilar step applies to new starts; PA approved and on file for J9355 (the payer "
+    "approved Herceptin), so the claim pays.", confidence="medium")
+
+# 27 Herceptin Hylecta Medicare
+d = "2026-07-07"
+doc = claim("UNS-27", "medicare", d, "2026-07-13", ["C50.511", "Z17.420"], [
+    L("J9356", 60, ["JZ"], HYLECTA, 5, charge=4600.0, ptr=(1, 2)),
+    L("96401", 1, charge=110.0),
+], patient=pt("P-U27", "1948-06-30", kg=55.0), coverage={"start_date": "2013-06-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "adjuvant", "stage": "I", "tumor_size_cm": 0.9, "node_positive": False},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-01-05", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-05-01", "percent": 60}], "ecog": 1, "prior_therapies": [], "concurrent_drugs": []},
+    administrations=[adm("2026-06-16", "trastuzumab-hyaluronidase-oysk", 600, route="SC"),
+                     adm(d, "trastuzumab-hyaluronidase-oysk", 600, route="SC", start=f"{d}T10:00", end=f"{d}T10:05",
+                         lot_number="HY2701", waste_mg=0)],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("27-herceptin-hylecta-adjuvant-t1b-medicare", "HER2+ T1b N0 EBC (0.9 cm), Medicare, adjuvant Herceptin Hylecta 600 mg "
+    "SC (J9356, 60 units, JZ, 96401) after weekly paclitaxel (APT regimen).", doc, "clean",
+    basis="Herceptin Hylecta label: adjuvant HER2-overexpressing node-negative or node-positive breast cancer (no size "
+    "threshold); 600 mg fixed dose q3w; J9356 per 10 mg.")
+
+# 28 Ogivri from 150 mg single-dose vials with JW
+d = "2026-09-15"
+doc = claim("UNS-28", "medicare", d, "2026-09-21", ["C50.111", "Z17.31"], [
+    L("Q5114", 35, None, OGIVRI150, 3, unit="UN", charge=2500.0, ptr=(1, 2)),
+    L("Q5114", 10, ["JW"], OGIVRI150, 1, unit="UN", charge=700.0, ptr=(1, 2)),
+    L("96413", 1, charge=350.0),
+], patient=pt("P-U28", "1957-02-02", kg=58.0), coverage={"start_date": "2022-02-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2025-10-01", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-08-01", "percent": 60}], "ecog": 1,
+              "prior_therapies": [{"drug": "docetaxel", "setting": "metastatic", "line": 1, "start_date": "2025-10-20",
+                                   "end_date": "2026-02-20", "progressed": False, "stop_reason": "completed"},
+                                  {"drug": "pertuzumab", "setting": "metastatic", "line": 1, "start_date": "2025-10-20",
+                                   "end_date": "2026-06-01", "progressed": False, "stop_reason": "toxicity"}],
+              "concurrent_drugs": [],
+              "response_assessments": [{"date": "2026-08-10", "status": "stable", "method": "imaging"}]},
+    administrations=[adm("2026-08-25", "trastuzumab-dkst", 348),
+                     adm(d, "trastuzumab-dkst", 348, route="IV", start=f"{d}T09:00", end=f"{d}T09:35", lot_number="OG2801",
+                         waste_mg=102, waste_reason="single-dose vial remainder", vials=[{"ndc": OGIVRI150, "count": 3}])],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("28-ogivri-single-dose-vials-with-jw-medicare", "HER2+ MBC, Medicare, trastuzumab maintenance alone (pertuzumab "
+    "stopped for diarrhoea): Ogivri 6 mg/kg x 58 kg = 348 mg from three 150 mg single-dose vials; 35 units given + 10 JW "
+    "units discarded (102 mg).", doc, "clean", basis="Ogivri/trastuzumab label (MBC, 6 mg/kg q3w); CMS JW policy for "
+    "single-dose vials: 45 units bought = 35 + 10 JW; waste documented.", confidence="medium")
+
+# 29 Hercessi Q5146 before its code date
+d = "2024-11-12"
+doc = claim("UNS-29", "medicare", d, "2024-11-18", ["C50.911", "Z17.31"], [
+    L("Q5146", 41, None, "69448-0015-05", 3, unit="UN", charge=2300.0, ptr=(1, 2)),
+    L("Q5146", 4, ["JW"], "69448-0015-05", 1, unit="UN", charge=200.0, ptr=(1, 2)),
+    L("96413", 1, charge=350.0),
+], patient=pt("P-U29", "1951-03-03", kg=68.0), coverage={"start_date": "2016-03-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2024-06-01", "fda_approved_test": True}},
+              "lvef": [{"date": "2024-09-01", "percent": 60}], "ecog": 1,
+              "prior_therapies": [{"drug": "docetaxel", "setting": "metastatic", "line": 1, "start_date": "2024-06-20",
+                                   "end_date": "2024-10-01", "progressed": False, "stop_reason": "completed"}],
+              "concurrent_drugs": [], "response_assessments": [{"date": "2024-10-15", "status": "response", "method": "imaging"}]},
+    administrations=[adm(d, "trastuzumab-strf", 408, route="IV", start=f"{d}T09:00", end=f"{d}T09:35", lot_number="HS2901",
+                         waste_mg=42, vials=[{"ndc": "69448-0015-05", "count": 3}])],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("29-hercessi-q5146-before-2025-medicare", "Hercessi (trastuzumab-strf) billed with Q5146 for a 2024-11-12 date of "
+    "service; Q5146 is effective 2025-01-01 (before it: an unclassified biosimilar code).", doc, "denied", [(1, "181"), (2, "181")],
+    basis="CMS HCPCS quarterly update (Q5146 effective 2025-01-01; Accord BioPharma notice in facts.md); a code billed before "
+    "its effective date is invalid for the DOS: CO-181 (+ M20 per Palmetto).", confidence="medium")
+
+# 30 trastuzumab (Trazimera) for HER2+ gastric cancer first line with CAPOX (ToGA)
+d = "2026-04-28"
+doc = claim("UNS-30", "medicare", d, "2026-05-04", ["C16.0", "C78.7"], [
+    L("Q5116", 57, None, TRAZ420, 20, charge=4100.0, ptr=(1, 2)),
+    L("J9263", 220, charge=90.0),
+    L("J2405", 8, charge=6.0), L("J1100", 8, charge=8.0),
+    L("96413", 1, charge=350.0), L("96415", 1, charge=80.0), L("96417", 1, charge=160.0), L("96375", 2, charge=90.0),
+], patient=pt("P-U30", "1949-12-24", sex="M", kg=71.0), coverage={"start_date": "2014-12-01"},
+    clinical={"cancer": {"primary_site": "gastroesophageal_junction", "setting": "metastatic", "stage": "IV",
+                         "histology": "adenocarcinoma"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-04-01", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-04-10", "percent": 60}], "ecog": 1, "prior_therapies": [],
+              "concurrent_drugs": ["oxaliplatin", "capecitabine"]},
+    administrations=[adm(d, "trastuzumab-qyyp", 568, route="IV", start=f"{d}T09:00", end=f"{d}T10:35", lot_number="T3001"),
+                     adm(d, "oxaliplatin", 220, route="IV", start=f"{d}T10:40", end=f"{d}T12:40")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("30-trazimera-her2-gastric-first-line-medicare", "HER2+ (IHC 3+) metastatic GEJ adenocarcinoma, Medicare, first line "
+    "trastuzumab + CAPOX (ToGA): Trazimera 8 mg/kg x 71 kg = 568 mg loading (95 min, 96413 + 96415), oxaliplatin (96417).",
+    doc, "clean", basis="Trastuzumab/Trazimera label: HER2-overexpressing metastatic gastric or GEJ adenocarcinoma with "
+    "cisplatin + capecitabine/5-FU, 8 mg/kg load then 6 mg/kg q3w; NCCN allows oxaliplatin.")
+
+# ---------------------------------------------------------------- claim mechanics --------------------------------------
+# 31 Z51.12 first, C50 second (common coding order)
+doc = copy.deepcopy(SCEN[1][2])
+doc["claim"]["id"] = "UNS-31"
+doc["patient"]["id"] = "P-U31"
+doc["claim"]["diagnoses"] = ["Z51.12", "C50.911", "C79.51", "Z17.31"]
+for ln in doc["claim"]["lines"]:
+    ln["diagnosis_pointers"] = [1, 2, 3, 4] if ln["code"] in ("J9306", "Q5116") else [1, 2]
+add("31-pertuzumab-z5112-first-listed-medicare", "The maintenance day of 02 coded with Z51.12 (encounter for antineoplastic "
+    "immunotherapy) first and the cancer second, as ICD-10-CM guideline I.C.21.c.12 / I.C.2.e.2 directs.", doc, "clean",
+    basis="ICD-10-CM Official Guidelines: when the encounter is for antineoplastic immunotherapy, Z51.12 is first-listed and "
+    "the malignancy secondary; pointers include the cancer.")
+
+# 32 male breast cancer
+doc = copy.deepcopy(SCEN[0][2])
+doc["claim"]["id"] = "UNS-32"
+doc["patient"].update({"id": "P-U32", "sex": "M"})
+doc["patient"].pop("pregnant", None)
+doc["claim"]["diagnoses"] = ["C50.422", "C78.01", "Z17.31"]
+add("32-pertuzumab-male-mbc-medicare", "The THP loading day of 01 for a man with HER2+ metastatic breast cancer (C50.422).",
+    doc, "clean", basis="Perjeta label is not sex-limited (adult patients with HER2+ MBC); male breast cancer is treated as "
+    "female (NCCN).")
+
+# 33 Z85.3 history code only for active adjuvant treatment
+doc = copy.deepcopy(SCEN[4][2])
+doc["claim"]["id"] = "UNS-33"
+doc["patient"]["id"] = "P-U33"
+doc["claim"]["diagnoses"] = ["Z85.3", "Z17.410"]
+add("33-pertuzumab-adjuvant-coded-z853-medicare", "The adjuvant AC-THP day of 05, but the biller coded only Z85.3 (personal "
+    "history of breast cancer) and Z17.410.", doc, "denied", [(1, "11"), (2, "11")],
+    basis="ICD-10-CM guideline I.C.2.d/m: a cancer under active treatment (adjuvant) is coded as current (C50.-), not Z85.3; "
+    "a history code does not support an antineoplastic drug (CARC 11 / 167).", confidence="medium")
+
+# 34 exact duplicate of a paid claim
+doc = copy.deepcopy(SCEN[1][2])
+doc["claim"]["id"] = "UNS-34"
+doc["patient"]["id"] = "P-U34"
+doc["prior_claims"] = [{"id": "UNS-34-ORIG", "status": "paid", "frequency_code": "1", "provider_npi": NPI_BILL,
+                        "lines": [{"code": "J9306", "service_date": "2026-06-16", "units": 420, "modifiers": ["JZ"], "paid_units": 420},
+                                  {"code": "Q5116", "service_date": "2026-06-16", "units": 36, "paid_units": 36},
+                                  {"code": "96413", "service_date": "2026-06-16", "units": 1, "paid_units": 1},
+                                  {"code": "96417", "service_date": "2026-06-16", "units": 1, "paid_units": 1}]}]
+add("34-duplicate-of-paid-claim-medicare", "The maintenance day of 02 submitted again after the original was paid (same "
+    "provider, codes, units and date).", doc, "denied", [(1, "18"), (2, "18"), (3, "18"), (4, "18")],
+    basis="Medicare exact duplicate edit: OA-18 (CARC 18) for each duplicated line (Noridian duplicate denials).")
+
+# 35 corrected claim (frequency 7) replacing the paid original
+doc = copy.deepcopy(doc)
+doc["claim"]["id"] = "UNS-35"
+doc["claim"]["frequency_code"] = "7"
+doc["claim"]["original_claim_id"] = "UNS-34-ORIG"
+doc["patient"]["id"] = "P-U35"
+add("35-replacement-claim-freq7-medicare", "The same day sent as a replacement claim (CLM05-3 = 7) for the paid original "
+    "(charges corrected).", doc, "clean", basis="X12 837 frequency 7 replaces the original claim; it is not a duplicate "
+    "(CMS Pub 100-04 ch.1 s.70.x adjustments; FORMATS.md s.3).")
+
+# 36 JZ missing, DOS 2023-08 (JZ required from 2023-07-01, edits returned only from 2023-10-01)
+d = "2023-08-15"
+doc = claim("UNS-36", "medicare", d, "2023-08-22", ["C50.911", "Z17.0"], [
+    L("J9306", 420, None, PERJ, 14, charge=4700.0, ptr=(1, 2)),
+    L("96413", 1, charge=340.0),
+], patient=pt("P-U36", "1950-05-05", kg=68.0), coverage={"start_date": "2015-05-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2023-03-01", "fda_approved_test": True}},
+              "lvef": [{"date": "2023-07-01", "percent": 60}], "ecog": 1, "prior_therapies": [],
+              "concurrent_drugs": ["trastuzumab", "docetaxel"],
+              "response_assessments": [{"date": "2023-07-10", "status": "response", "method": "imaging"}]},
+    administrations=[adm("2023-07-25", "pertuzumab", 420),
+                     adm(d, "pertuzumab", 420, route="IV", start=f"{d}T09:00", end=f"{d}T09:40", lot_number="H3601", waste_mg=0)],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("36-pertuzumab-no-jz-august-2023-medicare", "Pertuzumab 420 mg (whole vial, no waste) without JZ, DOS 2023-08-15, "
+    "received 2023-08-22 - in the JZ grace period.", doc, "clean",
+    basis="CMS JW/JZ FAQ and CGS/Noridian: JZ required for DOS on/after 2023-07-01, but claims lacking it are returned as "
+    "unprocessable only from 2023-10-01; a claim processed in August 2023 pays (post-payment education risk only).",
+    confidence="low")
+
+# 37 HOPD institutional ramucirumab gastric with revenue-only pharmacy line
+d = "2026-03-17"
+doc = claim("UNS-37", "medicare", d, "2026-03-26", ["C16.9", "C78.6"], [
+    {"code": "J9308", "modifiers": ["JZ"], "units": 100, "ndc": CYR500, "ndc_quantity": 50, "ndc_unit": "ML",
+     "revenue_code": "0636", "charge": 11400.0},
+    {"code": "J9308", "modifiers": ["JZ"], "units": 20, "ndc": CYR100, "ndc_quantity": 10, "ndc_unit": "ML",
+     "revenue_code": "0636", "charge": 2280.0},
+    {"code": "J9267", "units": 150, "revenue_code": "0636", "charge": 90.0},
+    {"revenue_code": "0250", "units": 3, "charge": 45.0},
+    {"code": "96413", "units": 1, "revenue_code": "0335", "charge": 610.0},
+    {"code": "96417", "units": 1, "revenue_code": "0335", "charge": 280.0},
+    {"code": "96375", "units": 2, "revenue_code": "0260", "charge": 160.0},
+], form="institutional", tob="0131", entity="hospital_outpatient",
+    patient=pt("P-U37", "1951-11-03", sex="M", kg=75.0), coverage={"start_date": "2016-11-01"},
+    clinical=copy.deepcopy(SCEN[15][2]["clinical"]),
+    administrations=[adm("2026-03-03", "ramucirumab", 600),
+                     adm(d, "ramucirumab", 600, route="IV", start=f"{d}T09:10", end=f"{d}T09:45", lot_number="R3701", waste_mg=0),
+                     adm(d, "paclitaxel", 150, route="IV", start=f"{d}T10:45", end=f"{d}T11:50")],
+    documentation=rec())
+add("37-ramucirumab-hopd-0131-medicare", "The RAINBOW day of 16 in a hospital outpatient department on an 837I (TOB 0131): "
+    "J9308 on two NDC lines under revenue code 0636, paclitaxel, packaged premedications on a revenue-code-only 0250 line, "
+    "96413/96417 (0335), 96375 (0260).", doc, "clean",
+    basis="Cyramza label; CMS OPPS: drugs with HCPCS under 0636, packaged drugs may bill under 0250 without HCPCS; JW/JZ "
+    "apply to separately payable OPPS drugs.")
+
+# 38 HOPD institutional commercial Phesgo
+d = "2026-08-04"
+doc = claim("UNS-38", "commercial", d, "2026-08-12", ["C50.411", "Z17.410"], [
+    {"code": "J9316", "modifiers": ["JZ"], "units": 120, "ndc": PHESGO_M, "ndc_quantity": 10, "ndc_unit": "ML",
+     "revenue_code": "0636", "charge": 14200.0},
+    {"code": "96401", "units": 1, "revenue_code": "0335", "charge": 260.0},
+    {"code": "G0463", "units": 1, "revenue_code": "0510", "modifiers": ["25"], "charge": 190.0},
+], form="institutional", tob="0131", entity="hospital_outpatient", pa="PA-PH-3838",
+    patient=pt("P-U38", "1976-12-12", kg=77.0), coverage={"start_date": "2024-01-01"},
+    authorizations=[{"number": "PA-PH-3838", "codes": ["J9316"], "units": 2220, "status": "approved", "start_date": "2026-06-01",
+                     "end_date": "2027-05-31"}],
+    clinical=copy.deepcopy(SCEN[9][2]["clinical"]),
+    administrations=copy.deepcopy(SCEN[9][2]["administrations"]),
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("38-phesgo-hopd-commercial-pa", "The Phesgo maintenance day of 10 in a hospital outpatient department, commercial plan "
+    "with an approved PA, 837I TOB 0131 (J9316 under 0636, 96401 under 0335, clinic visit G0463 under 0510).", doc, "clean",
+    basis="Phesgo label; Aetna CPB 0977 precert on file; G0463 is the OPPS clinic-visit code (hospital).")
+
+# 39 commercial pertuzumab MBC, no documentation section (837 without sidecar) -- allowed undetermined
+# 39 commercial claim missing NDC on the drug line
+doc = copy.deepcopy(SCEN[2][2])
+doc["claim"]["id"] = "UNS-39"
+doc["patient"]["id"] = "P-U39"
+for k in ("ndc", "ndc_quantity", "ndc_unit"):
+    doc["claim"]["lines"][0].pop(k)
+add("39-commercial-pertuzumab-line-without-ndc", "The TCHP day of 03, but the J9306 line was sent without its NDC (commercial "
+    "plan that requires NDCs on drug lines).", doc, "denied", [(1, "16")],
+    basis="Commercial/Medicaid NDC billing requirement: drug line without NDC rejected CO-16 + M119.")
+
+# 40 Medicare LVEF 48% MBC (below 50%), continuing after a drop >= 10 points -> hold per label
+d = "2026-06-16"
+doc = copy.deepcopy(SCEN[1][2])
+doc["claim"]["id"] = "UNS-40"
+doc["patient"]["id"] = "P-U40"
+doc["clinical"]["lvef"] = [{"date": "2025-11-20", "percent": 60}, {"date": "2026-02-18", "percent": 55},
+                           {"date": "2026-06-09", "percent": 38}]
+add("40-pertuzumab-mbc-lvef-38-medicare", "The maintenance day of 02, but the echocardiogram a week before shows LVEF 38% "
+    "(from 60% at baseline) and P+T were given anyway with no documented justification.", doc, "denied", [(1, "50"), (2, "50")],
+    basis="Perjeta label MBC: withhold P+T for at least 3 weeks for LVEF < 40%; trastuzumab label: withhold for a >= 16-point "
+    "absolute drop. Not reasonable and necessary without justification.", confidence="medium")
+
+
+# ---------------------------------------------------------------- second batch ------------------------------------------
+def _by(name):
+    return copy.deepcopy(next(s for s in SCEN if s[0] == name)[2])
+
+
+# 41 Hercessi Q5146 after its code date (2026), single-dose vials with JW
+doc = _by("29-hercessi-q5146-before-2025-medicare")
+d = "2026-11-03"
+doc["claim"]["id"] = "UNS-41"
+doc["patient"]["id"] = "P-U41"
+doc["claim"]["received_date"] = "2026-11-09"
+for ln in doc["claim"]["lines"]:
+    ln["service_date"] = d
+doc["clinical"]["biomarkers"]["her2"]["test_date"] = "2026-06-01"
+doc["clinical"]["lvef"] = [{"date": "2026-09-01", "percent": 60}]
+doc["clinical"]["prior_therapies"][0].update({"start_date": "2026-06-20", "end_date": "2026-10-01"})
+doc["clinical"]["response_assessments"] = [{"date": "2026-10-15", "status": "response", "method": "imaging"}]
+doc["administrations"][0]["date"] = d
+doc["administrations"][0]["start"] = f"{d}T09:00"
+doc["administrations"][0]["end"] = f"{d}T09:35"
+doc["administrations"].insert(0, adm("2026-10-13", "trastuzumab-strf", 408))
+add("41-hercessi-q5146-after-2025-medicare", "HER2+ MBC, Medicare, Hercessi (trastuzumab-strf) 6 mg/kg x 68 kg = 408 mg "
+    "from three 150 mg single-dose vials, DOS 2026-11-03: Q5146 41 units + 4 JW units (42 mg discarded).", doc, "clean",
+    basis="Q5146 effective 2025-01-01 (Accord notice, facts.md s.1); trastuzumab label MBC maintenance; CMS JW policy "
+    "(45 units bought = 41 + 4).")
+
+# 42 pertuzumab in second-line MBC after progression on THP (label: no prior anti-HER2 for metastatic disease)
+doc = _by("01-pertuzumab-mbc-first-line-loading-medicare")
+doc["claim"]["id"] = "UNS-42"
+doc["patient"]["id"] = "P-U42"
+doc["clinical"]["prior_therapies"] = [
+    {"drug": "pertuzumab", "setting": "metastatic", "line": 1, "start_date": "2024-03-01", "end_date": "2026-01-20",
+     "progressed": True, "stop_reason": "progression"},
+    {"drug": "trastuzumab", "setting": "metastatic", "line": 1, "start_date": "2024-03-01", "end_date": "2026-01-20",
+     "progressed": True, "stop_reason": "progression"},
+    {"drug": "docetaxel", "setting": "metastatic", "line": 1, "start_date": "2024-03-01", "end_date": "2024-07-15",
+     "progressed": False, "stop_reason": "completed"}]
+add("42-pertuzumab-mbc-rechallenge-after-progression-medicare", "The THP loading day of 01 for a patient whose metastatic "
+    "disease progressed on first-line pertuzumab + trastuzumab + docetaxel (re-challenge in second line).", doc, "denied",
+    [(1, "50")], basis="Perjeta label MBC: no prior anti-HER2 therapy or chemotherapy for metastatic disease; Aetna CPB 0973; "
+    "NCCN second line is T-DXd. Trastuzumab beyond progression is accepted (not denied).", confidence="medium")
+
+# 43 pertuzumab 420 mg 14 days after the previous dose, commercial (Prime: 420 units per 21 days after the load)
+doc = _by("03-pertuzumab-neoadjuvant-tchp-commercial-pa")
+d = "2026-04-21"
+doc["claim"]["id"] = "UNS-43"
+doc["patient"]["id"] = "P-U43"
+doc["claim"]["received_date"] = "2026-04-27"
+doc["claim"]["lines"] = [ln for ln in doc["claim"]["lines"] if ln["code"] in ("J9306", "96413")]
+doc["claim"]["lines"][0].update({"units": 420, "ndc_quantity": 14, "charge": 5600.0})
+for i, ln in enumerate(doc["claim"]["lines"], 1):
+    ln["number"] = i
+    ln["service_date"] = d
+doc["administrations"] = [adm("2026-04-07", "pertuzumab", 840), adm("2026-04-07", "trastuzumab-qyyp", 512),
+                          adm(d, "pertuzumab", 420, route="IV", start=f"{d}T09:00", end=f"{d}T09:40", lot_number="H4301",
+                              waste_mg=0)]
+doc["clinical"]["concurrent_drugs"] = ["trastuzumab-qyyp", "docetaxel", "carboplatin"]
+add("43-pertuzumab-maintenance-after-14-days-commercial", "Neoadjuvant TCHP patient of 03: pertuzumab 420 mg given 14 days "
+    "after the 840 mg load (schedule is every 21 days), commercial plan with PA.", doc, "denied", [(1, "151")],
+    basis="Perjeta label (every 3 weeks); Prime VP-0096 / Centene dose limits: 840 mg once, then 420 mg per 21 days -> "
+    "frequency exceeded (CO-151; some plans CO-119 or 198).", confidence="medium")
+
+# 44 weekly trastuzumab (APT regimen) with weekly paclitaxel, Trazimera 150 mg single-dose vial
+d = "2026-03-17"
+doc = claim("UNS-44", "medicare", d, "2026-03-23", ["C50.311", "Z17.420"], [
+    L("Q5116", 14, None, TRAZ150, 1, unit="UN", charge=1000.0, ptr=(1, 2)),
+    L("Q5116", 1, ["JW"], TRAZ150, 1, unit="UN", charge=70.0, ptr=(1, 2)),
+    L("J9267", 136, charge=60.0), L("J1200", 1, charge=4.0), L("J1100", 10, charge=8.0),
+    L("96413", 1, charge=350.0), L("96417", 1, charge=160.0), L("96375", 2, charge=90.0),
+], patient=pt("P-U44", "1956-08-19", kg=68.0), coverage={"start_date": "2021-08-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "adjuvant", "stage": "IA", "tumor_size_cm": 1.4, "node_positive": False},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-01-20", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-02-20", "percent": 63}], "ecog": 0, "prior_therapies": [],
+              "concurrent_drugs": ["paclitaxel"]},
+    administrations=[adm("2026-03-03", "trastuzumab-qyyp", 272), adm("2026-03-10", "trastuzumab-qyyp", 136),
+                     adm(d, "trastuzumab-qyyp", 136, route="IV", start=f"{d}T09:00", end=f"{d}T09:30", lot_number="T4401",
+                         waste_mg=14, vials=[{"ndc": TRAZ150, "count": 1}]),
+                     adm(d, "paclitaxel", 136, route="IV", start=f"{d}T09:35", end=f"{d}T10:40")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("44-trazimera-weekly-apt-regimen-medicare", "HER2+ T1c N0 EBC, Medicare, APT regimen: weekly paclitaxel 80 mg/m2 with "
+    "weekly trastuzumab (4 mg/kg load, then 2 mg/kg = 136 mg), third week, from one 150 mg single-dose vial: 14 units + 1 JW.",
+    doc, "clean", basis="Trastuzumab/Trazimera label adjuvant dosing: 4 mg/kg then 2 mg/kg weekly with paclitaxel (then "
+    "6 mg/kg q3w); Prime VP-0057 90 units/21 days not exceeded (3 x 14 = 42); CMS JW for the 14 mg remainder.")
+
+# 45 ramucirumab gastric monotherapy (REGARD), rounding 113.6 -> 114 units + JW 6
+d = "2026-05-19"
+doc = claim("UNS-45", "medicare", d, "2026-05-26", ["C16.3"], [
+    L("J9308", 114, None, CYR500, 50, charge=8700.0),
+    L("J9308", 6, ["JW"], CYR100, 10, charge=460.0),
+    L("J1200", 1, charge=4.0),
+    L("96413", 1, charge=350.0), L("96375", 1, charge=45.0),
+], patient=pt("P-U45", "1953-04-04", sex="M", kg=71.0), coverage={"start_date": "2018-04-01"},
+    clinical={"cancer": {"primary_site": "stomach", "setting": "metastatic", "stage": "IV", "histology": "adenocarcinoma"},
+              "ecog": 2,
+              "prior_therapies": [{"drug": "fluorouracil", "setting": "metastatic", "line": 1, "start_date": "2025-06-01",
+                                   "end_date": "2026-04-01", "progressed": True, "stop_reason": "progression"},
+                                  {"drug": "oxaliplatin", "setting": "metastatic", "line": 1, "start_date": "2025-06-01",
+                                   "end_date": "2026-04-01", "progressed": True, "stop_reason": "progression"}],
+              "concurrent_drugs": []},
+    administrations=[adm("2026-05-05", "ramucirumab", 568),
+                     adm(d, "ramucirumab", 568, route="IV", start=f"{d}T09:10", end=f"{d}T09:45", lot_number="R4501", waste_mg=32,
+                         vials=[{"ndc": CYR500, "count": 1}, {"ndc": CYR100, "count": 1}]),
+                     adm(d, "diphenhydramine", 25, route="IV")],
+    documentation=rec())
+# 96375 after 96413 (push of a different drug) is right; but a premed push BEFORE the chemo is still 96375 (CPT hierarchy)
+add("45-ramucirumab-gastric-monotherapy-rounding-medicare", "Metastatic gastric adenocarcinoma after FOLFOX progression, "
+    "ECOG 2, Medicare, single-agent ramucirumab (REGARD) 8 mg/kg x 71 kg = 568 mg: 113.6 -> 114 units billed, 32 mg "
+    "discarded -> 6 JW units (114 + 6 = 120 units = 600 mg).", doc, "clean",
+    basis="Cyramza label (alone or with paclitaxel after fluoropyrimidine/platinum); CMS/FCSO units rounded up to the "
+    "next billing unit; JW + administered = package.")
+
+# 46 Kanjinti (Q5117), commercial, NDC not in the KB's product table
+doc = _by("26-herceptin-established-patient-commercial-pa")
+doc["claim"]["id"] = "UNS-46"
+doc["patient"]["id"] = "P-U46"
+doc["claim"]["prior_authorization"] = None
+del doc["claim"]["prior_authorization"]
+doc["authorizations"] = []
+doc["claim"]["lines"][0].update({"code": "Q5117", "ndc": "55513-0141-01"})
+for a in doc["administrations"]:
+    a["drug"] = "Kanjinti"
+add("46-kanjinti-commercial-no-pa-needed", "The adjuvant trastuzumab day of 26 with Kanjinti (Q5117, a preferred "
+    "biosimilar) on the commercial plan, PA file empty (the plan needs none for biosimilars); the 420 mg vial NDC "
+    "55513-0141-01.", doc, "clean",
+    basis="QualChoice BI640 / UHC: preferred biosimilars (Kanjinti) need no PA or step; NDC present as the plan requires.",
+    confidence="medium")
+
+# 47 Phesgo after switching from IV P+T < 6 weeks: maintenance dose is right
+doc = _by("10-phesgo-maintenance-medicare")
+doc["claim"]["id"] = "UNS-47"
+doc["patient"]["id"] = "P-U47"
+doc["administrations"] = [adm("2026-06-23", "pertuzumab", 420), adm("2026-06-23", "trastuzumab-qyyp", 462),
+                          adm("2026-07-14", "pertuzumab", 420), adm("2026-07-14", "trastuzumab-qyyp", 462),
+                          doc["administrations"][-1]]
+add("47-phesgo-switch-from-iv-within-6-weeks-medicare", "EBC patient switched from IV pertuzumab + Trazimera (last IV "
+    "dose 3 weeks earlier) to Phesgo: the first Phesgo dose is the 600/600 mg maintenance dose (J9316 120 units).", doc,
+    "clean", basis="Phesgo label: patients switching from IV pertuzumab/trastuzumab within 6 weeks of the last dose start "
+    "on the maintenance dose.")
+
+# 48 professional claim billed by an oncologist for a hospital-outpatient infusion day (POS 22) -- drug on the hospital claim
+doc = _by("02-pertuzumab-mbc-maintenance-after-docetaxel-medicare")
+doc["claim"]["id"] = "UNS-48"
+doc["patient"]["id"] = "P-U48"
+doc["claim"]["place_of_service"] = "22"
+doc["claim"]["lines"] = [{"number": 1, "code": "99214", "units": 1, "service_date": "2026-06-16", "charge": 190.0,
+                          "diagnosis_pointers": [1, 2, 3]}]
+add("48-oncologist-em-only-pos22-medicare", "The oncologist's own professional claim for the maintenance day of 02 given in "
+    "the hospital's infusion suite (POS 22): only the E/M visit; drug and administration are on the hospital's 837I.",
+    doc, "clean", basis="CMS: in POS 22 the hospital bills drug and administration (OPPS), the physician bills the visit; "
+    "an E/M-only claim is out of the KB's drug scope and must not be denied or undetermined.")
+
+
+def main():
+    expected = {}
+    for name, header, doc, exp in SCEN:
+        path = HERE / f"{name}.yaml"
+        text = "# " + "\n# ".join(_wrap(header)) + "\n# Expected (payer policy): " + exp["outcome"]
+        if exp["denials"]:
+            text += " - " + ", ".join(f"line {ln if ln else 'all'} CARC {c}" for ln, c in exp["denials"])
+        text += "\n# Basis: " + "\n#   ".join(_wrap(exp["basis"])) + f"\n# Confidence: {exp['confidence']}\n"
+        text += yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=130, allow_unicode=True)
+        path.write_text(text)
+        expected[name] = exp
+    (HERE / "expected.yaml").write_text(
+        "# Decision a payer would make for each scenario, from public policy (see each file's header); generated by build.py\n"
+        + yaml.safe_dump(expected, sort_keys=True, width=130))
+
+
+def _wrap(s, width=116):
+    import textwrap
+    return textwrap.wrap(s, width) or [""]
+
+
+if __name__ == "__main__":
+    main()
