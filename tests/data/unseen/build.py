@@ -1090,6 +1090,231 @@ add("48-oncologist-em-only-pos22-medicare", "The oncologist's own professional c
     "an E/M-only claim is out of the KB's drug scope and must not be denied or undetermined.")
 
 
+# ---------------------------------------------------------------- third batch -------------------------------------------
+# 49 coverage terminated before the DOS, commercial
+doc = _by("26-herceptin-established-patient-commercial-pa")
+doc["claim"]["id"] = "UNS-49"
+doc["patient"]["id"] = "P-U49"
+doc["coverage"] = {"start_date": "2024-01-01", "end_date": "2026-05-15", "plan_type": "commercial"}
+add("49-coverage-ended-before-dos-commercial", "The Herceptin day of 26 (2026-05-26), but the member's commercial coverage "
+    "ended 2026-05-15 (job change).", doc, "denied", [(1, "27"), (2, "27")],
+    basis="CARC 27: expenses incurred after coverage terminated (patient responsibility PR-27 on every line).")
+
+# 50 paclitaxel-only day 8 of a RAINBOW cycle: nothing in scope
+d = "2026-03-10"
+doc = claim("UNS-50", "medicare", d, "2026-03-16", ["C16.2", "C78.6"], [
+    L("J9267", 150, charge=60.0), L("J1200", 1, charge=4.0), L("J1100", 10, charge=8.0),
+    L("96413", 1, charge=350.0), L("96375", 2, charge=90.0),
+], patient=pt("P-U50", "1951-11-03", sex="M", kg=75.0, height=178), coverage={"start_date": "2016-11-01"},
+    clinical=_by("16-ramucirumab-gastric-two-ndc-lines-medicare")["clinical"],
+    administrations=[adm("2026-03-03", "ramucirumab", 600),
+                     adm(d, "paclitaxel", 150, route="IV", start=f"{d}T09:30", end=f"{d}T10:35"),
+                     adm(d, "diphenhydramine", 25, route="IV"), adm(d, "dexamethasone", 10, route="IV")],
+    documentation=rec())
+add("50-paclitaxel-only-day-8-medicare", "Day 8 of a RAINBOW cycle (patient of 16): weekly paclitaxel with premedication "
+    "pushes, no ramucirumab that day.", doc, "clean",
+    basis="Nothing on the claim is a drug the KB models; 96413 for the paclitaxel infusion with documented times; 96375 x2.")
+
+# 51 REVEL cycle 2, 21 days after cycle 1
+doc = _by("20-ramucirumab-nsclc-docetaxel-commercial-pa")
+doc["claim"]["id"] = "UNS-51"
+doc["patient"]["id"] = "P-U51"
+d = "2026-10-27"
+doc["claim"]["received_date"] = "2026-11-02"
+for ln in doc["claim"]["lines"]:
+    ln["service_date"] = d
+doc["administrations"] = [adm("2026-10-06", "ramucirumab", 800), adm("2026-10-06", "docetaxel", 137)] + [
+    dict(a, date=d, **({"start": a["start"].replace("2026-10-06", d), "end": a["end"].replace("2026-10-06", d)} if "start" in a else {}))
+    for a in doc["administrations"]]
+add("51-ramucirumab-nsclc-revel-cycle-2-commercial", "The REVEL day of 20, cycle 2, 21 days after cycle 1 (PA units: 160 "
+    "used of 1440).", doc, "clean", basis="Cyramza label (10 mg/kg day 1 of each 21-day cycle); Prime VP-0199 240 units per "
+    "14 days; PA window and units.")
+
+# 52 IV pertuzumab with Herceptin Hylecta (SC trastuzumab) -- a labelled combination
+d = "2026-07-07"
+doc = claim("UNS-52", "medicare", d, "2026-07-13", ["C50.411", "C78.01", "Z17.31"], [
+    L("J9306", 420, ["JZ"], PERJ, 14, charge=4800.0, ptr=(1, 2, 3)),
+    L("J9356", 60, ["JZ"], HYLECTA, 5, charge=4600.0, ptr=(1, 2, 3)),
+    L("96413", 1, charge=350.0), L("96401", 1, charge=110.0),
+], patient=pt("P-U52", "1952-02-02", kg=70.0), coverage={"start_date": "2017-02-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-01-10", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-05-20", "percent": 60}], "ecog": 1,
+              "prior_therapies": [{"drug": "docetaxel", "setting": "metastatic", "line": 1, "start_date": "2026-01-27",
+                                   "end_date": "2026-05-12", "progressed": False, "stop_reason": "completed"}],
+              "concurrent_drugs": ["trastuzumab-hyaluronidase-oysk"],
+              "response_assessments": [{"date": "2026-06-01", "status": "response", "method": "imaging"}]},
+    administrations=q3w(["2026-01-27", "2026-02-17", "2026-03-10", "2026-03-31", "2026-04-21", "2026-05-12", "2026-06-02",
+                         "2026-06-23"], "pertuzumab", 840, 420)[:7] + [
+        adm("2026-06-16", "trastuzumab-hyaluronidase-oysk", 600, route="SC"),
+        adm(d, "pertuzumab", 420, route="IV", start=f"{d}T09:00", end=f"{d}T09:40", lot_number="H5201", waste_mg=0),
+        adm(d, "trastuzumab-hyaluronidase-oysk", 600, route="SC", start=f"{d}T10:30", end=f"{d}T10:35", lot_number="HY5202",
+            waste_mg=0)],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+doc["administrations"][6]["date"] = "2026-06-16"
+add("52-pertuzumab-iv-with-herceptin-hylecta-medicare", "HER2+ MBC, Medicare, maintenance: IV pertuzumab 420 mg with "
+    "trastuzumab-hyaluronidase-oysk 600 mg SC (Herceptin Hylecta, J9356), 96413 + 96401.", doc, "clean",
+    basis="Perjeta label dosing: with trastuzumab IV or trastuzumab-hyaluronidase-oysk 600 mg SC every 3 weeks.")
+
+# 53 EBC: the 18th dose (boundary) -- covered
+doc = _by("06-pertuzumab-ebc-19th-cycle-medicare")
+doc["claim"]["id"] = "UNS-53"
+doc["patient"]["id"] = "P-U53"
+d = "2026-06-30"
+doc["claim"]["received_date"] = "2026-07-06"
+for ln in doc["claim"]["lines"]:
+    ln["service_date"] = d
+hist = [a for a in doc["administrations"] if a["date"] < "2026-06-30"][:17]
+doc["administrations"] = hist + [dict(a, date=d, start=a["start"].replace("2026-07-21", d), end=a["end"].replace("2026-07-21", d))
+                                 for a in doc["administrations"][-2:]]
+add("53-pertuzumab-ebc-18th-cycle-medicare", "The adjuvant patient of 06 at her 18th and last pertuzumab dose (17 given "
+    "since 2025-06-17, 54 weeks into treatment).", doc, "clean",
+    basis="Perjeta label: EBC total of 1 year, up to 18 cycles -- the 18th cycle is within the course.", confidence="medium")
+
+# 54 Phesgo MBC with docetaxel, Medicare
+d = "2026-02-24"
+doc = claim("UNS-54", "medicare", d, "2026-03-02", ["C50.911", "C78.7", "Z17.31"], [
+    L("J9316", 120, ["JZ"], PHESGO_M, 10, charge=9100.0, ptr=(1, 2, 3)),
+    L("J9171", 130, charge=240.0), L("J1100", 8, charge=8.0),
+    L("96401", 1, charge=110.0), L("96413", 1, charge=350.0), L("96375", 1, charge=45.0),
+], patient=pt("P-U54", "1958-08-08", kg=66.0), coverage={"start_date": "2023-08-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-01-05", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-01-20", "percent": 62}], "ecog": 1, "prior_therapies": [],
+              "concurrent_drugs": ["docetaxel"]},
+    administrations=[adm("2026-02-03", "Phesgo", None, route="SC", components={"pertuzumab_mg": 1200, "trastuzumab_mg": 600}),
+                     adm(d, "Phesgo", None, route="SC", components={"pertuzumab_mg": 600, "trastuzumab_mg": 600},
+                         lot_number="P5401", waste_mg=0, start=f"{d}T09:00", end=f"{d}T09:05"),
+                     adm(d, "docetaxel", 130, route="IV", start=f"{d}T09:40", end=f"{d}T10:40")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("54-phesgo-mbc-with-docetaxel-medicare", "HER2+ de novo MBC, Medicare, cycle 2: Phesgo 600/600 mg SC (96401) with "
+    "docetaxel 75 mg/m2 (96413), dexamethasone push.", doc, "clean",
+    basis="Phesgo label MBC (with docetaxel, no prior anti-HER2 or chemotherapy for metastatic disease).")
+
+# 55 HCC after atezolizumab + bevacizumab (not sorafenib), AFP >= 400, Medicare
+doc = _by("18-ramucirumab-hcc-afp-below-400-medicare")
+doc["claim"]["id"] = "UNS-55"
+doc["patient"]["id"] = "P-U55"
+doc["clinical"]["biomarkers"]["afp_ng_ml"] = 880
+doc["clinical"]["prior_therapies"] = [
+    {"drug": "atezolizumab", "setting": "metastatic", "line": 1, "start_date": "2025-08-01", "end_date": "2026-05-01",
+     "progressed": True, "stop_reason": "progression"},
+    {"drug": "bevacizumab", "setting": "metastatic", "line": 1, "start_date": "2025-08-01", "end_date": "2026-05-01",
+     "progressed": True, "stop_reason": "progression"}]
+add("55-ramucirumab-hcc-after-atezo-bev-medicare", "HCC with AFP 880 ng/mL that progressed on first-line atezolizumab + "
+    "bevacizumab (today's standard; the label's trial population had sorafenib), Medicare.", doc, "clean",
+    basis="NCCN Hepatobiliary (ramucirumab subsequent-line for AFP >= 400, category 2A after first-line systemic therapy); "
+    "CMS Pub 100-02 ch.15 s.50.4.5: compendium-supported off-label anticancer use is covered.", confidence="medium")
+
+# 56 JW line billed in mg instead of 5-mg units
+doc = _by("17-ramucirumab-crc-folfiri-jw-medicare")
+doc["claim"]["id"] = "UNS-56"
+doc["patient"]["id"] = "P-U56"
+doc["administrations"][-1]["end"] = "2026-09-10T09:05"
+doc["claim"]["lines"][1]["units"] = 56
+add("56-ramucirumab-jw-units-in-mg", "The FOLFIRI + ramucirumab day of 17 (pump end time charted), but the JW line bills "
+    "56 units -- the discarded milligrams -- instead of 11 units of 5 mg.", doc, "denied", [(2, "16")],
+    basis="CMS JW policy: the JW line bills the discarded amount in HCPCS units (56 mg = 11 units of J9308); 56 units = 280 mg "
+    "is more than the 600 mg bought minus the 544 mg given. Denied as billed (CO-16 or CO-151).", confidence="medium")
+
+# 57 Phesgo units billed as milligrams
+doc = _by("10-phesgo-maintenance-medicare")
+doc["claim"]["id"] = "UNS-57"
+doc["patient"]["id"] = "P-U57"
+doc["claim"]["lines"][0]["units"] = 1200
+add("57-phesgo-units-billed-as-mg", "The Phesgo maintenance day of 10, but J9316 billed 1200 units (the combined "
+    "milligrams) instead of 120 units of 10 mg.", doc, "denied", [(1, "16")],
+    basis="J9316 is per 10 mg (combined pertuzumab + trastuzumab); units above the documented dose are denied (CO-16 "
+    "units/dose mismatch, or MUE CO-96/N362).", confidence="medium")
+
+
+# ---------------------------------------------------------------- fourth batch: rolling windows, multi-date claims -----
+# 58 ramucirumab q2w on the commercial plan, exactly 14 days after the previous paid dose
+doc = _by("16-ramucirumab-gastric-two-ndc-lines-medicare")
+doc["claim"]["id"] = "UNS-58"
+doc["claim"]["payer"] = "commercial"
+doc["claim"]["prior_authorization"] = "PA-R-5858"
+doc["patient"].update({"id": "P-U58", "birth_date": "1968-11-03"})
+for ln in doc["claim"]["lines"]:
+    if "ndc" not in ln and ln["code"].startswith("J"):
+        ln.update({"ndc": {"J9267": "00703-4767-01", "J1200": "00641-0376-21", "J1100": "63323-0165-01",
+                           "J2405": "00409-4755-03"}[ln["code"]], "ndc_quantity": 1, "ndc_unit": "ML"})
+doc["authorizations"] = [{"number": "PA-R-5858", "codes": ["J9308"], "units": 1560, "status": "approved",
+                          "start_date": "2026-02-01", "end_date": "2026-07-31"}]
+doc["prior_claims"] = [{"id": "UNS-58-PREV", "status": "paid", "frequency_code": "1", "provider_npi": NPI_BILL,
+                        "lines": [{"code": "J9308", "service_date": "2026-02-17", "units": 100, "modifiers": ["JZ"], "paid_units": 100},
+                                  {"code": "J9308", "service_date": "2026-02-17", "units": 20, "modifiers": ["JZ"], "paid_units": 20}]}]
+add("58-ramucirumab-q2w-commercial-14-days-after", "The RAINBOW day of 16 on the commercial plan with PA: ramucirumab "
+    "120 units on 2026-03-03, exactly 14 days after the previous paid 120 units (2026-02-17).", doc, "clean",
+    basis="Cyramza label 8 mg/kg every 2 weeks; Prime VP-0199 allows 180 units per 14 days -- two doses 14 days apart are "
+    "in different 14-day periods (a dose every 14 days is the labelled schedule).")
+
+# 59 pertuzumab cycle 2 (420 mg) exactly 21 days after the 840 mg load, commercial
+doc = _by("43-pertuzumab-maintenance-after-14-days-commercial")
+doc["claim"]["id"] = "UNS-59"
+doc["patient"]["id"] = "P-U59"
+d = "2026-04-28"
+doc["claim"]["received_date"] = "2026-05-04"
+for ln in doc["claim"]["lines"]:
+    ln["service_date"] = d
+doc["administrations"][-1].update({"date": d, "start": f"{d}T09:00", "end": f"{d}T09:40"})
+doc["administrations"].append(adm(d, "trastuzumab-qyyp", 384, route="IV", start=f"{d}T10:10", end=f"{d}T10:45",
+                                  lot_number="T5902"))
+doc["prior_claims"] = [{"id": "UNS-03", "status": "paid", "frequency_code": "1", "provider_npi": NPI_BILL,
+                        "lines": [{"code": "J9306", "service_date": "2026-04-07", "units": 840, "modifiers": ["JZ"], "paid_units": 840}]}]
+add("59-pertuzumab-cycle-2-21-days-after-load-commercial", "TCHP patient of 03, cycle 2: pertuzumab 420 mg exactly 21 days "
+    "after the 840 mg load that the plan paid.", doc, "clean",
+    basis="Perjeta label (840 mg, then 420 mg every 3 weeks); Prime VP-0096: 840 units once, then 420 units per 21 days.")
+
+# 60 Trazimera cycle 2 for a 100 kg patient, 21 days after the 8 mg/kg load, commercial
+d = "2026-05-19"
+doc = claim("UNS-60", "commercial", d, "2026-05-26", ["C50.912", "Z17.31"], [
+    L("Q5116", 60, None, TRAZ420, 20, charge=4300.0, ptr=(1, 2)),
+    L("96413", 1, charge=350.0),
+], patient=pt("P-U60", "1972-05-05", kg=100.0, height=170), coverage={"start_date": "2022-01-01"},
+    authorizations=[],
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-04-01", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-04-15", "percent": 61}], "ecog": 1, "prior_therapies": [],
+              "concurrent_drugs": ["paclitaxel"]},
+    administrations=[adm("2026-04-28", "trastuzumab-qyyp", 800),
+                     adm(d, "trastuzumab-qyyp", 600, route="IV", start=f"{d}T09:00", end=f"{d}T09:35", lot_number="T6001")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True),
+    prior_claims=[{"id": "UNS-60-PREV", "status": "paid", "frequency_code": "1", "provider_npi": NPI_BILL,
+                   "lines": [{"code": "Q5116", "service_date": "2026-04-28", "units": 80, "paid_units": 80}]}])
+add("60-trazimera-100kg-cycle-2-commercial", "HER2+ MBC, 100 kg, commercial: Trazimera 6 mg/kg = 600 mg (60 units) on "
+    "2026-05-19, 21 days after the paid 8 mg/kg load of 800 mg (80 units); weekly paclitaxel on other claims.", doc, "clean",
+    basis="Trastuzumab label (8 mg/kg then 6 mg/kg every 3 weeks); Prime VP-0057 90 units per 21 days: each 21-day "
+    "cycle holds one dose (80, then 60); biosimilar needs no PA on this plan (BI640).", confidence="medium")
+
+# 61 one professional claim with two ramucirumab dates of service (q2w), Medicare
+doc = _by("45-ramucirumab-gastric-monotherapy-rounding-medicare")
+doc["claim"]["id"] = "UNS-61"
+doc["patient"]["id"] = "P-U61"
+d2 = "2026-06-02"
+doc["claim"]["received_date"] = "2026-06-08"
+extra = copy.deepcopy(doc["claim"]["lines"])
+for ln in extra:
+    ln["service_date"] = d2
+doc["claim"]["lines"] += extra
+for i, ln in enumerate(doc["claim"]["lines"], 1):
+    ln["number"] = i
+last = doc["administrations"][1]
+doc["administrations"] += [dict(last, date=d2, start=f"{d2}T09:05", end=f"{d2}T09:40", lot_number="R6102"),
+                           adm(d2, "diphenhydramine", 25, route="IV")]
+add("61-ramucirumab-two-dates-on-one-claim-medicare", "The REGARD patient of 45, with the 2026-05-19 and 2026-06-02 "
+    "infusions billed on one CMS-1500 (lines 1-5 and 6-10, each date with its own 114 + 6 JW units, 96413, 96375).", doc,
+    "clean", basis="CMS-1500 allows several dates of service per claim (each line dated); each date is a separate 8 mg/kg "
+    "dose 14 days apart; not a duplicate.")
+
+
+class _NoAliases(yaml.SafeDumper):
+    """The claim reader refuses YAML anchors and aliases; write shared objects out in full."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def main():
     expected = {}
     for name, header, doc, exp in SCEN:
@@ -1098,7 +1323,7 @@ def main():
         if exp["denials"]:
             text += " - " + ", ".join(f"line {ln if ln else 'all'} CARC {c}" for ln, c in exp["denials"])
         text += "\n# Basis: " + "\n#   ".join(_wrap(exp["basis"])) + f"\n# Confidence: {exp['confidence']}\n"
-        text += yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=130, allow_unicode=True)
+        text += yaml.dump(doc, Dumper=_NoAliases, sort_keys=False, default_flow_style=None, width=130, allow_unicode=True)
         path.write_text(text)
         expected[name] = exp
     (HERE / "expected.yaml").write_text(
