@@ -103,7 +103,10 @@ SCEN: list[tuple[str, str, dict, dict]] = []  # (name, header comment, doc, expe
 
 FINDINGS = {"08-pertuzumab-ish-group2-ihc1-medicare": "F2", "17-ramucirumab-crc-folfiri-jw-medicare": "F1",
             "17b-ramucirumab-crc-96415-on-pump-time": "F1", "21-ramucirumab-nsclc-egfr-no-tki-commercial": "F3",
-            "36-pertuzumab-no-jz-august-2023-medicare": "F4"}
+            "36-pertuzumab-no-jz-august-2023-medicare": "F4",
+            "63-pertuzumab-her2-crc-commercial-pa": "F10", "68-neoadjuvant-stage-only-commercial": "F11",
+            "67-drug-lines-point-only-to-z-codes-medicare": "F12", "70-trazimera-billed-with-hypertension-dx-medicare": "F12",
+            "71-hylecta-billed-with-hypertension-dx-medicare": "F12"}
 
 
 def add(name, header, doc, outcome, denials=(), basis="", confidence="high"):
@@ -1306,6 +1309,139 @@ add("61-ramucirumab-two-dates-on-one-claim-medicare", "The REGARD patient of 45,
     "infusions billed on one CMS-1500 (lines 1-5 and 6-10, each date with its own 114 + 6 JW units, 96413, 96375).", doc,
     "clean", basis="CMS-1500 allows several dates of service per claim (each line dated); each date is a separate 8 mg/kg "
     "dose 14 days apart; not a duplicate.")
+
+
+# ---------------------------------------------------------------- fifth batch: compendia, boundaries, sloppy records ---
+# 62 ramucirumab for esophageal adenocarcinoma (second line), Medicare
+doc = _by("16-ramucirumab-gastric-two-ndc-lines-medicare")
+doc["claim"]["id"] = "UNS-62"
+doc["patient"]["id"] = "P-U62"
+doc["claim"]["diagnoses"] = ["C15.5", "C78.6"]
+doc["clinical"]["cancer"]["primary_site"] = "esophagus"
+add("62-ramucirumab-esophageal-adenocarcinoma-medicare", "The RAINBOW day of 16 for a distal esophageal adenocarcinoma "
+    "(C15.5) after CAPOX + nivolumab progression.", doc, "clean",
+    basis="Aetna CPB 0883 lists gastric, EGJ and esophageal adenocarcinoma; NCCN Esophageal and EGJ Cancers lists "
+    "ramucirumab +/- paclitaxel as second-line therapy for adenocarcinoma; CMS Pub 100-02 ch.15 s.50.4.5 (compendia).",
+    confidence="medium")
+
+# 63 pertuzumab + trastuzumab for HER2-amplified RAS wild-type metastatic colorectal cancer, commercial with PA
+d = "2026-05-05"
+doc = claim("UNS-63", "commercial", d, "2026-05-11", ["C18.2", "C78.7"], [
+    L("J9306", 840, ["JZ"], PERJ, 28, charge=11200.0, ptr=(1, 2)),
+    L("Q5116", 64, None, TRAZ420, 20, charge=4700.0, ptr=(1, 2)),
+    L("96413", 1, charge=420.0), L("96415", 1, charge=90.0), L("96417", 1, charge=190.0),
+], pa="PA-C-6363", patient=pt("P-U63", "1966-03-03", sex="M", kg=80.0), coverage={"start_date": "2021-01-01"},
+    authorizations=[{"number": "PA-C-6363", "codes": ["J9306", "Q5116"], "units": 12000, "status": "approved",
+                     "start_date": "2026-05-01", "end_date": "2026-10-31"}],
+    clinical={"cancer": {"primary_site": "colorectal", "setting": "metastatic", "stage": "IVB", "histology": "adenocarcinoma"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-04-02", "fda_approved_test": True}, "ras": "wild_type"},
+              "lvef": [{"date": "2026-04-20", "percent": 60}], "ecog": 1,
+              "prior_therapies": [{"drug": "oxaliplatin", "setting": "metastatic", "line": 1, "start_date": "2025-05-01",
+                                   "end_date": "2026-03-20", "progressed": True, "stop_reason": "progression"},
+                                  {"drug": "fluorouracil", "setting": "metastatic", "line": 1, "start_date": "2025-05-01",
+                                   "end_date": "2026-03-20", "progressed": True, "stop_reason": "progression"}],
+              "concurrent_drugs": ["trastuzumab-qyyp"]},
+    administrations=[adm(d, "trastuzumab-qyyp", 640, route="IV", start=f"{d}T09:00", end=f"{d}T10:35", lot_number="T6302"),
+                     adm(d, "pertuzumab", 840, route="IV", start=f"{d}T10:40", end=f"{d}T11:45", lot_number="H6301", waste_mg=0)],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("63-pertuzumab-her2-crc-commercial-pa", "HER2-amplified (IHC 3+), RAS wild-type metastatic colon cancer after FOLFOX, "
+    "commercial with PA for both drugs: trastuzumab 8 mg/kg (95 min, 96413 + 96415) then pertuzumab 840 mg (96417) "
+    "(MyPathway regimen).", doc, "clean",
+    basis="Aetna CPB 0973 lists HER2-amplified RAS/BRAF wild-type colorectal cancer with trastuzumab (facts.md s.10a); NCCN "
+    "Colon 2A; PA approved.", confidence="medium")
+
+# 64 trastuzumab for HER2+ uterine serous carcinoma with carboplatin/paclitaxel, Medicare
+d = "2026-06-09"
+doc = claim("UNS-64", "medicare", d, "2026-06-15", ["C54.1", "C78.6"], [
+    L("Q5116", 54, None, TRAZ420, 20, charge=3900.0, ptr=(1, 2)),
+    L("J9267", 305, charge=120.0), L("J9045", 60, charge=180.0), L("J1100", 20, charge=9.0), L("J1200", 1, charge=4.0),
+    L("96413", 1, charge=350.0), L("96415", 1, charge=80.0), L("96417", 2, charge=320.0), L("96375", 2, charge=90.0),
+], patient=pt("P-U64", "1950-10-10", kg=68.0), coverage={"start_date": "2015-10-01"},
+    clinical={"cancer": {"primary_site": "other", "setting": "metastatic", "stage": "IVB", "histology": "other"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-05-12", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-05-20", "percent": 62}], "ecog": 1, "prior_therapies": [],
+              "concurrent_drugs": ["carboplatin", "paclitaxel"]},
+    administrations=[adm(d, "trastuzumab-qyyp", 544, route="IV", start=f"{d}T09:00", end=f"{d}T10:35", lot_number="T6401"),
+                     adm(d, "paclitaxel", 305, route="IV", start=f"{d}T10:40", end=f"{d}T13:40"),
+                     adm(d, "carboplatin", 600, route="IV", start=f"{d}T13:45", end=f"{d}T14:20")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("64-trazimera-uterine-serous-medicare", "HER2+ (IHC 3+) stage IVB uterine serous carcinoma, Medicare, first line: "
+    "Trazimera 8 mg/kg with carboplatin/paclitaxel (Fader regimen).", doc, "clean",
+    basis="NCCN Uterine Neoplasms (carboplatin/paclitaxel/trastuzumab for HER2+ uterine serous carcinoma, category 2A); CMS "
+    "Pub 100-02 ch.15 s.50.4.5: compendium-supported off-label anticancer use is covered by Medicare.", confidence="medium")
+
+# 65 Medicare timely filing boundary: received exactly one calendar year after the DOS
+doc = _by("16-ramucirumab-gastric-two-ndc-lines-medicare")
+doc["claim"]["id"] = "UNS-65"
+doc["patient"]["id"] = "P-U65"
+doc["claim"]["received_date"] = "2027-03-03"
+add("65-medicare-received-one-year-to-the-day", "The clean RAINBOW day of 16 (DOS 2026-03-03) received 2027-03-03.", doc,
+    "clean", basis="42 CFR 424.44 / Noridian timely filing: claims must be filed no later than 1 calendar year after the date "
+    "of service (DOS 03/03/2026 -> received by 03/03/2027 is timely).", confidence="medium")
+
+# 66 commercial 90-day boundary: received on day 90
+doc = _by("58-ramucirumab-q2w-commercial-14-days-after")
+doc["claim"]["id"] = "UNS-66"
+doc["patient"]["id"] = "P-U66"
+doc["claim"]["received_date"] = "2026-06-01"
+add("66-commercial-received-on-day-90", "The commercial ramucirumab day of 58 (DOS 2026-03-03) received 2026-06-01, the "
+    "90th day after the date of service.", doc, "clean",
+    basis="Plan timely filing 90 days from the DOS (kb/payers/commercial.yaml timely_filing_days: 90; UHC/Cigna 90 days): "
+    "day 90 is within the limit.", confidence="medium")
+
+# 67 drug line pointing only to Z codes
+doc = _by("02-pertuzumab-mbc-maintenance-after-docetaxel-medicare")
+doc["claim"]["id"] = "UNS-67"
+doc["patient"]["id"] = "P-U67"
+doc["claim"]["diagnoses"] = ["Z51.12", "C50.911", "C79.51", "Z17.31"]
+doc["claim"]["lines"][0]["diagnosis_pointers"] = [1, 4]
+doc["claim"]["lines"][1]["diagnosis_pointers"] = [1, 4]
+add("67-drug-lines-point-only-to-z-codes-medicare", "The maintenance day of 02, but the J9306 and Q5116 lines point only "
+    "to Z51.12 and Z17.31 (the C50/C79 codes are on the claim but not on the drug lines).", doc, "denied",
+    [(1, "11"), (2, "11")], basis="837P SV107 pointers give the line's diagnoses; Z51.12/Z17.31 alone do not support the drug "
+    "(MAC diagnosis-to-drug edits deny CO-11/167; ICD-10-CM: Z51.12 needs the neoplasm as a secondary code).",
+    confidence="medium")
+
+# 68 neoadjuvant with stage only (no tumour size / node fields), stage IIB
+doc = _by("03-pertuzumab-neoadjuvant-tchp-commercial-pa")
+doc["claim"]["id"] = "UNS-68"
+doc["patient"]["id"] = "P-U68"
+doc["clinical"]["cancer"] = {"primary_site": "breast", "setting": "neoadjuvant", "stage": "IIB"}
+add("68-neoadjuvant-stage-only-commercial", "The TCHP day of 03, but the abstract gives the AJCC stage (IIB) and not the "
+    "tumour size or nodal status.", doc, "clean",
+    basis="AJCC 8 anatomic stage IIB is T2 N1 or T3 N0 (every stage >= IIA except T1 N0 is > 2 cm or node-positive), so the "
+    "Perjeta neoadjuvant criterion is met; a reviewer reads the stage.", confidence="medium")
+
+# 69 HER2 result without the FDA-approved-test flag (the pathology report does not say)
+doc = _by("02-pertuzumab-mbc-maintenance-after-docetaxel-medicare")
+doc["claim"]["id"] = "UNS-69"
+doc["patient"]["id"] = "P-U69"
+doc["clinical"]["biomarkers"]["her2"] = {"ihc": "3+", "test_date": "2025-11-10"}
+add("69-her2-3plus-without-test-flag-medicare", "The maintenance day of 02 with the HER2 IHC 3+ result as a pathology report "
+    "states it: no statement whether the assay is FDA-approved.", doc, "clean",
+    basis="Medicare medical review accepts a CLIA lab's HER2 IHC 3+ report; payer policies ask for 'FDA-approved or "
+    "CLIA-compliant' testing (Prime VP-0096); no reviewer denies an IHC 3+ for lack of an assay-approval statement.",
+    confidence="medium")
+
+
+# 70 / 71 trastuzumab products billed with a diagnosis that supports no indication
+doc = _by("44-trazimera-weekly-apt-regimen-medicare")
+doc["claim"]["id"] = "UNS-70"
+doc["patient"]["id"] = "P-U70"
+doc["claim"]["diagnoses"] = ["I10", "Z79.899"]
+add("70-trazimera-billed-with-hypertension-dx-medicare", "The weekly Trazimera day of 44 billed with I10 (hypertension) and "
+    "Z79.899 only -- the biller picked the patient's problem-list codes, no cancer diagnosis on the claim.", doc, "denied",
+    [(1, "11"), (2, "11")], basis="MAC diagnosis-to-drug edits / Drugs and Biologicals LCDs: the claim's diagnosis must "
+    "support a medically accepted indication (trastuzumab: HER2+ breast, gastric/GEJ and compendia uses) -> CO-11 (or "
+    "CO-167/CO-50). The KB denies the same claim for ramucirumab, pertuzumab and Phesgo.")
+
+doc = _by("27-herceptin-hylecta-adjuvant-t1b-medicare")
+doc["claim"]["id"] = "UNS-71"
+doc["patient"]["id"] = "P-U71"
+doc["claim"]["diagnoses"] = ["I10", "Z79.899"]
+add("71-hylecta-billed-with-hypertension-dx-medicare", "The Herceptin Hylecta day of 27 billed with I10 and Z79.899 only.",
+    doc, "denied", [(1, "11")], basis="Herceptin Hylecta is indicated only for HER2-overexpressing breast cancer; a "
+    "diagnosis-to-drug edit denies CO-11 (or 167/50).")
 
 
 class _NoAliases(yaml.SafeDumper):
