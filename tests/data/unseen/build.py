@@ -106,7 +106,8 @@ FINDINGS = {"08-pertuzumab-ish-group2-ihc1-medicare": "F2", "17-ramucirumab-crc-
             "36-pertuzumab-no-jz-august-2023-medicare": "F4",
             "63-pertuzumab-her2-crc-commercial-pa": "F10", "68-neoadjuvant-stage-only-commercial": "F11",
             "67-drug-lines-point-only-to-z-codes-medicare": "F12", "70-trazimera-billed-with-hypertension-dx-medicare": "F12",
-            "71-hylecta-billed-with-hypertension-dx-medicare": "F12"}
+            "71-hylecta-billed-with-hypertension-dx-medicare": "F12",
+            "74-medicare-secondary-payer-billed-as-primary": "F13", "75-new-claim-after-front-end-denial-medicare": "F14"}
 
 
 def add(name, header, doc, outcome, denials=(), basis="", confidence="high"):
@@ -131,7 +132,7 @@ HERC420 = "50242-0333-01"
 d = "2026-03-10"
 doc = claim("UNS-01", "medicare", d, "2026-03-18", ["C50.412", "C78.01", "Z17.31"], [
     L("J9306", 840, ["JZ"], PERJ, 28, charge=9600.0, ptr=(1, 2, 3)),
-    L("Q5116", 42, None, TRAZ420, 20, charge=3100.0, ptr=(1, 2, 3)),
+    L("Q5116", 42, None, TRAZ420, 1, unit="UN", charge=3100.0, ptr=(1, 2, 3)),
     L("J9171", 130, charge=240.0, ptr=(1, 2)),
     L("J1100", 12, charge=9.0),
     L("J2405", 8, charge=6.0),
@@ -166,7 +167,7 @@ hist_dates = ["2025-12-02", "2025-12-23", "2026-01-13", "2026-02-03", "2026-02-2
               "2026-05-19", "2026-06-09"]
 doc = claim("UNS-02", "medicare", d, "2026-06-22", ["C50.911", "C79.51", "Z17.31"], [
     L("J9306", 420, ["JZ"], PERJ, 14, charge=4800.0, ptr=(1, 2, 3)),
-    L("Q5116", 36, None, TRAZ420, 20, charge=2600.0, ptr=(1, 2, 3)),
+    L("Q5116", 36, None, TRAZ420, 1, unit="UN", charge=2600.0, ptr=(1, 2, 3)),
     L("96413", 1, charge=350.0), L("96417", 1, charge=160.0),
 ], patient=pt("P-U02", "1950-01-15", kg=60.0), coverage={"start_date": "2015-01-01"},
     clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
@@ -192,7 +193,7 @@ add("02-pertuzumab-mbc-maintenance-after-docetaxel-medicare", "HER2+ MBC, Medica
 d = "2026-04-07"
 doc = claim("UNS-03", "commercial", d, "2026-04-14", ["C50.811", "Z17.420"], [
     L("J9306", 840, ["JZ"], PERJ, 28, charge=11200.0, ptr=(1, 2)),
-    L("Q5116", 51, None, TRAZ420, 20, charge=3900.0, ptr=(1, 2)),
+    L("Q5116", 51, None, TRAZ420, 2, unit="UN", charge=3900.0, ptr=(1, 2)),
     L("J9171", 128, None, "00409-0201-02", 6.4, charge=260.0, ptr=(1,)),
     L("J9045", 60, None, "61703-0339-50", 60, charge=180.0, ptr=(1,)),
     L("J1100", 12, None, "63323-0165-01", 3, charge=9.0),
@@ -234,7 +235,7 @@ add("04-pertuzumab-neoadjuvant-t1c-n0-commercial", "Same TCHP day as 03, but the
 d = "2026-02-18"
 doc = claim("UNS-05", "medicare", d, "2026-02-25", ["C50.412", "Z17.410"], [
     L("J9306", 420, ["JZ"], PERJ, 14, charge=4800.0, ptr=(1, 2)),
-    L("Q5116", 27, None, TRAZ420, 20, charge=1900.0, ptr=(1, 2)),
+    L("Q5116", 27, None, TRAZ420, 1, unit="UN", charge=1900.0, ptr=(1, 2)),
     L("J9267", 140, charge=60.0),
     L("J1200", 1, charge=4.0), L("J1100", 10, charge=8.0),
     L("96413", 1, charge=350.0), L("96417", 2, charge=320.0), L("96375", 2, charge=90.0),
@@ -266,7 +267,7 @@ start = _dt.date(2025, 6, 17)
 dates = [(start + _dt.timedelta(days=21 * i)).isoformat() for i in range(18)]
 doc = claim("UNS-06", "medicare", d, "2026-07-27", ["C50.211", "Z17.420"], [
     L("J9306", 420, ["JZ"], PERJ, 14, charge=4800.0, ptr=(1, 2)),
-    L("Q5116", 41, None, TRAZ420, 20, charge=2900.0, ptr=(1, 2)),
+    L("Q5116", 41, None, TRAZ420, 1, unit="UN", charge=2900.0, ptr=(1, 2)),
     L("96413", 1, charge=350.0), L("96417", 1, charge=160.0),
 ], patient=pt("P-U06", "1958-10-10", kg=68.0), coverage={"start_date": "2023-10-01"},
     clinical={"cancer": {"primary_site": "breast", "setting": "adjuvant", "stage": "IIIA", "tumor_size_cm": 4.1, "node_positive": True},
@@ -286,7 +287,7 @@ add("06-pertuzumab-ebc-19th-cycle-medicare", "HER2+ EBC (adjuvant), Medicare: th
 d = "2026-05-05"
 doc = claim("UNS-07", "medicare", d, "2026-05-12", ["C50.912", "C78.00"], [
     L("J9306", 840, ["JZ"], PERJ, 28, charge=9600.0, ptr=(1, 2)),
-    L("Q5116", 55, None, TRAZ420, 20, charge=4000.0, ptr=(1, 2)),
+    L("Q5116", 55, None, TRAZ420, 2, unit="UN", charge=4000.0, ptr=(1, 2)),
     L("J9171", 135, charge=240.0),
     L("96413", 1, charge=350.0), L("96417", 2, charge=320.0),
 ], patient=pt("P-U07", "1949-04-21", kg=68.0), coverage={"start_date": "2014-05-01"},
@@ -386,8 +387,8 @@ d = "2026-05-12"
 doc = copy.deepcopy(SCEN[10][2])
 doc["claim"]["id"] = "UNS-13"
 doc["patient"]["id"] = "P-U13"
-doc["claim"]["lines"].insert(1, {"number": 2, "code": "Q5116", "units": 47, "service_date": d, "ndc": TRAZ420, "ndc_quantity": 20,
-                                 "ndc_unit": "ML", "charge": 3400.0, "diagnosis_pointers": [1, 2]})
+doc["claim"]["lines"].insert(1, {"number": 2, "code": "Q5116", "units": 47, "service_date": d, "ndc": TRAZ420, "ndc_quantity": 2,
+                                 "ndc_unit": "UN", "charge": 3400.0, "diagnosis_pointers": [1, 2]})
 for i, ln in enumerate(doc["claim"]["lines"], 1):
     ln["number"] = i
 doc["authorizations"][0]["codes"] = ["J9316", "Q5116"]
@@ -403,7 +404,7 @@ add("13-phesgo-with-iv-trastuzumab-same-day", "The Phesgo loading day of 11 plus
 d = "2026-04-14"
 doc = claim("UNS-14", "medicare", d, "2026-04-20", ["C50.911", "C78.7", "Z17.31"], [
     L("J9306", 840, ["JZ"], PERJ, 28, charge=9600.0, ptr=(1, 2, 3)),
-    L("Q5116", 54, None, TRAZ420, 20, charge=3900.0, ptr=(1, 2, 3)),
+    L("Q5116", 54, None, TRAZ420, 2, unit="UN", charge=3900.0, ptr=(1, 2, 3)),
     L("96413", 1, charge=350.0), L("96415", 1, charge=80.0), L("96417", 1, charge=160.0),
 ], patient=pt("P-U14", "1947-08-08", kg=67.0), coverage={"start_date": "2012-08-01"},
     clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
@@ -693,7 +694,7 @@ add("25-ramucirumab-crc-commercial-no-pa", "The FOLFIRI + ramucirumab day of 17 
 # 26 Herceptin J9355 commercial, established patient (started Herceptin before), PA on file
 d = "2026-05-26"
 doc = claim("UNS-26", "commercial", d, "2026-06-01", ["C50.911", "Z17.31"], [
-    L("J9355", 36, None, HERC420, 20, charge=3300.0, ptr=(1, 2)),
+    L("J9355", 36, None, HERC420, 1, unit="UN", charge=3300.0, ptr=(1, 2)),
     L("96413", 1, charge=350.0),
 ], pa="PA-H-2626", patient=pt("P-U26", "1971-01-01", kg=60.0), coverage={"start_date": "2024-01-01"},
     authorizations=[{"number": "PA-H-2626", "codes": ["J9355"], "units": 1200, "status": "approved", "start_date": "2026-01-01",
@@ -780,7 +781,7 @@ add("29-hercessi-q5146-before-2025-medicare", "Hercessi (trastuzumab-strf) bille
 # 30 trastuzumab (Trazimera) for HER2+ gastric cancer first line with CAPOX (ToGA)
 d = "2026-04-28"
 doc = claim("UNS-30", "medicare", d, "2026-05-04", ["C16.0", "C78.7"], [
-    L("Q5116", 57, None, TRAZ420, 20, charge=4100.0, ptr=(1, 2)),
+    L("Q5116", 57, None, TRAZ420, 2, unit="UN", charge=4100.0, ptr=(1, 2)),
     L("J9263", 220, charge=90.0),
     L("J2405", 8, charge=6.0), L("J1100", 8, charge=8.0),
     L("96413", 1, charge=350.0), L("96415", 1, charge=80.0), L("96417", 1, charge=160.0), L("96375", 2, charge=90.0),
@@ -1272,7 +1273,7 @@ add("59-pertuzumab-cycle-2-21-days-after-load-commercial", "TCHP patient of 03, 
 # 60 Trazimera cycle 2 for a 100 kg patient, 21 days after the 8 mg/kg load, commercial
 d = "2026-05-19"
 doc = claim("UNS-60", "commercial", d, "2026-05-26", ["C50.912", "Z17.31"], [
-    L("Q5116", 60, None, TRAZ420, 20, charge=4300.0, ptr=(1, 2)),
+    L("Q5116", 60, None, TRAZ420, 2, unit="UN", charge=4300.0, ptr=(1, 2)),
     L("96413", 1, charge=350.0),
 ], patient=pt("P-U60", "1972-05-05", kg=100.0, height=170), coverage={"start_date": "2022-01-01"},
     authorizations=[],
@@ -1328,7 +1329,7 @@ add("62-ramucirumab-esophageal-adenocarcinoma-medicare", "The RAINBOW day of 16 
 d = "2026-05-05"
 doc = claim("UNS-63", "commercial", d, "2026-05-11", ["C18.2", "C78.7"], [
     L("J9306", 840, ["JZ"], PERJ, 28, charge=11200.0, ptr=(1, 2)),
-    L("Q5116", 64, None, TRAZ420, 20, charge=4700.0, ptr=(1, 2)),
+    L("Q5116", 64, None, TRAZ420, 2, unit="UN", charge=4700.0, ptr=(1, 2)),
     L("96413", 1, charge=420.0), L("96415", 1, charge=90.0), L("96417", 1, charge=190.0),
 ], pa="PA-C-6363", patient=pt("P-U63", "1966-03-03", sex="M", kg=80.0), coverage={"start_date": "2021-01-01"},
     authorizations=[{"number": "PA-C-6363", "codes": ["J9306", "Q5116"], "units": 12000, "status": "approved",
@@ -1353,7 +1354,7 @@ add("63-pertuzumab-her2-crc-commercial-pa", "HER2-amplified (IHC 3+), RAS wild-t
 # 64 trastuzumab for HER2+ uterine serous carcinoma with carboplatin/paclitaxel, Medicare
 d = "2026-06-09"
 doc = claim("UNS-64", "medicare", d, "2026-06-15", ["C54.1", "C78.6"], [
-    L("Q5116", 54, None, TRAZ420, 20, charge=3900.0, ptr=(1, 2)),
+    L("Q5116", 54, None, TRAZ420, 2, unit="UN", charge=3900.0, ptr=(1, 2)),
     L("J9267", 305, charge=120.0), L("J9045", 60, charge=180.0), L("J1100", 20, charge=9.0), L("J1200", 1, charge=4.0),
     L("96413", 1, charge=350.0), L("96415", 1, charge=80.0), L("96417", 2, charge=320.0), L("96375", 2, charge=90.0),
 ], patient=pt("P-U64", "1950-10-10", kg=68.0), coverage={"start_date": "2015-10-01"},
@@ -1442,6 +1443,60 @@ doc["claim"]["diagnoses"] = ["I10", "Z79.899"]
 add("71-hylecta-billed-with-hypertension-dx-medicare", "The Herceptin Hylecta day of 27 billed with I10 and Z79.899 only.",
     doc, "denied", [(1, "11")], basis="Herceptin Hylecta is indicated only for HER2-overexpressing breast cancer; a "
     "diagnosis-to-drug edit denies CO-11 (or 167/50).")
+
+
+# ---------------------------------------------------------------- sixth batch: modifiers, providers, COB, resubmission
+# 72 340B hospital outpatient: TB modifier with JZ (CY2025 OPPS: TB on every 340B-acquired drug line)
+d = "2026-08-04"
+doc = claim("UNS-72", "medicare", d, "2026-08-12", ["C50.411", "Z17.410"], [
+    {"code": "J9316", "modifiers": ["JZ", "TB"], "units": 120, "ndc": PHESGO_M, "ndc_quantity": 10, "ndc_unit": "ML",
+     "revenue_code": "0636", "charge": 14200.0},
+    {"code": "96401", "units": 1, "revenue_code": "0335", "charge": 260.0},
+], form="institutional", tob="0131", entity="hospital_outpatient",
+    patient=pt("P-U72", "1952-12-12", kg=77.0), coverage={"start_date": "2017-12-01"},
+    clinical=_by("10-phesgo-maintenance-medicare")["clinical"],
+    administrations=_by("10-phesgo-maintenance-medicare")["administrations"],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+doc["providers"]["billing"]["program_340b"] = True
+add("72-phesgo-340b-hopd-tb-modifier-medicare", "The Phesgo maintenance day of 10 in a 340B covered entity's outpatient "
+    "department (837I, TOB 0131): J9316 with JZ and TB (340B-acquired drug), 96401.", doc, "clean",
+    basis="CMS CY2025 OPPS final rule / 340B modifier FAQ: from 2025-01-01 all 340B covered entities report TB on "
+    "340B-acquired drug lines (JG retired); TB is informational and does not change payment for these providers.")
+
+# 73 nurse practitioner renders the visit, the oncologist orders (incident-to style), commercial pertuzumab
+doc = _by("59-pertuzumab-cycle-2-21-days-after-load-commercial")
+doc["claim"]["id"] = "UNS-73"
+doc["patient"]["id"] = "P-U73"
+doc["providers"]["rendering"] = {"npi": "1003000126", "taxonomy": "363LA2200X"}
+doc["providers"]["ordering"] = {"npi": NPI_REND, "taxonomy": ONC}
+add("73-pertuzumab-np-rendering-oncologist-ordering-commercial", "The pertuzumab cycle-2 day of 59 with an oncology nurse "
+    "practitioner as rendering provider (taxonomy 363LA2200X) and the medical oncologist as ordering provider.", doc,
+    "clean", basis="Centene/QualChoice criterion: prescribed by or in consultation with an oncologist -- the ordering "
+    "provider is a medical oncologist (207RX0202X).", confidence="medium")
+
+# 74 Medicare billed as primary while an employer plan is primary (MSP), no primary adjudication on the claim
+doc = _by("02-pertuzumab-mbc-maintenance-after-docetaxel-medicare")
+doc["claim"]["id"] = "UNS-74"
+doc["patient"]["id"] = "P-U74"
+doc["coverage"] = {"start_date": "2015-01-01", "plan_type": "medicare_ffs", "other_coverage": [{"payer": "commercial", "primary": True}]}
+add("74-medicare-secondary-payer-billed-as-primary", "The maintenance day of 02 for a beneficiary whose employer group "
+    "health plan is primary (working spouse), billed to Medicare with no primary payer's adjudication.", doc, "denied",
+    [(1, "22")], basis="Medicare Secondary Payer (CMS Pub 100-05 ch.3): Medicare denies claims where another payer is "
+    "primary and no primary payment information is reported -- CARC 22 (this care may be covered by another payer).",
+    confidence="medium")
+
+# 75 resubmission of a claim that the payer denied (new claim, frequency 1), same lines
+doc = _by("02-pertuzumab-mbc-maintenance-after-docetaxel-medicare")
+doc["claim"]["id"] = "UNS-75"
+doc["patient"]["id"] = "P-U75"
+doc["prior_claims"] = [{"id": "UNS-75-DENIED", "status": "denied", "frequency_code": "1", "provider_npi": NPI_BILL,
+                        "lines": [{"code": "J9306", "service_date": "2026-06-16", "units": 420, "paid_units": 0},
+                                  {"code": "Q5116", "service_date": "2026-06-16", "units": 36, "paid_units": 0}]}]
+add("75-new-claim-after-front-end-denial-medicare", "The maintenance day of 02 sent again as a new claim after the first "
+    "one was denied for a missing JZ modifier (prior claim status denied, nothing paid); JZ now present.", doc, "clean",
+    basis="A claim the payer denied (not paid) is not a duplicate when it is resubmitted corrected (Noridian: correct and "
+    "resubmit unprocessable/denied-for-modifier claims); FORMATS.md s.3: a denied prior claim consumes nothing.",
+    confidence="low")
 
 
 class _NoAliases(yaml.SafeDumper):
