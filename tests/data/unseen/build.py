@@ -107,7 +107,9 @@ FINDINGS = {"08-pertuzumab-ish-group2-ihc1-medicare": "F2", "17-ramucirumab-crc-
             "63-pertuzumab-her2-crc-commercial-pa": "F10", "68-neoadjuvant-stage-only-commercial": "F11",
             "67-drug-lines-point-only-to-z-codes-medicare": "F12", "70-trazimera-billed-with-hypertension-dx-medicare": "F12",
             "71-hylecta-billed-with-hypertension-dx-medicare": "F12",
-            "74-medicare-secondary-payer-billed-as-primary": "F13", "75-new-claim-after-front-end-denial-medicare": "F14"}
+            "74-medicare-secondary-payer-billed-as-primary": "F13", "75-new-claim-after-front-end-denial-medicare": "F14",
+            "77-hopd-two-dates-timely-by-through-date-medicare": "F15",
+            "79-medicare-deadline-on-thanksgiving-filed-next-workday": "F16"}
 
 
 def add(name, header, doc, outcome, denials=(), basis="", confidence="high"):
@@ -1497,6 +1499,81 @@ add("75-new-claim-after-front-end-denial-medicare", "The maintenance day of 02 s
     basis="A claim the payer denied (not paid) is not a duplicate when it is resubmitted corrected (Noridian: correct and "
     "resubmit unprocessable/denied-for-modifier claims); FORMATS.md s.3: a denied prior claim consumes nothing.",
     confidence="low")
+
+
+# 76 commercial adjuvant AC-THP: LVEF 52 % after the anthracycline (label: >= 50 % once anthracyclines are finished)
+doc = _by("05-pertuzumab-adjuvant-node-positive-ac-thp-medicare")
+doc["claim"]["id"] = "UNS-76"
+doc["claim"]["payer"] = "commercial"
+doc["claim"]["prior_authorization"] = "PA-A-7676"
+doc["patient"].update({"id": "P-U76", "birth_date": "1975-03-08"})
+for ln in doc["claim"]["lines"]:
+    if ln["code"].startswith("J") and "ndc" not in ln:
+        ln.update({"ndc": {"J9267": "00703-4767-01", "J1200": "00641-0376-21", "J1100": "63323-0165-01"}[ln["code"]],
+                   "ndc_quantity": 1, "ndc_unit": "ML"})
+doc["authorizations"] = [{"number": "PA-A-7676", "codes": ["J9306"], "units": 7980, "status": "approved",
+                          "start_date": "2026-01-15", "end_date": "2027-01-14"}]
+doc["clinical"]["lvef"] = [{"date": "2025-11-20", "percent": 63}, {"date": "2026-01-20", "percent": 52}]
+add("76-pertuzumab-adjuvant-lvef-52-after-ac-commercial", "The adjuvant AC-THP day of 05 on the commercial plan with PA: "
+    "LVEF 63 % before AC, 52 % after AC was completed (2026-01-20), before starting P+T.", doc, "clean",
+    basis="Perjeta label (EBC): start with LVEF >= 55 % at baseline, or >= 50 % once an anthracycline-containing regimen "
+    "is finished (APHINITY); the drop (11 points) left LVEF >= 50 %, so P+T may start. IBX states its thresholds follow "
+    "the label.", confidence="medium")
+
+
+# 77 institutional claim spanning two infusion dates, received within a year of the Through date only
+doc = _by("37-ramucirumab-hopd-0131-medicare")
+doc["claim"]["id"] = "UNS-77"
+doc["patient"]["id"] = "P-U77"
+d1, d2 = "2026-03-03", "2026-03-17"
+first = copy.deepcopy(doc["claim"]["lines"])
+for ln in first:
+    ln["service_date"] = d1
+doc["claim"]["lines"] = first + doc["claim"]["lines"]
+for i, ln in enumerate(doc["claim"]["lines"], 1):
+    ln["number"] = i
+doc["claim"]["received_date"] = "2027-03-10"
+doc["administrations"] = [adm("2026-02-17", "ramucirumab", 600),
+                          adm(d1, "ramucirumab", 600, route="IV", start=f"{d1}T09:10", end=f"{d1}T09:45", lot_number="R7701", waste_mg=0),
+                          adm(d1, "paclitaxel", 150, route="IV", start=f"{d1}T10:45", end=f"{d1}T11:50")] + doc["administrations"][1:]
+add("77-hopd-two-dates-timely-by-through-date-medicare", "A hospital outpatient 837I (TOB 0131) with the 2026-03-03 and "
+    "2026-03-17 RAINBOW infusions (statement period 03-03 to 03-17), received 2027-03-10: more than a year after the first "
+    "date, less than a year after the Through date.", doc, "clean",
+    basis="Medicare timely filing for institutional claims is measured from the claim's Through date (CMS Pub 100-04 ch.1 "
+    "s.70.1; Palmetto GBA AWNPNM6234; FCSO timely filing pages; facts.md s.11: institutional span claims use the Through date).",
+    confidence="medium")
+
+# 78 a loading dose split over two identical J9306 lines (same NDC, no modifier 76)
+doc = _by("01-pertuzumab-mbc-first-line-loading-medicare")
+doc["claim"]["id"] = "UNS-78"
+doc["patient"]["id"] = "P-U78"
+l1 = doc["claim"]["lines"][0]
+l1.update({"units": 420, "ndc_quantity": 14, "charge": 4800.0})
+doc["claim"]["lines"].insert(1, copy.deepcopy(l1))
+for i, ln in enumerate(doc["claim"]["lines"], 1):
+    ln["number"] = i
+add("78-pertuzumab-load-split-on-two-identical-lines-medicare", "The THP loading day of 01, but the 840 mg load is billed as "
+    "two identical J9306 lines of 420 units (same NDC, JZ, no modifier 76), one per vial.", doc, "denied", [(2, "18")],
+    basis="Report all units of one drug and NDC on one line (CMS/FCSO units guidance, facts.md s.8): a repeated identical "
+    "line without a reason is denied as a duplicate (CARC 18); the first line pays 420 units.", confidence="medium")
+
+
+# 79 Medicare deadline falls on a federal holiday (Thanksgiving 2027-11-25): filed the next workday
+doc = _by("45-ramucirumab-gastric-monotherapy-rounding-medicare")
+doc["claim"]["id"] = "UNS-79"
+doc["patient"]["id"] = "P-U79"
+d = "2026-11-25"
+for ln in doc["claim"]["lines"]:
+    ln["service_date"] = d
+doc["claim"]["received_date"] = "2027-11-26"
+doc["administrations"] = [adm("2026-11-11", "ramucirumab", 568),
+                          dict(doc["administrations"][1], date=d, start=f"{d}T09:10", end=f"{d}T09:45"),
+                          adm(d, "diphenhydramine", 25, route="IV")]
+add("79-medicare-deadline-on-thanksgiving-filed-next-workday", "The REGARD day of 45 moved to 2026-11-25; the one-year "
+    "deadline 2027-11-25 is Thanksgiving Day, and the claim is received the next workday, 2027-11-26.", doc, "clean",
+    basis="Palmetto GBA 'Medicare's Claim Timeliness Requirements': when the last day for filing falls on a Saturday, "
+    "Sunday, federal non-workday or legal holiday, the claim is timely if filed on the next workday (CMS Pub 100-04 ch.1 "
+    "s.70).", confidence="medium")
 
 
 class _NoAliases(yaml.SafeDumper):
