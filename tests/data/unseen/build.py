@@ -109,7 +109,8 @@ FINDINGS = {"08-pertuzumab-ish-group2-ihc1-medicare": "F2", "17-ramucirumab-crc-
             "71-hylecta-billed-with-hypertension-dx-medicare": "F12",
             "74-medicare-secondary-payer-billed-as-primary": "F13", "75-new-claim-after-front-end-denial-medicare": "F14",
             "77-hopd-two-dates-timely-by-through-date-medicare": "F15",
-            "79-medicare-deadline-on-thanksgiving-filed-next-workday": "F16"}
+            "79-medicare-deadline-on-thanksgiving-filed-next-workday": "F16",
+            "83-ramucirumab-nsclc-after-prior-docetaxel-commercial": "F18"}
 
 
 def add(name, header, doc, outcome, denials=(), basis="", confidence="high"):
@@ -1574,6 +1575,74 @@ add("79-medicare-deadline-on-thanksgiving-filed-next-workday", "The REGARD day o
     basis="Palmetto GBA 'Medicare's Claim Timeliness Requirements': when the last day for filing falls on a Saturday, "
     "Sunday, federal non-workday or legal holiday, the claim is timely if filed on the next workday (CMS Pub 100-04 ch.1 "
     "s.70).", confidence="medium")
+
+
+# ---------------------------------------------------------------- seventh batch: settings and prior-therapy nuances ---
+# 80 MBC first line after adjuvant P+T finished 2 years earlier
+doc = _by("01-pertuzumab-mbc-first-line-loading-medicare")
+doc["claim"]["id"] = "UNS-80"
+doc["patient"]["id"] = "P-U80"
+doc["clinical"]["prior_therapies"] = [
+    {"drug": "pertuzumab", "setting": "adjuvant", "start_date": "2022-09-01", "end_date": "2023-08-20", "progressed": False,
+     "stop_reason": "completed"},
+    {"drug": "trastuzumab", "setting": "adjuvant", "start_date": "2022-09-01", "end_date": "2023-08-20", "progressed": False,
+     "stop_reason": "completed"},
+    {"drug": "paclitaxel", "setting": "adjuvant", "start_date": "2022-09-01", "end_date": "2022-11-20", "progressed": False,
+     "stop_reason": "completed"}]
+add("80-pertuzumab-mbc-after-adjuvant-pt-medicare", "The THP loading day of 01 for a patient who completed adjuvant "
+    "pertuzumab + trastuzumab in 2023 and now has metastatic recurrence (> 2 years after).", doc, "clean",
+    basis="Perjeta label MBC exclusion concerns prior anti-HER2 therapy or chemotherapy *for metastatic disease*; "
+    "CLEOPATRA allowed prior adjuvant trastuzumab with a >= 12-month disease-free interval; NCCN re-treatment with THP.",
+    confidence="medium")
+
+# 81 inflammatory breast cancer, neoadjuvant, no size or nodal field (cT4d)
+doc = _by("03-pertuzumab-neoadjuvant-tchp-commercial-pa")
+doc["claim"]["id"] = "UNS-81"
+doc["patient"]["id"] = "P-U81"
+doc["clinical"]["cancer"] = {"primary_site": "breast", "setting": "neoadjuvant", "stage": "IIIB", "inflammatory": True}
+add("81-pertuzumab-inflammatory-neoadjuvant-commercial", "The TCHP day of 03 for inflammatory breast cancer (cT4d, stage "
+    "IIIB): the abstract records inflammatory disease, not a tumour size or nodal status.", doc, "clean",
+    basis="Perjeta label neoadjuvant: locally advanced, inflammatory, or early-stage (> 2 cm or node-positive) HER2+ breast "
+    "cancer -- inflammatory disease qualifies on its own (Aetna CPB 0973).")
+
+# 82 recurrent (unresectable locoregional) disease treated like MBC
+doc = _by("01-pertuzumab-mbc-first-line-loading-medicare")
+doc["claim"]["id"] = "UNS-82"
+doc["patient"]["id"] = "P-U82"
+doc["claim"]["diagnoses"] = ["C50.412", "C77.3", "Z17.31"]
+doc["clinical"]["cancer"] = {"primary_site": "breast", "setting": "recurrent", "stage": "IIIC", "node_positive": True}
+add("82-pertuzumab-recurrent-unresectable-medicare", "The THP loading day of 01 for an unresectable locoregional recurrence "
+    "(axillary nodes, C77.3), no distant metastases, no prior therapy for recurrent disease.", doc, "clean",
+    basis="NCCN Breast: recurrent unresectable (local or regional) disease is treated as stage IV; Aetna CPB 0973 covers "
+    "recurrent or metastatic disease with trastuzumab (+ docetaxel).", confidence="medium")
+
+# 83 NSCLC REVEL after prior docetaxel (Aetna: no prior docetaxel)
+doc = _by("20-ramucirumab-nsclc-docetaxel-commercial-pa")
+doc["claim"]["id"] = "UNS-83"
+doc["patient"]["id"] = "P-U83"
+doc["clinical"]["prior_therapies"].append(
+    {"drug": "docetaxel", "setting": "metastatic", "line": 2, "start_date": "2026-05-01", "end_date": "2026-08-20",
+     "progressed": True, "stop_reason": "progression"})
+add("83-ramucirumab-nsclc-after-prior-docetaxel-commercial", "The REVEL day of 20 for a patient whose NSCLC already "
+    "progressed on single-agent docetaxel (second line) -- ramucirumab added to docetaxel again in third line.", doc, "denied",
+    [(1, "50"), (2, "50")], basis="Aetna CPB 0883: NSCLC with docetaxel when the member has not received docetaxel before "
+    "(facts.md s.10b); REVEL excluded prior docetaxel.", confidence="medium")
+
+# 84 gastric: progression within 6 months of perioperative FLOT counts as prior fluoropyrimidine/platinum
+doc = _by("16-ramucirumab-gastric-two-ndc-lines-medicare")
+doc["claim"]["id"] = "UNS-84"
+doc["patient"]["id"] = "P-U84"
+doc["clinical"]["prior_therapies"] = [
+    {"drug": "fluorouracil", "setting": "neoadjuvant", "start_date": "2025-04-01", "end_date": "2025-09-30", "progressed": True,
+     "stop_reason": "progression"},
+    {"drug": "oxaliplatin", "setting": "neoadjuvant", "start_date": "2025-04-01", "end_date": "2025-09-30", "progressed": True,
+     "stop_reason": "progression"},
+    {"drug": "docetaxel", "setting": "neoadjuvant", "start_date": "2025-04-01", "end_date": "2025-09-30", "progressed": True,
+     "stop_reason": "progression"}]
+add("84-ramucirumab-gastric-after-perioperative-flot-medicare", "The RAINBOW day of 16 for a patient whose gastric cancer "
+    "recurred with metastases 4 months after perioperative FLOT (fluorouracil, oxaliplatin, docetaxel); no other therapy.",
+    doc, "clean", basis="Cyramza label: progression on or after prior fluoropyrimidine- or platinum-containing chemotherapy "
+    "(RAINBOW/REGARD included progression within 6 months of (neo)adjuvant therapy).", confidence="medium")
 
 
 class _NoAliases(yaml.SafeDumper):
