@@ -489,8 +489,9 @@ add("16-ramucirumab-gastric-two-ndc-lines-medicare", "Metastatic gastric adenoca
 # 17 mCRC FOLFIRI with waste JW line
 d = "2026-09-08"
 doc = claim("UNS-17", "medicare", d, "2026-09-15", ["C18.7", "C78.7"], [
-    L("J9308", 109, None, CYR500, 50, charge=8300.0, ptr=(1, 2)),
-    L("J9308", 11, ["JW"], CYR100, 10, charge=840.0, ptr=(1, 2)),
+    L("J9308", 100, None, CYR500, 50, charge=7600.0, ptr=(1, 2)),
+    L("J9308", 9, None, CYR100, 4.4, charge=690.0, ptr=(1, 2)),
+    L("J9308", 11, ["JW"], CYR100, 5.6, charge=840.0, ptr=(1, 2)),
     L("J9206", 18, charge=90.0), L("J0640", 20, charge=60.0), L("J9190", 16, charge=30.0),
     L("J1100", 12, charge=9.0), L("J2405", 8, charge=6.0), L("J1200", 1, charge=4.0), L("J0461", 1, charge=3.0),
     L("96413", 1, charge=350.0), L("96417", 1, charge=160.0), L("96368", 1, charge=60.0),
@@ -514,7 +515,7 @@ doc = claim("UNS-17", "medicare", d, "2026-09-15", ["C18.7", "C78.7"], [
                      adm(d, "fluorouracil", 3264, route="IV", start=f"{d}T11:05")],
     documentation=rec())
 add("17-ramucirumab-crc-folfiri-jw-medicare", "mCRC (KRAS mutant) after progression on FOLFOX + bevacizumab, Medicare: "
-    "ramucirumab 8 mg/kg x 68 kg = 544 mg (109 units) + 56 mg discarded from the 100 mg vial (JW, 11 units), FOLFIRI: "
+    "ramucirumab 8 mg/kg x 68 kg = 544 mg (500 mg vial: 100 units; 44 mg of the 100 mg vial: 9 units) + 56 mg discarded (JW, 11 units), FOLFIRI: "
     "irinotecan 90 min (96417) with leucovorin concurrently (96368), 5-FU bolus push (96411) and the 46-hour ambulatory "
     "pump started in the clinic (96416; its end is charted at disconnect two days later, not on this record), atropine, "
     "premeds.", doc, "clean",
@@ -527,13 +528,13 @@ doc = copy.deepcopy(doc)
 doc["claim"]["id"] = "UNS-17B"
 doc["patient"]["id"] = "P-U17B"
 doc["administrations"][-1]["end"] = "2026-09-10T09:05"
-doc["claim"]["lines"].insert(10, {"number": 0, "code": "96415", "units": 1, "service_date": d, "charge": 80.0,
+doc["claim"]["lines"].insert(11, {"number": 0, "code": "96415", "units": 1, "service_date": d, "charge": 80.0,
                                   "diagnosis_pointers": [1]})
 for i, ln in enumerate(doc["claim"]["lines"], 1):
     ln["number"] = i
 add("17b-ramucirumab-crc-96415-on-pump-time", "The FOLFIRI day of 17 with the pump's end time charted (46 h later) and a "
     "96415 billed: no infusion billed with 96413/96417 lasted more than 90 minutes (ramucirumab 35 min, irinotecan 90 min); "
-    "the 46-hour pump is 96416.", doc, "denied", [(11, "16")],
+    "the 46-hour pump is 96416.", doc, "denied", [(12, "16")],
     basis="CPT/CMS Pub 100-04 ch.12 s.30.5: 96415 is each additional hour of the 96413 infusion (> 30 min beyond the hour); "
     "a pump infusion > 8 h is 96416, not 96415. A medical reviewer denies the unsupported 96415 (CO-16/N706 or CO-151).",
     confidence="medium")
@@ -541,8 +542,9 @@ add("17b-ramucirumab-crc-96415-on-pump-time", "The FOLFIRI day of 17 with the pu
 # 18 HCC AFP < 400
 d = "2026-06-02"
 doc = claim("UNS-18", "medicare", d, "2026-06-09", ["C22.0"], [
-    L("J9308", 116, ["JZ"], CYR500, 50, charge=8800.0),
-    L("J9308", 4, ["JW"], CYR100, 10, charge=300.0),
+    L("J9308", 100, None, CYR500, 50, charge=7600.0),
+    L("J9308", 16, None, CYR100, 7.6, charge=1220.0),
+    L("J9308", 4, ["JW"], CYR100, 2.4, charge=300.0),
     L("J1200", 1, charge=4.0),
     L("96413", 1, charge=350.0), L("96375", 1, charge=45.0),
 ], patient=pt("P-U18", "1950-09-09", sex="M", kg=72.0), coverage={"start_date": "2015-09-01"},
@@ -555,11 +557,8 @@ doc = claim("UNS-18", "medicare", d, "2026-06-09", ["C22.0"], [
                          vials=[{"ndc": CYR500, "count": 1}, {"ndc": CYR100, "count": 1}]),
                      adm(d, "diphenhydramine", 25, route="IV")],
     documentation=rec())
-# line 1 should not carry JZ when there is waste: JZ on line 1 + JW on line 2 is a modifier error -> make line 1 no modifier
-doc["claim"]["lines"][0]["modifiers"] = []
-del doc["claim"]["lines"][0]["modifiers"]
 add("18-ramucirumab-hcc-afp-below-400-medicare", "HCC after sorafenib, Medicare, AFP 250 ng/mL: ramucirumab 8 mg/kg "
-    "(576 mg = 116 units + 4 JW units).", doc, "denied", [(1, "50"), (2, "50")],
+    "(576 mg: 100 units on the 500 mg NDC + 16 units on the 100 mg NDC, 4 JW units).", doc, "denied", [(1, "50"), (2, "50"), (3, "50")],
     basis="Cyramza label HCC indication requires AFP >= 400 ng/mL (REACH-2); QualChoice BI458 same.")
 
 # 19 HCC AFP >= 400 commercial PA clean
@@ -572,9 +571,9 @@ doc["patient"]["birth_date"] = "1969-09-09"
 doc["clinical"]["biomarkers"]["afp_ng_ml"] = 1250
 doc["authorizations"] = [{"number": "PA-R-1919", "codes": ["J9308"], "units": 1560, "status": "approved",
                           "start_date": "2026-05-20", "end_date": "2026-11-19"}]
-doc["claim"]["lines"][2]["ndc"] = "00641-0376-21"
-doc["claim"]["lines"][2]["ndc_quantity"] = 0.5
-doc["claim"]["lines"][2]["ndc_unit"] = "ML"
+doc["claim"]["lines"][3]["ndc"] = "00641-0376-21"
+doc["claim"]["lines"][3]["ndc_quantity"] = 0.5
+doc["claim"]["lines"][3]["ndc_unit"] = "ML"
 add("19-ramucirumab-hcc-afp-1250-commercial-pa", "Same HCC day on a commercial plan with an approved PA, AFP 1250 ng/mL after "
     "sorafenib progression.", doc, "clean", basis="Cyramza label HCC (AFP >= 400 after sorafenib); QualChoice BI458; PA on file; "
     "units within Prime VP-0199 180 units/14 days.")
@@ -684,13 +683,14 @@ doc["claim"]["payer"] = "commercial"
 doc["patient"]["id"] = "P-U25"
 doc["patient"]["birth_date"] = "1970-05-19"
 doc["authorizations"] = []
+doc["administrations"][-1]["end"] = "2026-09-10T09:05"  # pump end charted: keep finding F1 out of this scenario
 for ln in doc["claim"]["lines"]:
     if ln["code"].startswith("J") and "ndc" not in ln:
         ln.update({"ndc": {"J9206": "00409-0379-01", "J0640": "00703-5140-01", "J9190": "63323-0117-10", "J1100": "63323-0165-01",
                            "J2405": "00409-4755-03", "J1200": "00641-0376-21", "J0461": "00517-0401-25"}[ln["code"]],
                    "ndc_quantity": 1, "ndc_unit": "ML"})
 add("25-ramucirumab-crc-commercial-no-pa", "The FOLFIRI + ramucirumab day of 17 on a commercial plan whose PA file for the "
-    "patient is empty (authorizations: []).", doc, "denied", [(1, "197"), (2, "197")],
+    "patient is empty (authorizations: []).", doc, "denied", [(1, "197"), (2, "197"), (3, "197")],
     basis="Aetna CPB 0883 / Prime VP-0199: ramucirumab requires precertification; no authorization -> CO-197 on the J9308 lines.")
 
 # ---------------------------------------------------------------- trastuzumab products ---------------------------------
@@ -1032,8 +1032,9 @@ add("44-trazimera-weekly-apt-regimen-medicare", "HER2+ T1c N0 EBC, Medicare, APT
 # 45 ramucirumab gastric monotherapy (REGARD), rounding 113.6 -> 114 units + JW 6
 d = "2026-05-19"
 doc = claim("UNS-45", "medicare", d, "2026-05-26", ["C16.3"], [
-    L("J9308", 114, None, CYR500, 50, charge=8700.0),
-    L("J9308", 6, ["JW"], CYR100, 10, charge=460.0),
+    L("J9308", 100, None, CYR500, 50, charge=7600.0),
+    L("J9308", 14, None, CYR100, 6.8, charge=1060.0),
+    L("J9308", 6, ["JW"], CYR100, 3.2, charge=460.0),
     L("J1200", 1, charge=4.0),
     L("96413", 1, charge=350.0), L("96375", 1, charge=45.0),
 ], patient=pt("P-U45", "1953-04-04", sex="M", kg=71.0), coverage={"start_date": "2018-04-01"},
@@ -1051,8 +1052,8 @@ doc = claim("UNS-45", "medicare", d, "2026-05-26", ["C16.3"], [
     documentation=rec())
 # 96375 after 96413 (push of a different drug) is right; but a premed push BEFORE the chemo is still 96375 (CPT hierarchy)
 add("45-ramucirumab-gastric-monotherapy-rounding-medicare", "Metastatic gastric adenocarcinoma after FOLFOX progression, "
-    "ECOG 2, Medicare, single-agent ramucirumab (REGARD) 8 mg/kg x 71 kg = 568 mg: 113.6 -> 114 units billed, 32 mg "
-    "discarded -> 6 JW units (114 + 6 = 120 units = 600 mg).", doc, "clean",
+    "ECOG 2, Medicare, single-agent ramucirumab (REGARD) 8 mg/kg x 71 kg = 568 mg: 100 units on the 500 mg NDC + 68 mg = 13.6 -> 14 units "
+    "on the 100 mg NDC, 32 mg discarded -> 6 JW units (100 + 14 + 6 = 120 units = 600 mg).", doc, "clean",
     basis="Cyramza label (alone or with paclitaxel after fluoropyrimidine/platinum); CMS/FCSO units rounded up to the "
     "next billing unit; JW + administered = package.")
 
@@ -1218,9 +1219,9 @@ doc = _by("17-ramucirumab-crc-folfiri-jw-medicare")
 doc["claim"]["id"] = "UNS-56"
 doc["patient"]["id"] = "P-U56"
 doc["administrations"][-1]["end"] = "2026-09-10T09:05"
-doc["claim"]["lines"][1]["units"] = 56
+doc["claim"]["lines"][2]["units"] = 56
 add("56-ramucirumab-jw-units-in-mg", "The FOLFIRI + ramucirumab day of 17 (pump end time charted), but the JW line bills "
-    "56 units -- the discarded milligrams -- instead of 11 units of 5 mg.", doc, "denied", [(2, "16")],
+    "56 units -- the discarded milligrams -- instead of 11 units of 5 mg.", doc, "denied", [(3, "16")],
     basis="CMS JW policy: the JW line bills the discarded amount in HCPCS units (56 mg = 11 units of J9308); 56 units = 280 mg "
     "is more than the 600 mg bought minus the 544 mg given. Denied as billed (CO-16 or CO-151).", confidence="medium")
 
@@ -1310,7 +1311,7 @@ last = doc["administrations"][1]
 doc["administrations"] += [dict(last, date=d2, start=f"{d2}T09:05", end=f"{d2}T09:40", lot_number="R6102"),
                            adm(d2, "diphenhydramine", 25, route="IV")]
 add("61-ramucirumab-two-dates-on-one-claim-medicare", "The REGARD patient of 45, with the 2026-05-19 and 2026-06-02 "
-    "infusions billed on one CMS-1500 (lines 1-5 and 6-10, each date with its own 114 + 6 JW units, 96413, 96375).", doc,
+    "infusions billed on one CMS-1500 (lines 1-6 and 7-12, each date with its own 100 + 14 + 6 JW units, 96413, 96375).", doc,
     "clean", basis="CMS-1500 allows several dates of service per claim (each line dated); each date is a separate 8 mg/kg "
     "dose 14 days apart; not a duplicate.")
 
