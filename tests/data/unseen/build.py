@@ -110,7 +110,9 @@ FINDINGS = {"08-pertuzumab-ish-group2-ihc1-medicare": "F2", "17-ramucirumab-crc-
             "74-medicare-secondary-payer-billed-as-primary": "F13", "75-new-claim-after-front-end-denial-medicare": "F14",
             "77-hopd-two-dates-timely-by-through-date-medicare": "F15",
             "79-medicare-deadline-on-thanksgiving-filed-next-workday": "F16",
-            "83-ramucirumab-nsclc-after-prior-docetaxel-commercial": "F18"}
+            "83-ramucirumab-nsclc-after-prior-docetaxel-commercial": "F18",
+            "85-inpatient-0111-pertuzumab-no-jz-medicare": "F19", "88-pertuzumab-her2-gastric-medicare": "F10",
+            "89-fqhc-0771-pertuzumab-no-jz-medicare": "F19"}
 
 
 def add(name, header, doc, outcome, denials=(), basis="", confidence="high"):
@@ -1644,6 +1646,76 @@ add("84-ramucirumab-gastric-after-perioperative-flot-medicare", "The RAINBOW day
     "recurred with metastases 4 months after perioperative FLOT (fluorouracil, oxaliplatin, docetaxel); no other therapy.",
     doc, "clean", basis="Cyramza label: progression on or after prior fluoropyrimidine- or platinum-containing chemotherapy "
     "(RAINBOW/REGARD included progression within 6 months of (neo)adjuvant therapy).", confidence="medium")
+
+
+# ---------------------------------------------------------------- eighth batch: facility types, PA boundaries ---------
+# 85 inpatient claim (TOB 0111): no JW/JZ on an IPPS drug line
+d = "2026-04-14"
+doc = claim("UNS-85", "medicare", d, "2026-04-24", ["C50.911", "J18.9", "C78.7", "Z17.31"], [
+    {"code": "J9306", "units": 840, "ndc": PERJ, "ndc_quantity": 28, "ndc_unit": "ML", "revenue_code": "0636", "charge": 12800.0},
+    {"code": "Q5116", "units": 54, "ndc": TRAZ420, "ndc_quantity": 2, "ndc_unit": "UN", "revenue_code": "0636", "charge": 5200.0},
+], form="institutional", tob="0111", entity="hospital_outpatient",
+    patient=pt("P-U85", "1947-08-08", kg=67.0), coverage={"start_date": "2012-08-01"},
+    clinical=_by("14-pertuzumab-reload-after-12-week-hold-medicare")["clinical"],
+    administrations=_by("14-pertuzumab-reload-after-12-week-hold-medicare")["administrations"],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+for ln in doc["claim"]["lines"]:
+    ln["service_date_end"] = "2026-04-16"
+add("85-inpatient-0111-pertuzumab-no-jz-medicare", "The reload day of 14 given during an inpatient stay for pneumonia "
+    "(837I TOB 0111, 04-12 to 04-16): pertuzumab and Trazimera on revenue code 0636 without JW/JZ.", doc, "clean",
+    basis="CMS JW/JZ policy (Pub 100-04 ch.17 s.40; Priority Health/CGS summaries in facts.md s.7): the modifiers are not "
+    "required for drugs paid under the inpatient PPS (TOB 011x); the drugs are bundled into the DRG.", confidence="medium")
+
+# 86 authorization whose window ends on the date of service
+doc = _by("59-pertuzumab-cycle-2-21-days-after-load-commercial")
+doc["claim"]["id"] = "UNS-86"
+doc["patient"]["id"] = "P-U86"
+doc["authorizations"][0]["end_date"] = "2026-04-28"
+add("86-pa-window-ends-on-the-dos-commercial", "The cycle-2 day of 59 (2026-04-28); the approved PA runs 2026-04-01 to "
+    "2026-04-28 inclusive.", doc, "clean", basis="An authorization's end date is the last day it covers (Aetna/UHC PA "
+    "letters: 'valid through'); CO-197/198 only for services after it.")
+
+# 87 authorization units used up exactly by this claim
+doc = _by("59-pertuzumab-cycle-2-21-days-after-load-commercial")
+doc["claim"]["id"] = "UNS-87"
+doc["patient"]["id"] = "P-U87"
+doc["authorizations"][0].update({"codes": ["J9306"], "units": 1260})
+add("87-pa-units-exactly-used-up-commercial", "The cycle-2 day of 59 with a PA for 1260 units of J9306: 840 used by the "
+    "paid load, this claim's 420 units bring the total to exactly 1260.", doc, "clean",
+    basis="CARC 198 (authorization exceeded) only when the units billed go beyond the approved units; equal is within.")
+
+# 88 pertuzumab for HER2+ gastric cancer (not a covered use)
+doc = _by("30-trazimera-her2-gastric-first-line-medicare")
+doc["claim"]["id"] = "UNS-88"
+doc["patient"]["id"] = "P-U88"
+doc["claim"]["lines"].insert(1, {"number": 0, "code": "J9306", "modifiers": ["JZ"], "units": 840, "service_date": "2026-04-28",
+                                 "ndc": PERJ, "ndc_quantity": 28, "ndc_unit": "ML", "charge": 9600.0, "diagnosis_pointers": [1, 2]})
+for i, ln in enumerate(doc["claim"]["lines"], 1):
+    ln["number"] = i
+doc["administrations"].append(adm("2026-04-28", "pertuzumab", 840, route="IV", start="2026-04-28T12:45", end="2026-04-28T13:50",
+                                  lot_number="H8801", waste_mg=0))
+doc["clinical"]["concurrent_drugs"] = ["oxaliplatin", "capecitabine", "trastuzumab-qyyp"]
+add("88-pertuzumab-her2-gastric-medicare", "The ToGA day of 30 with pertuzumab 840 mg added (JACOB regimen, a negative "
+    "trial) for HER2+ GEJ adenocarcinoma.", doc, "denied", [(2, "11")],
+    basis="Pertuzumab has no FDA or compendium-supported (NCCN) gastric/GEJ indication (JACOB failed); Medicare denies as "
+    "not reasonable and necessary / diagnosis not covered (CO-11, or CO-50); trastuzumab and chemo lines unaffected.",
+    confidence="medium")
+
+
+# 89 FQHC claim (TOB 0771): no JZ on the drug line
+doc = _by("85-inpatient-0111-pertuzumab-no-jz-medicare")
+doc["claim"]["id"] = "UNS-89"
+doc["patient"]["id"] = "P-U89"
+doc["claim"]["type_of_bill"] = "0771"
+doc["providers"]["billing"]["entity_type"] = "fqhc"
+doc["providers"]["billing"]["taxonomy"] = "261QF0400X"
+for ln in doc["claim"]["lines"]:
+    ln.pop("service_date_end", None)
+    ln["service_date"] = "2026-04-14"
+add("89-fqhc-0771-pertuzumab-no-jz-medicare", "The reload day of 14 billed by a federally qualified health center (837I "
+    "TOB 0771) without JW/JZ.", doc, "clean",
+    basis="CMS JW/JZ FAQ: the modifiers do not apply to RHCs and FQHCs (drugs are part of the encounter), nor to IPPS "
+    "inpatient stays (facts.md s.7 'scope' row).", confidence="medium")
 
 
 class _NoAliases(yaml.SafeDumper):
