@@ -112,7 +112,8 @@ FINDINGS = {"08-pertuzumab-ish-group2-ihc1-medicare": "F2", "17-ramucirumab-crc-
             "79-medicare-deadline-on-thanksgiving-filed-next-workday": "F16",
             "83-ramucirumab-nsclc-after-prior-docetaxel-commercial": "F18",
             "85-inpatient-0111-pertuzumab-no-jz-medicare": "F19", "88-pertuzumab-her2-gastric-medicare": "F10",
-            "89-fqhc-0771-pertuzumab-no-jz-medicare": "F19"}
+            "89-fqhc-0771-pertuzumab-no-jz-medicare": "F19",
+            "90-enhertu-her2-low-mbc-medicare": "F6", "92-pertuzumab-adjuvant-t1b-n0-medicare": "F21"}
 
 
 def add(name, header, doc, outcome, denials=(), basis="", confidence="high"):
@@ -1716,6 +1717,79 @@ add("89-fqhc-0771-pertuzumab-no-jz-medicare", "The reload day of 14 billed by a 
     "TOB 0771) without JW/JZ.", doc, "clean",
     basis="CMS JW/JZ FAQ: the modifiers do not apply to RHCs and FQHCs (drugs are part of the encounter), nor to IPPS "
     "inpatient stays (facts.md s.7 'scope' row).", confidence="medium")
+
+
+# ---------------------------------------------------------------- ninth batch: ADCs, beyond progression, adjuvant risk
+# 90 Enhertu for HER2-low MBC (DESTINY-Breast04)
+d = "2026-09-22"
+doc = claim("UNS-90", "medicare", d, "2026-09-28", ["C50.412", "C78.7", "Z17.411"], [
+    L("J9358", 367, ["JZ"], "65597-0406-01", 4, unit="UN", charge=9800.0, ptr=(1, 2, 3)),
+    L("J2405", 8, charge=6.0), L("J1100", 8, charge=8.0),
+    L("96413", 1, charge=350.0), L("96375", 2, charge=90.0),
+], patient=pt("P-U90", "1955-05-05", kg=68.0), coverage={"start_date": "2020-05-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "1+", "test_date": "2026-08-20", "fda_approved_test": True}, "er": "positive",
+                             "pr": "positive"},
+              "lvef": [{"date": "2026-09-01", "percent": 60}], "ecog": 1,
+              "prior_therapies": [{"drug": "capecitabine", "setting": "metastatic", "line": 1, "start_date": "2025-09-01",
+                                   "end_date": "2026-08-01", "progressed": True, "stop_reason": "progression"}],
+              "concurrent_drugs": []},
+    administrations=[adm(d, "Enhertu", 367, route="IV", start=f"{d}T09:00", end=f"{d}T10:30", lot_number="E9001", waste_mg=33,
+                         waste_reason="single-dose vial remainder")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+# 4 x 100 mg vials = 400 mg: 367 given + 33 discarded -> JW line, no JZ
+doc["claim"]["lines"][0]["modifiers"] = []
+del doc["claim"]["lines"][0]["modifiers"]
+doc["claim"]["lines"][0]["ndc_quantity"] = 4
+doc["claim"]["lines"].insert(1, {"number": 0, "code": "J9358", "modifiers": ["JW"], "units": 33, "service_date": d,
+                                 "ndc": "65597-0406-01", "ndc_quantity": 1, "ndc_unit": "UN", "charge": 880.0,
+                                 "diagnosis_pointers": [1, 2, 3]})
+for i, ln in enumerate(doc["claim"]["lines"], 1):
+    ln["number"] = i
+add("90-enhertu-her2-low-mbc-medicare", "HR+/HER2-low (IHC 1+) MBC after capecitabine for metastatic disease, Medicare: "
+    "Enhertu 5.4 mg/kg x 68 kg = 367 mg (J9358, 1 mg units) from four 100 mg vials, 33 mg discarded (JW).", doc, "clean",
+    basis="Enhertu label (DESTINY-Breast04): unresectable/metastatic HER2-low (IHC 1+ or 2+/ISH-) breast cancer after prior "
+    "chemotherapy in the metastatic setting; CMS JW policy.", confidence="medium")
+
+# 91 trastuzumab beyond progression with vinorelbine (NCCN)
+d = "2026-10-13"
+doc = claim("UNS-91", "medicare", d, "2026-10-19", ["C50.911", "C78.7", "Z17.31"], [
+    L("Q5116", 36, None, TRAZ420, 1, unit="UN", charge=2600.0, ptr=(1, 2, 3)),
+    L("J9390", 40, charge=40.0),
+    L("96413", 1, charge=350.0), L("96411", 1, charge=150.0),
+], patient=pt("P-U91", "1953-03-13", kg=60.0), coverage={"start_date": "2018-03-01"},
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2024-01-10", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-09-15", "percent": 57}], "ecog": 1,
+              "prior_therapies": [
+                  {"drug": "pertuzumab", "setting": "metastatic", "line": 1, "start_date": "2024-02-01", "end_date": "2025-06-01",
+                   "progressed": True, "stop_reason": "progression"},
+                  {"drug": "trastuzumab", "setting": "metastatic", "line": 1, "start_date": "2024-02-01",
+                   "end_date": "2025-06-01", "progressed": True, "stop_reason": "progression"},
+                  {"drug": "Enhertu", "setting": "metastatic", "line": 2, "start_date": "2025-07-01", "end_date": "2026-08-15",
+                   "progressed": True, "stop_reason": "progression"}],
+              "concurrent_drugs": ["vinorelbine"],
+              "response_assessments": [{"date": "2026-08-10", "status": "progression", "method": "imaging",
+                                        "regimen": ["Enhertu"]}]},
+    administrations=[adm("2026-09-22", "trastuzumab-qyyp", 480), adm("2026-10-06", "vinorelbine", 40),
+                     adm(d, "trastuzumab-qyyp", 360, route="IV", start=f"{d}T09:00", end=f"{d}T09:35", lot_number="T9101"),
+                     adm(d, "vinorelbine", 40, route="IV", start=f"{d}T09:40", end=f"{d}T09:48")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("91-trazimera-beyond-progression-with-vinorelbine-medicare", "HER2+ MBC in third line after THP and Enhertu, Medicare: "
+    "Trazimera 6 mg/kg every 3 weeks with weekly vinorelbine (vinorelbine push 96411).", doc, "clean",
+    basis="NCCN Breast: trastuzumab continued beyond progression with another agent (vinorelbine, capecitabine); "
+    "trastuzumab label MBC; CMS compendia policy.", confidence="medium")
+
+# 92 adjuvant pertuzumab for a node-negative 0.8 cm tumour (not high risk)
+doc = _by("05-pertuzumab-adjuvant-node-positive-ac-thp-medicare")
+doc["claim"]["id"] = "UNS-92"
+doc["patient"]["id"] = "P-U92"
+doc["clinical"]["cancer"].update({"stage": "IA", "tumor_size_cm": 0.8, "node_positive": False})
+add("92-pertuzumab-adjuvant-t1b-n0-medicare", "The adjuvant AC-THP day of 05, but the tumour is 0.8 cm and node-negative "
+    "(pT1b N0).", doc, "denied", [(1, "50")],
+    basis="Perjeta label adjuvant: HER2+ EBC at high risk of recurrence; APHINITY enrolled node-negative disease only with "
+    "tumours > 1 cm; Aetna CPB 0973 node-positive or high risk; NCCN: T1b N0 gets paclitaxel + trastuzumab without "
+    "pertuzumab. Trastuzumab line unaffected.", confidence="medium")
 
 
 class _NoAliases(yaml.SafeDumper):
