@@ -229,7 +229,7 @@ def test_rule_needing_finding_of_unreachable_rule_is_unreachable(tmp_path):
 def test_kb_test_on_shipped_kb():
     run = run_kb_tests(KB, coverage=True)
     cases, rules, leaves = kb_census.cases(), kb_census.rule_ids(), kb_census.condition_leaves()
-    assert (len(cases), len(rules), leaves) == (297, 118, 341)  # checked by hand against kb/ (issue 13 added 59 cases, 21 rules, 73 leaves; issue 12 kb12 21 cases, 4 rules, 4 leaves; lead_unseen 3 cases, 1 leaf)
+    assert (len(cases), len(rules), leaves) == (305, 120, 375)  # checked by hand against kb/ (session 12 lead: 8 cases, 2 rules, 34 leaves; issue 13 added 59 cases, 21 rules, 73 leaves; issue 12 kb12 21 cases, 4 rules, 4 leaves; lead_unseen 3 cases, 1 leaf)
     assert [(r.case, r.file) for r in run.results] == cases
     assert (len(run.results), run.passed, run.failed) == (len(cases), len(cases), 0)
     c = run.coverage
@@ -358,9 +358,10 @@ def test_kb_version_changes_with_content_not_cases(tmp_path):
     assert load_kb(kb).version != v0
 
 
-def _no_jz(date):
+def _no_jz(date, received="2023-10-02"):
+    # received after 2023-10-01, when Medicare began returning claims without JZ (jz_returned_from)
     return claim(**{"claim.lines[0].modifiers": [], "claim.lines[0].service_date": date,
-                    "claim.lines[1].service_date": date, "claim.received_date": date,
+                    "claim.lines[1].service_date": date, "claim.received_date": received,
                     "administrations": [{"date": date, "drug": "pertuzumab", "dose_mg": 420}], "prior_claims": []})
 
 
@@ -368,6 +369,15 @@ def _no_jz(date):
 def test_jz_required_from_2023_07_01(shipped, date, fires):
     rec = shipped.check_document(_no_jz(date))
     assert ("JZ-MISSING-NO-WASTE" in denial_ids(rec)) is fires
+
+
+@pytest.mark.parametrize("received,denied", [("2023-09-30", False), ("2023-10-01", True)])
+def test_jz_return_edit_from_2023_10_01_by_received_date(shipped, received, denied):
+    """A July 2023 date of service needed JZ, but Medicare returned claims without it only from 2023-10-01:
+    received before that, the claim was paid and the missing JZ is a finding."""
+    rec = shipped.check_document(_no_jz("2023-07-01", received))
+    assert ("JZ-MISSING-NO-WASTE" in denial_ids(rec)) is denied
+    assert ("JZ-MISSING-NOT-YET-RETURNED" in [f["id"] for f in rec["findings"]]) is (not denied)
 
 
 def test_as_of_overrides_date_of_service(shipped):

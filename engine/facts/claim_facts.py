@@ -238,6 +238,10 @@ def biomarkers(ctx, c):
             parts.append(f"IHC {her2['ihc']}")
         if her2.get("ish"):
             parts.append(f"ISH {her2['ish'].replace('_', ' ')}")
+        nums = [f"ratio {her2['ish_ratio']:g}" if isinstance(her2.get("ish_ratio"), (int, float)) else None,
+                f"{her2['copy_number']:g} copies per cell" if isinstance(her2.get("copy_number"), (int, float)) else None]
+        if any(nums):
+            parts.append("ISH " + ", ".join(x for x in nums if x))
         out["clinical.biomarkers.her2"] = ", ".join(parts) or "reported without a score"
     else:
         out["clinical.biomarkers.her2"] = None

@@ -221,7 +221,8 @@ class Context:
                           "no rule for drug or administration lines applies to it")
             ndc = ln.get("ndc")
             n11 = normalize_ndc(ndc) if ndc else None
-            if n11 and n11 not in self.kb.ndc_index:
+            # a line whose code is out of scope has had its warning; its NDC adds nothing
+            if n11 and n11 not in self.kb.ndc_index and self.rows[i] is not None:
                 self.warn("ndc_not_modelled", f"claim.lines[{i}].ndc",
                           f"NDC {ndc} on line {n} is not in this knowledge base's product table")
 
@@ -231,6 +232,15 @@ class Context:
         if drug is None:
             return []
         return self.by_day_drug.get((date, drug), [])
+
+    def day_units_in_code_set(self, date: str, code_set: str) -> float:
+        """Units billed on ``date`` by the lines whose code is in the KB code set ``code_set``
+        (0 when the KB has no such code set)."""
+        if code_set not in self.kb.code_sets:
+            return 0
+        members = self.kb.value_set("code_set", code_set)
+        return sum((ln.get("units") or 0) for i, ln in enumerate(self.lines_in)
+                   if ln["service_date"] == date and self.codes[i] in members)
 
     def day_administrations(self, date: str) -> list:
         """Every administration record entry of ``date``, modelled drugs or not."""

@@ -282,6 +282,8 @@ def line_dose(ctx, i, ln, c, L):
 
 
 _DAY = ("administrations[*].start", "administrations[*].end")
+# CPT 96416 / 96425: initiation of a prolonged infusion, "more than 8 hours", with a pump
+PROLONGED_INFUSION_MINUTES = 480
 
 
 @line_family(
@@ -290,6 +292,13 @@ _DAY = ("administrations[*].start", "administrations[*].end")
          "line's date (absent when the record holds none for that date).", "administrations", inputs=("administrations",)),
     spec("line.day_infusions_untimed", "int", "How many of those lack a start or an end time.", "administrations",
          inputs=_DAY),
+    spec("line.day_infusions_timed", "int", "Entries of the administration record on the line's date that may be "
+         "timed infusions (not subcutaneous, not premedication or hydration; drugs the KB does not model count) "
+         "and have a start and an end time (absent when the record holds no entry for the date).",
+         "administrations", inputs=_DAY),
+    spec("line.day_timed_infusions_billed", "num", "Units billed on the line's date of the codes in KB code set "
+         "timed_infusion_services (each unit one infusion whose start and stop the record must show: 96413, "
+         "96417, ...).", "claim.lines", inputs=("claim.lines", "kb:tables/code_sets.yaml")),
     spec("line.day_administered_drugs", "list", "Drugs the record says were given on the line's date (any drug, "
          "modelled or not).", "administrations[*].drug", inputs=("administrations",)),
     spec("line.day_longest_infusion_minutes", "num", "Longest single timed infusion of that date (minutes): what an "
@@ -305,6 +314,10 @@ def line_day_infusions(ctx, i, ln, c, L):
     day = [a for a in every if a.modelled and a.get("route") != "SC"
            and not {"premedication", "hydration"} & set(ctx.kb.drugs.get(a.drug, {}).get("classes", ()))]
     mins = [m for m in (minutes_between(a.get("start"), a.get("end")) for a in day) if m is not None]
+    if ctx.day_units_in_code_set(L["line.service_date"], "prolonged_pump_infusion_services"):
+        # a prolonged pump infusion (96416: more than 8 hours) is not measured in additional hours (96415)
+        mins = [m for m in mins if m <= PROLONGED_INFUSION_MINUTES]
+        day = [a for a in day if (minutes_between(a.get("start"), a.get("end")) or 0) <= PROLONGED_INFUSION_MINUTES]
     longest = max(mins) if mins else None
     if longest is not None and longest <= 90:
         # "no infusion over 90 minutes" is known only when every infusion of the date is timed and every
@@ -319,6 +332,10 @@ def line_day_infusions(ctx, i, ln, c, L):
     return {
         "line.day_infusion_count": len(day) or None,
         "line.day_infusions_untimed": sum(1 for a in day if not (a.get("start") and a.get("end"))) if day else None,
+        "line.day_infusions_timed": sum(1 for a in every if a.get("start") and a.get("end") and a.get("route") != "SC"
+                                        and not {"premedication", "hydration"}
+                                        & set(ctx.kb.drugs.get(a.drug, {}).get("classes", ()))) if every else None,
+        "line.day_timed_infusions_billed": ctx.day_units_in_code_set(L["line.service_date"], "timed_infusion_services"),
         "line.day_administered_drugs": tuple(sorted({a.drug for a in every if a.drug})) if every else None,
         "line.day_longest_infusion_minutes": longest,
     }

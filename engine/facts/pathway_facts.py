@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from denialkb.engine.facts.helpers import in_force, minutes_between
-from denialkb.engine.facts.line_facts import consuming_prior_lines
+from denialkb.engine.facts.line_facts import PROLONGED_INFUSION_MINUTES, consuming_prior_lines
 from denialkb.engine.facts.registry import line_family, spec
 
 DISTINCT_SERVICE_MODIFIERS = ("59", "XE", "XS", "XP", "XU")
@@ -155,6 +155,9 @@ def line_day_iv_times(ctx, i, ln, c, L):
     inf = [a for a in every if a.get("route") != "SC" and not set(_classes(ctx, a.drug)) & set(NOT_INFUSION_CLASSES)]
     hyd = [a for a in every if "hydration" in _classes(ctx, a.drug)]
     mins = [m for m in (minutes_between(a.get("start"), a.get("end")) for a in inf) if m is not None]
+    if ctx.day_units_in_code_set(L["line.service_date"], "prolonged_pump_infusion_services"):
+        # the prolonged pump infusion (96416, more than 8 hours) is not an additional hour of 96413 / 96415
+        mins = [m for m in mins if m <= PROLONGED_INFUSION_MINUTES]
     spans = [iv for iv in (_interval(a) for a in inf) if iv]
     outside = None
     for h in hyd:
