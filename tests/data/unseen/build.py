@@ -101,9 +101,7 @@ def q3w(dates, drug, dose_first, dose_rest):
 SCEN: list[tuple[str, str, dict, dict]] = []  # (name, header comment, doc, expectation)
 
 
-FINDINGS = {"08-pertuzumab-ish-group2-ihc1-medicare": "F2", "17-ramucirumab-crc-folfiri-jw-medicare": "F1",
-            "17b-ramucirumab-crc-96415-on-pump-time": "F1", "21-ramucirumab-nsclc-egfr-no-tki-commercial": "F3",
-            "36-pertuzumab-no-jz-august-2023-medicare": "F4",
+FINDINGS = {"21-ramucirumab-nsclc-egfr-no-tki-commercial": "F3",
             "63-pertuzumab-her2-crc-commercial-pa": "F10", "68-neoadjuvant-stage-only-commercial": "F11",
             "67-drug-lines-point-only-to-z-codes-medicare": "F12", "70-trazimera-billed-with-hypertension-dx-medicare": "F12",
             "71-hylecta-billed-with-hypertension-dx-medicare": "F12",
