@@ -111,7 +111,8 @@ FINDINGS = {"21-ramucirumab-nsclc-egfr-no-tki-commercial": "F3",
             "83-ramucirumab-nsclc-after-prior-docetaxel-commercial": "F18",
             "85-inpatient-0111-pertuzumab-no-jz-medicare": "F19", "88-pertuzumab-her2-gastric-medicare": "F10",
             "89-fqhc-0771-pertuzumab-no-jz-medicare": "F19",
-            "90-enhertu-her2-low-mbc-medicare": "F6", "92-pertuzumab-adjuvant-t1b-n0-medicare": "F21"}
+            "90-enhertu-her2-low-mbc-medicare": "F6", "92-pertuzumab-adjuvant-t1b-n0-medicare": "F21",
+            "94-enhertu-her2-ihc0-medicare": "F22"}
 
 
 def add(name, header, doc, outcome, denials=(), basis="", confidence="high"):
@@ -1788,6 +1789,32 @@ add("92-pertuzumab-adjuvant-t1b-n0-medicare", "The adjuvant AC-THP day of 05, bu
     basis="Perjeta label adjuvant: HER2+ EBC at high risk of recurrence; APHINITY enrolled node-negative disease only with "
     "tumours > 1 cm; Aetna CPB 0973 node-positive or high risk; NCCN: T1b N0 gets paclitaxel + trastuzumab without "
     "pertuzumab. Trastuzumab line unaffected.", confidence="medium")
+
+
+# 93 / 94 Enhertu without waste (JZ): HER2-low is a labelled use; HER2 IHC 0 (no ultralow staining recorded) is not
+doc = _by("90-enhertu-her2-low-mbc-medicare")
+doc["claim"]["id"] = "UNS-93"
+doc["patient"].update({"id": "P-U93", "weight_kg": 74.0})
+del doc["claim"]["lines"][1]
+for i, ln in enumerate(doc["claim"]["lines"], 1):
+    ln["number"] = i
+doc["claim"]["lines"][0].update({"modifiers": ["JZ"], "units": 400})
+doc["administrations"][0].update({"dose_mg": 400, "waste_mg": 0})
+doc["administrations"][0].pop("waste_reason")
+add("93-enhertu-her2-low-no-waste-medicare", "The Enhertu day of 90 for a 74 kg patient: 5.4 mg/kg = 400 mg, four whole "
+    "100 mg vials, JZ.", doc, "clean", basis="Enhertu label (HER2-low MBC after chemotherapy in the metastatic setting); "
+    "CMS JZ policy.", confidence="medium")
+doc = copy.deepcopy(doc)
+doc["claim"]["id"] = "UNS-94"
+doc["patient"]["id"] = "P-U94"
+doc["claim"]["diagnoses"] = ["C50.412", "C78.7", "Z17.411"]
+doc["clinical"]["biomarkers"]["her2"] = {"ihc": "0", "test_date": "2026-08-20", "fda_approved_test": True}
+add("94-enhertu-her2-ihc0-medicare", "The Enhertu day of 93, but the HER2 result is IHC 0 with no ultralow (faint "
+    "incomplete membrane staining) finding recorded, after capecitabine for metastatic disease.", doc, "denied",
+    [(1, "50")], basis="Enhertu label: HER2-low (IHC 1+ or 2+/ISH-) after chemotherapy, or HER2-ultralow (IHC 0 with "
+    "membrane staining) after endocrine therapy (DESTINY-Breast06, 2025); HER2 IHC 0 without staining (HER2-null) has no "
+    "labelled or compendium breast indication; ASCO/CAP 2023 (facts.md s.4): IHC 0 vs 1+ decides T-DXd eligibility.",
+    confidence="medium")
 
 
 class _NoAliases(yaml.SafeDumper):
