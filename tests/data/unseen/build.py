@@ -1817,6 +1817,36 @@ add("94-enhertu-her2-ihc0-medicare", "The Enhertu day of 93, but the HER2 result
     confidence="medium")
 
 
+# 95 ramucirumab dose rounded down to one 500 mg vial (within 10 %)
+doc = _by("45-ramucirumab-gastric-monotherapy-rounding-medicare")
+doc["claim"]["id"] = "UNS-95"
+doc["patient"].update({"id": "P-U95", "weight_kg": 66.0})
+doc["claim"]["lines"] = [doc["claim"]["lines"][0]] + doc["claim"]["lines"][3:]
+doc["claim"]["lines"][0]["modifiers"] = ["JZ"]
+for i, ln in enumerate(doc["claim"]["lines"], 1):
+    ln["number"] = i
+doc["administrations"] = [adm("2026-05-05", "ramucirumab", 500),
+                          dict(doc["administrations"][1], dose_mg=500, waste_mg=0, vials=[{"ndc": CYR500, "count": 1}]),
+                          doc["administrations"][2]]
+doc["documentation"]["clinical_justification"] = "dose rounded to nearest vial per institutional policy (within 10 %)"
+add("95-ramucirumab-dose-rounded-down-to-vial-medicare", "The REGARD patient of 45 at 66 kg: 8 mg/kg = 528 mg rounded "
+    "down to one 500 mg vial (-5.3 %, institutional dose-rounding policy), J9308 100 units JZ.", doc, "clean",
+    basis="HOPA dose-rounding guidance (monoclonal antibodies within 10 % of the prescribed dose) adopted by many payers "
+    "(e.g. UHC/Cigna dose-rounding programmes); a dose below the calculated one is never a reason to deny the units given.",
+    confidence="medium")
+
+# 96 biosimilar switch mid-course (Trazimera -> Ogivri) for a formulary change, no new loading dose
+doc = _by("28-ogivri-single-dose-vials-with-jw-medicare")
+doc["claim"]["id"] = "UNS-96"
+doc["patient"]["id"] = "P-U96"
+doc["administrations"] = [adm("2026-07-14", "trastuzumab-qyyp", 348), adm("2026-08-04", "trastuzumab-qyyp", 348),
+                          adm("2026-08-25", "trastuzumab-qyyp", 348)] + doc["administrations"][1:]
+add("96-biosimilar-switch-trazimera-to-ogivri-medicare", "The Ogivri maintenance day of 28, the first Ogivri dose after "
+    "three 3-weekly Trazimera doses (practice switched products): 6 mg/kg, no new loading dose.", doc, "clean",
+    basis="Trastuzumab biosimilars share the reference product's dosing; a switch within 3 weeks of the last dose continues "
+    "at 6 mg/kg (label: reload only after a missed dose > 1 week); FDA biosimilar labeling.", confidence="medium")
+
+
 class _NoAliases(yaml.SafeDumper):
     """The claim reader refuses YAML anchors and aliases; write shared objects out in full."""
 
