@@ -1501,8 +1501,9 @@ doc["prior_claims"] = [{"id": "UNS-75-DENIED", "status": "denied", "frequency_co
 add("75-new-claim-after-front-end-denial-medicare", "The maintenance day of 02 sent again as a new claim after the first "
     "one was denied for a missing JZ modifier (prior claim status denied, nothing paid); JZ now present.", doc, "clean",
     basis="A claim the payer denied (not paid) is not a duplicate when it is resubmitted corrected (Noridian: correct and "
-    "resubmit unprocessable/denied-for-modifier claims); FORMATS.md s.3: a denied prior claim consumes nothing.",
-    confidence="low")
+    "resubmit unprocessable/denied-for-modifier claims); Palmetto GBA CARC 18/N522 page: a duplicate is a service paid, "
+    "pending or awaiting crossover on another claim; FORMATS.md s.3: a denied prior claim consumes nothing.",
+    confidence="medium")
 
 
 # 76 commercial adjuvant AC-THP: LVEF 52 % after the anthracycline (label: >= 50 % once anthracyclines are finished)
