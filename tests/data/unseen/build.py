@@ -1848,6 +1848,53 @@ add("96-biosimilar-switch-trazimera-to-ogivri-medicare", "The Ogivri maintenance
     "at 6 mg/kg (label: reload only after a missed dose > 1 week); FDA biosimilar labeling.", confidence="medium")
 
 
+# ---------------------------------------------------------------- tenth batch: authorization and liability mechanics --
+# 97 Herceptin (J9355) new start on the commercial plan without a biosimilar trial (PA on file)
+doc = _by("26-herceptin-established-patient-commercial-pa")
+doc["claim"]["id"] = "UNS-97"
+doc["patient"]["id"] = "P-U97"
+doc["administrations"] = [adm("2026-05-26", "Herceptin", 480, route="IV", start="2026-05-26T09:00", end="2026-05-26T10:30",
+                              lot_number="HC9701")]
+doc["claim"]["lines"][0]["units"] = 48
+doc["clinical"]["prior_therapies"] = []
+doc["clinical"]["concurrent_drugs"] = ["paclitaxel"]
+add("97-herceptin-new-start-commercial", "HER2+ EBC, commercial: first trastuzumab dose ever, billed as Herceptin J9355 "
+    "(8 mg/kg loading from the 420 mg vial), PA on file for J9355, no biosimilar tried.", doc, "denied", [(1, "197")],
+    basis="QualChoice BI640: new starts must first try a preferred biosimilar (Kanjinti, Ogivri, Trazimera) or Hylecta before "
+    "Herceptin (step therapy, enforced through the J9355 precertification; facts.md s.10a). First written as CO-50; the "
+    "KB's CO-197 + N130 at the prior-authorization stage is within the policy (the step is a PA criterion).",
+    confidence="medium")
+
+# 98 Phesgo billed while the PA on file covers only IV pertuzumab (J9306)
+doc = _by("11-phesgo-loading-neoadjuvant-commercial")
+doc["claim"]["id"] = "UNS-98"
+doc["patient"]["id"] = "P-U98"
+doc["authorizations"][0]["codes"] = ["J9306"]
+add("98-phesgo-with-pa-for-iv-pertuzumab-only-commercial", "The Phesgo loading day of 11, but the approved PA names only "
+    "J9306 (the practice switched the patient from IV Perjeta to Phesgo without a new authorization).", doc, "denied",
+    [(1, "197")], basis="Aetna CPB 0977: Phesgo requires its own precertification; an authorization for another code does "
+    "not cover J9316 -> CO-197.")
+
+# 99 authorization still pending at the date of service
+doc = _by("20-ramucirumab-nsclc-docetaxel-commercial-pa")
+doc["claim"]["id"] = "UNS-99"
+doc["patient"]["id"] = "P-U99"
+doc["authorizations"][0]["status"] = "pending"
+add("99-ramucirumab-pa-pending-commercial", "The REVEL day of 20, but the PA request is still pending (not approved) when "
+    "the claim is adjudicated.", doc, "denied", [(1, "197"), (2, "197")],
+    basis="A pending authorization is not an approval: CO-197 (precertification absent) on the J9308 lines.")
+
+# 100 Medicare GZ line (no ABN, provider expects a medical-necessity denial): P+T during an LVEF hold
+doc = _by("40-pertuzumab-mbc-lvef-38-medicare")
+doc["claim"]["id"] = "UNS-100"
+doc["patient"]["id"] = "P-U100"
+doc["claim"]["lines"][0]["modifiers"] = ["JZ", "GZ"]
+add("100-pertuzumab-lvef-hold-gz-medicare", "The LVEF-38 % day of 40 with GZ on the pertuzumab line (the practice expects "
+    "Medicare to deny it and has no ABN).", doc, "denied", [(1, "50"), (2, "50")],
+    basis="CMS CR 7228 / MLN: lines with GZ are denied as not reasonable and necessary (CO-50), provider liable; the "
+    "trastuzumab line is denied for the LVEF hold as in 40.", confidence="medium")
+
+
 class _NoAliases(yaml.SafeDumper):
     """The claim reader refuses YAML anchors and aliases; write shared objects out in full."""
 
