@@ -133,7 +133,7 @@ def test_records_requested_and_not_received_is_the_no_record_denial(decider):
 def test_unknown_history_drug_is_a_warning_and_the_claim_is_decided(decider):
     data = day()
     data["clinical"]["prior_therapies"].append({"drug": "pemetrexed", "setting": "adjuvant", "progressed": False})
-    data["clinical"]["concurrent_drugs"].append("osimertinib")
+    data["clinical"]["concurrent_drugs"].append("ribociclib")  # osimertinib became a KB drug (egfr_inhibitor)
     rec = check(decider, data)
     assert (rec["outcome"], denials(rec)) == ("clean", [])
     w = [x for x in rec["warnings"] if x["place"].startswith("clinical.")]

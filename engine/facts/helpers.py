@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 
 
@@ -52,6 +53,22 @@ def add_months(d: _dt.date, months: int) -> _dt.date:
     day = min(d.day, [31, 29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28, 31, 30, 31, 30,
                       31, 31, 30, 31, 30, 31][m - 1])
     return _dt.date(y, m, day)
+
+
+def next_workday(d: _dt.date, holidays_too: bool = True) -> _dt.date:
+    """``d``, or the next day that is neither a Saturday, a Sunday nor (with ``holidays_too``) a US federal
+    holiday or its observed day (the ``holidays`` package's US calendar)."""
+    cal = _us_holidays() if holidays_too else frozenset()
+    while d.weekday() >= 5 or d in cal:
+        d += _dt.timedelta(days=1)
+    return d
+
+
+@functools.lru_cache(maxsize=1)
+def _us_holidays():
+    import holidays  # imported when needed: loading every country's calendar takes ~0.1 s
+
+    return holidays.country_holidays("US", years=range(2000, 2041))
 
 
 def in_force(row: dict, date: str) -> bool:

@@ -19,6 +19,7 @@ from denialkb.engine.facts.helpers import (
     best_vials,
     in_force,
     minutes_between,
+    next_workday,
     normalize_ndc,
 )
 from denialkb.engine.facts.registry import FactSpec, line_family, spec
@@ -470,8 +471,11 @@ def line_duplicates(ctx, i, ln, c, L):
          inputs=("claim.lines",)),
     spec("line.step_preferred_drugs", "list", "Drugs the payer wants tried first for this code.", "kb payer step_therapy",
          inputs=("kb:payers",)),
-    spec("line.filing_deadline", "date", "Last day to file under the payer's timely-filing limit.", "kb payer settings",
-         inputs=("kb:payers",)),
+    spec("line.filing_deadline", "date", "Last day to file under the payer's timely-filing limit, counted from the "
+         "line's date of service (an institutional claim: its Through date, the latest date on the claim); where the "
+         "payer setting filing_deadline_next_workday is on, a last day on a weekend or US federal holiday moves to "
+         "the next workday (holidays are looked up for a claim received after the unmoved day).", "kb payer settings",
+         inputs=("kb:payers", "claim.form", "claim.lines[*].service_date")),
 )
 def line_payer(ctx, i, ln, c, L):
     """The payer's policies for the line's code: prior authorization, unit ceilings, step therapy, filing limit."""
@@ -500,14 +504,26 @@ def line_payer(ctx, i, ln, c, L):
     for k, v in payer.settings.items():  # dated settings take the value in force on the line's date
         if is_dated(v):
             out[f"payer.{k}"] = payer.setting(k, eff, payer_setting_defaults(ctx.kb).get(k))
-    months, days = payer.setting("timely_filing_months", eff), payer.setting("timely_filing_days", eff)
-    if months:
-        out["line.filing_deadline"] = add_months(as_date(dos), int(months)).isoformat()
-    elif days:
-        out["line.filing_deadline"] = (as_date(dos) + _dt.timedelta(days=int(days))).isoformat()
-    else:
-        out["line.filing_deadline"] = None
+    out["line.filing_deadline"] = _filing_deadline(ctx, payer, dos, eff)
     return out
+
+
+def _filing_deadline(ctx, payer, dos: str, eff: str) -> str | None:
+    """The last day to file for a line (see the ``line.filing_deadline`` spec)."""
+    months, days = payer.setting("timely_filing_months", eff), payer.setting("timely_filing_days", eff)
+    if ctx.claim.get("form") == "institutional":
+        # CMS Pub 100-04 ch.1 s.70.1: an institutional claim's timeliness runs from its Through date
+        dos = max(ln["service_date"] for ln in ctx.lines_in)
+    if months:
+        last = add_months(as_date(dos), int(months))
+    elif days:
+        last = as_date(dos) + _dt.timedelta(days=int(days))
+    else:
+        return None
+    if payer.setting("filing_deadline_next_workday", eff):
+        received = as_date(ctx.claim.get("received_date"))
+        last = next_workday(last, holidays_too=bool(received and received > last))
+    return last.isoformat()
 
 
 def auth_codes(a) -> set:

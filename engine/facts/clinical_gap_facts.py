@@ -1,0 +1,77 @@
+"""Facts of the remaining clinical review rows (kb-review 1.3, 1.11, 1.12; issue 13 pathway 12).
+
+* the drug classes of prior therapies stopped for toxicity (intolerance exceptions);
+* how many prior therapies name a drug the KB does not model, so that "no prior targeted therapy" is never
+  concluded from a history that holds a drug the KB cannot classify;
+* whether the tumour has an EGFR or ALK genomic aberration;
+* the days from the last major surgery to the line's date of service;
+* the Medicare gender-specific override: KX on a line, condition code 45 on an institutional claim.
+
+Every fact is "absent = unknown": a missing input gives ``None`` (the rule is then undetermined or does not
+apply), never a "no" that denies. Drug classes come from the KB tables only.
+"""
+
+from __future__ import annotations
+
+from denialkb.engine.facts import line_facts as _line_facts  # noqa: F401  (registers the line facts first)
+from denialkb.engine.facts.claim_facts import drug_classes
+from denialkb.engine.facts.helpers import as_date
+from denialkb.engine.facts.registry import claim_family, line_family, spec
+
+_PT = ("clinical.prior_therapies",)
+# EGFR results that are sensitising genomic aberrations (the claim document's enum; wild_type is none)
+EGFR_ABERRATIONS = ("exon19_deletion", "l858r")
+
+
+@claim_family(
+    spec("clinical.stopped_for_toxicity_classes", "list", "Drug classes of prior drugs stopped for toxicity "
+         "(stop_reason: toxicity): the intolerance exceptions of payer policy.", "computed from clinical.prior_therapies",
+         inputs=_PT),
+    spec("clinical.prior_therapy_unmodelled_count", "int", "How many prior therapies name a drug the KB does not "
+         "model (it belongs to no drug class, so it could be the therapy a rule looks for).",
+         "computed from clinical.prior_therapies", inputs=_PT),
+    spec("clinical.egfr_or_alk_aberration", "bool", "The tumour has an EGFR sensitising mutation (exon 19 deletion, "
+         "L858R) or is ALK positive; false only when EGFR is wild type and ALK negative; absent otherwise.",
+         "computed from clinical.biomarkers.egfr and clinical.biomarkers.alk",
+         inputs=("clinical.biomarkers.egfr", "clinical.biomarkers.alk")),
+    spec("claim.condition_codes", "list", "Institutional condition codes (837I HI*BG), e.g. 45 (gender-specific "
+         "service).", "claim.condition_codes"),
+    spec("claim.lines_with_kx_count", "int", "Number of claim lines carrying the KX modifier (Medicare: requirements "
+         "met / gender-specific service).", "claim.lines[*].modifiers"),
+)
+def clinical_gaps(ctx, c):
+    """Intolerance, unmodelled prior drugs, EGFR/ALK aberration, condition codes and KX lines."""
+    kb, prior, clin = ctx.kb, ctx.prior, ctx.clin
+    has_prior = "prior_therapies" in clin
+    tox = sorted({t["drug"] for t in prior if t.get("stop_reason") == "toxicity"})
+    bio = clin.get("biomarkers") or {}
+    egfr, alk = bio.get("egfr"), bio.get("alk")
+    if egfr in EGFR_ABERRATIONS or alk == "positive":
+        aberration = True
+    elif egfr == "wild_type" and alk == "negative":
+        aberration = False
+    else:
+        aberration = None
+    cc = ctx.claim.get("condition_codes")
+    return {
+        "clinical.stopped_for_toxicity_classes": drug_classes(kb, tox) if has_prior else None,
+        "clinical.prior_therapy_unmodelled_count": sum(1 for t in prior if t["drug"] not in kb.drugs)
+        if has_prior else None,
+        "clinical.egfr_or_alk_aberration": aberration,
+        "claim.condition_codes": tuple(sorted({str(x) for x in cc})) if cc is not None else None,
+        "claim.lines_with_kx_count": sum(1 for ln in ctx.lines_in if "KX" in (ln.get("modifiers") or [])),
+    }
+
+
+@line_family(
+    spec("line.days_since_major_surgery", "int", "Days from clinical.last_major_surgery_date to the line's date of "
+         "service (absent when the date is not given or falls after the date of service).",
+         "computed from clinical.last_major_surgery_date", inputs=("clinical.last_major_surgery_date",
+                                                                    "claim.lines[{i}].service_date")),
+)
+def line_surgery(ctx, i, ln, c, L):
+    """Days since the last major surgery, on the line's date of service."""
+    surgery, dos = as_date(ctx.clin.get("last_major_surgery_date")), as_date(L.get("line.service_date"))
+    if surgery is None or dos is None or surgery > dos:
+        return {"line.days_since_major_surgery": None}
+    return {"line.days_since_major_surgery": (dos - surgery).days}
