@@ -101,18 +101,17 @@ def q3w(dates, drug, dose_first, dose_rest):
 SCEN: list[tuple[str, str, dict, dict]] = []  # (name, header comment, doc, expectation)
 
 
-FINDINGS = {"21-ramucirumab-nsclc-egfr-no-tki-commercial": "F3",
-            "63-pertuzumab-her2-crc-commercial-pa": "F10", "68-neoadjuvant-stage-only-commercial": "F11",
-            "67-drug-lines-point-only-to-z-codes-medicare": "F12", "70-trazimera-billed-with-hypertension-dx-medicare": "F12",
-            "71-hylecta-billed-with-hypertension-dx-medicare": "F12",
-            "74-medicare-secondary-payer-billed-as-primary": "F13", "75-new-claim-after-front-end-denial-medicare": "F14",
-            "77-hopd-two-dates-timely-by-through-date-medicare": "F15",
-            "79-medicare-deadline-on-thanksgiving-filed-next-workday": "F16",
-            "83-ramucirumab-nsclc-after-prior-docetaxel-commercial": "F18",
-            "85-inpatient-0111-pertuzumab-no-jz-medicare": "F19", "88-pertuzumab-her2-gastric-medicare": "F10",
-            "89-fqhc-0771-pertuzumab-no-jz-medicare": "F19",
-            "90-enhertu-her2-low-mbc-medicare": "F6", "92-pertuzumab-adjuvant-t1b-n0-medicare": "F21",
-            "94-enhertu-her2-ihc0-medicare": "F22"}
+FINDINGS = {
+    "21-ramucirumab-nsclc-egfr-no-tki-commercial": "F3",
+    "74-medicare-secondary-payer-billed-as-primary": "F13",
+    "75-new-claim-after-front-end-denial-medicare": "F14",
+    "83-ramucirumab-nsclc-after-prior-docetaxel-commercial": "F18",
+    "85-inpatient-0111-pertuzumab-no-jz-medicare": "F19",
+    "89-fqhc-0771-pertuzumab-no-jz-medicare": "F19",
+    "90-enhertu-her2-low-mbc-medicare": "F6",
+    "92-pertuzumab-adjuvant-t1b-n0-medicare": "F21",
+    "94-enhertu-her2-ihc0-medicare": "F22",
+}
 
 
 def add(name, header, doc, outcome, denials=(), basis="", confidence="high"):
