@@ -441,6 +441,22 @@ def _plain(v):
     return v
 
 
+def unmet_count(cond, claim_facts: dict, line_facts: dict, resolve_set, line_level=True, negated=False) -> int:
+    """How many leaves of ``cond`` would have to change for it to hold: a leaf that does not hold (false or
+    unknown) counts 1, ``all`` sums its parts and ``any`` takes its cheapest part (swapped under ``not``)."""
+    if isinstance(cond, FindingRef) or cond is None:
+        return 0
+    if isinstance(cond, Leaf):
+        r = _compile_leaf(cond, resolve_set, line_level)(claim_facts, line_facts)
+        return 0 if r is (not negated) else 1
+    if cond.kind == "not":
+        return unmet_count(cond.children[0], claim_facts, line_facts, resolve_set, line_level, not negated)
+    parts = [unmet_count(k, claim_facts, line_facts, resolve_set, line_level, negated) for k in cond.children]
+    if not parts:
+        return 0
+    return sum(parts) if (cond.kind == "all") != negated else min(parts)
+
+
 def explain_condition(cond, claim_facts: dict, line_facts: dict, resolve_set, line_level=True,
                       negated=False, full=False) -> tuple[bool | None, list[LeafResult]]:
     """Evaluate ``cond`` and return ``(result, leaves that decided it)``.
@@ -480,7 +496,9 @@ def explain_condition(cond, claim_facts: dict, line_facts: dict, resolve_set, li
         overall = True if True in vals else (None if None in vals else False)
         keep = {True: (True,), False: (False,), None: (None,)}[overall]
     out: list[LeafResult] = []
+    # ``full`` shows every leaf, except the alternatives of an ``any`` that holds: they decided nothing
+    show_all = full and not (cond.kind == "any" and overall is True)
     for r, lv in results:
-        if full or r in keep:
+        if show_all or r in keep:
             out.extend(lv)
     return overall, out

@@ -28,6 +28,7 @@ from denialkb.engine.conditions import (
     finding_refs,
     format_value,
     strip_findings,
+    unmet_count,
 )
 from denialkb.engine.errors import Problem, UsageError
 from denialkb.engine.facts import fact_catalog, fact_source, resolve_input
@@ -238,7 +239,9 @@ def _rule_attempt(rule, decision, kb, line_no, seen) -> dict:
     fired = any(f.rule == rule.id and f.line == line_no for f in decision.firings) or (
         key in decision.justifications and any(f.rule == rule.id for f in decision.firings_of(key)))
     failing = [d for d in scope + conds if d["result"] is not True] + [f for f in findings if not f["result"]]
-    n_fail = sum(1 for d in scope + conds if d["result"] is not True) + sum(
+    ln_facts = _lines(decision).get(line_no, {}) if line_no else {}
+    n_fail = sum(1 for d in scope if d["result"] is not True) + unmet_count(
+        strip_findings(rule.when), decision.facts.claim, ln_facts, kb.value_set, rule.level == "line") + sum(
         min((s["failing_leaves"] for s in sub if s["concludes"] == f["finding"]), default=1)
         for f in findings if not f["result"])
     return {"rule": rule.id, "title": rule.title, "line": line_no, "concludes": rule.concludes,

@@ -57,6 +57,8 @@ denial JZ-MISSING-NO-WASTE (line 1) CO-4: JZ missing on a single-dose drug line 
      - the line carries JW: no  [claim.lines[0].modifiers]
      - the documented waste of this line's drug (0) is 0  [documentation.waste_mg]
      - the whole single-dose vials leave something to discard: no  [computed from kb products]
+     - the date the payer received the claim (2024-03-20) is on or after the payer's JZ returned from (2023-10-01)  [claim.received_date]
+     - the date of service (2024-03-15) is on or after the payer's JZ returned from (2023-10-01)  [claim.lines[0].service_date]
 """
 
 
