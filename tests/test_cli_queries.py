@@ -50,8 +50,10 @@ def test_why_not_json_carc():
     r = run_cli("why-not", SMALL / "pertuzumab-clean-commercial.yaml", "197", "--format", "json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
+    # the biosimilar programme rules also conclude CO-197; their rows are payer data, so they apply to every payer
     assert {a["rule"] for a in data["attempts"]} == {"PRIOR-AUTH-ABSENT", "PRIOR-AUTH-NOT-IN-FORCE", "STEP-THERAPY-NOT-MET",
-                                                     "PRIOR-AUTH-FOR-OTHER-CODE"}
+                                                     "PRIOR-AUTH-FOR-OTHER-CODE", "BIOSIMILAR-PROGRAMME-NONPREFERRED-PRODUCT",
+                                                     "BIOSIMILAR-PROGRAMME-NONPREFERRED-COMBINATION"}
     assert all(not a["fired"] for a in data["attempts"])
 
 
