@@ -421,6 +421,11 @@ def _unknown_dates(kb: KnowledgeBase, pos: _Positions) -> list[Problem]:
                     line, col = pos.mark(payer.file, ("payer", table, j, "effective_from"))
                     out.append(Problem("kb_unknown_date", f"payer {pid} {table} row for {row.get('code')}: "
                                        "effective_from is unknown", payer.file, line, col, severity="info"))
+        for j, row in enumerate(payer.raw.get("preferred_products") or []):
+            if row.get("effective_from") == "unknown":
+                line, col = pos.mark(payer.file, ("payer", "preferred_products", j, "effective_from"))
+                out.append(Problem("kb_unknown_date", f"payer {pid} programme {row.get('id')}: effective_from is "
+                                   "unknown", payer.file, line, col, severity="info"))
     for section in ("ncci_pairs", "mue"):  # row tables (issue 13): a code pair or a per-day ceiling
         for row in getattr(kb, section, []):
             if row.get("effective_from") == "unknown":
@@ -579,6 +584,46 @@ def _rule_numbers(kb: KnowledgeBase, r) -> set:
     return known
 
 
+def _lint_programmes(kb: KnowledgeBase, pid: str, payer, add) -> None:
+    """Preferred-product programme rows (payer ``preferred_products``): a known drug class, known drug ids
+    that belong to it, known partner drugs and codes, a look-back for a new-starts programme, unique ids."""
+    seen = set()
+    for j, row in enumerate(payer.raw.get("preferred_products") or []):
+        at = ("payer", "preferred_products", j)
+        rid, cls = row.get("id"), row.get("drug_class")
+        if rid in seen:
+            add(payer.file, at + ("id",), "kb_duplicate_id", f"payer {pid} programme id '{rid}' is used twice")
+        seen.add(rid)
+        if cls not in kb.drug_classes:
+            add(payer.file, at + ("drug_class",), "kb_unknown_ref",
+                f"payer {pid} programme {rid}: unknown drug class '{cls}' (the row can never apply)",
+                hint=did_you_mean(cls, kb.drug_classes), expected="a key of the drug_classes table")
+        if row.get("applies_to") == "new_starts" and not row.get("new_start_lookback_days"):
+            add(payer.file, at + ("applies_to",), "kb_schema_error",
+                f"payer {pid} programme {rid} applies to new starts but has no new_start_lookback_days",
+                expected="new_start_lookback_days: the days without use of the class that make a new start (180)")
+        combo = row.get("combination") or {}
+        lists = [("preferred_drugs", row.get("preferred_drugs") or [], True),
+                 ("combination.preferred_drugs", combo.get("preferred_drugs") or [], True),
+                 ("combination.partner_drugs", combo.get("partner_drugs") or [], False)]
+        for name, drugs, in_class in lists:
+            for k, drug in enumerate(drugs):
+                path = at + tuple(name.split(".")) + (k,)
+                if drug not in kb.drugs:
+                    add(payer.file, path, "kb_unknown_ref",
+                        f"payer {pid} programme {rid}: unknown drug '{drug}' in {name}",
+                        hint=kb.drug_hint(drug), expected="a KB drug id (a key of a drugs table)")
+                elif in_class and cls in kb.drug_classes and cls not in (kb.drugs[drug].get("classes") or ()):
+                    add(payer.file, path, "kb_unknown_ref",
+                        f"payer {pid} programme {rid}: preferred drug '{drug}' is not of class {cls}",
+                        expected=f"a drug of class {cls}")
+        for k, code in enumerate(combo.get("also_preferred_codes") or []):
+            if code not in kb.hcpcs:
+                add(payer.file, at + ("combination", "also_preferred_codes", k), "kb_unknown_ref",
+                    f"payer {pid} programme {rid}: unknown code '{code}'", hint=code_hint(code, kb.hcpcs),
+                    expected="a code of the hcpcs table")
+
+
 def _row_problems(kb: KnowledgeBase, pos: _Positions) -> list[Problem]:
     """What payer rows, settings and table rows refer to: codes, drugs, classes, setting names, sources."""
     out: list[Problem] = []
@@ -603,6 +648,7 @@ def _row_problems(kb: KnowledgeBase, pos: _Positions) -> list[Problem]:
                         add(f, ("payer", table, j, "preferred_drugs", k), "kb_unknown_ref",
                             f"payer {pid} {table} row for {code}: unknown drug '{drug}' in preferred_drugs",
                             hint=kb.drug_hint(drug), expected="a KB drug id (a key of a drugs table)")
+        _lint_programmes(kb, pid, payer, add)
         for key, value in sorted(payer.settings.items()):
             if key not in read:
                 add(f, ("payer", "settings", key), "kb_unknown_setting",

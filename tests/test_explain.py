@@ -140,12 +140,14 @@ def test_paths_filter_by_payer_and_date(decider):
         return [c[0]["rule"] for c in paths(kb, "197", **kw)]
 
     # unscoped in the shipped KB (the step-therapy denial is CO-197: the step is enforced at authorization)
+    # (the biosimilar-programme rules are unscoped too: the programme is a payer row, kb/rules/biosimilar_programmes.yaml)
+    programmes = ["BIOSIMILAR-PROGRAMME-NONPREFERRED-PRODUCT", "BIOSIMILAR-PROGRAMME-NONPREFERRED-COMBINATION"]
     everywhere = ["PRIOR-AUTH-NOT-IN-FORCE", "PRIOR-AUTH-FOR-OTHER-CODE", "STEP-THERAPY-NOT-MET"]
-    assert firsts() == ["PRIOR-AUTH-ABSENT", *everywhere]
-    assert firsts(payer="commercial", as_of="2024-03-15") == ["PRIOR-AUTH-ABSENT", *everywhere]
-    assert firsts(payer="medicare") == everywhere
-    assert firsts(as_of="2022-12-31") == everywhere
-    assert paths(kb, "197")[0][0]["scope"] == ["payers: commercial", "from 2023-01-01"]
+    assert firsts() == [*programmes, "PRIOR-AUTH-ABSENT", *everywhere]
+    assert firsts(payer="commercial", as_of="2024-03-15") == [*programmes, "PRIOR-AUTH-ABSENT", *everywhere]
+    assert firsts(payer="medicare") == [*programmes, *everywhere]
+    assert firsts(as_of="2022-12-31") == [*programmes, *everywhere]
+    assert paths(kb, "197")[2][0]["scope"] == ["payers: commercial", "from 2023-01-01"]
 
 
 def test_why_not_payer_scope_mismatch_is_failed(decider):

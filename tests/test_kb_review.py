@@ -171,9 +171,24 @@ def test_header_diagnosis_is_co_16_m81_on_medicare_and_co_146_on_commercial(deci
 def test_diagnosis_validity_lists_the_codes(decider):
     rec = decider.check_document(_doc({"claim.diagnoses": ["C50.911", "Z17.32", "Z17.9", "C50.91"]}))
     ids = sorted(d["id"] for d in rec["denials"])
-    # the date check is a finding for now; Z17.32 pointed by the drug line also states HER2-negative status
-    assert ids == ["DX-CODE-NOT-BILLABLE", "DX-CODE-NOT-IN-CODE-SET", "HER2-DRUG-WITH-HER2-NEGATIVE-STATUS-CODE"]
+    # Z17.32 did not exist on 2024-03-15 (front-end denial); pointed by the drug line it also states HER2-negative status
+    assert ids == ["DX-CODE-NOT-BILLABLE", "DX-CODE-NOT-IN-CODE-SET", "DX-CODE-NOT-VALID-ON-DOS",
+                   "HER2-DRUG-WITH-HER2-NEGATIVE-STATUS-CODE"]
     text = {d["id"]: d["explanation"] for d in rec["denials"]}
     assert "Z17.9" in text["DX-CODE-NOT-IN-CODE-SET"] and "C50.91" in text["DX-CODE-NOT-BILLABLE"]
-    (f,) = [x for x in rec["findings"] if x["id"] == "DX-NOT-VALID-ON-DOS"]
-    assert "Z17.32" in f["justifications"][0]["explanation"]
+    assert "Z17.32" in text["DX-CODE-NOT-VALID-ON-DOS"] and "C50.911" not in text["DX-CODE-NOT-VALID-ON-DOS"]
+    assert not [x for x in rec["findings"] if x["id"] == "DX-NOT-VALID-ON-DOS"]
+
+
+def test_diagnosis_code_before_it_began_is_rejected_per_payer(decider):
+    """P16: Z17.31 on 2024-03-15 (the code exists from 2024-10-01) - CO-16 + M76 from Medicare, CO-146 commercial."""
+    hdr = {"claim.diagnoses": ["C50.911", "Z17.31"]}
+    (d,) = [d for d in decider.check_document(_doc(hdr))["denials"] if d["id"] == "DX-CODE-NOT-VALID-ON-DOS"]
+    assert (d["stage"], d["group"], d["carc"], d["rarc"]) == ("front_end", "CO", "16", ["M76"])
+    com = {**hdr, "claim.payer": "commercial", "claim.prior_authorization": "PA-778",
+           "authorizations": [{"number": "PA-778", "code": "J9306", "units": 2940,
+                               "start_date": "2024-01-01", "end_date": "2024-06-30"}]}
+    assert ("DX-CODE-NOT-VALID-ON-DOS", None, "CO", "146", []) in _denials(decider, com)
+    # the same claim coded as the FY2024 code set allows (no HER2 status code) is not rejected
+    assert not [d for d in decider.check_document(_doc({"claim.diagnoses": ["C50.911", "Z17.0"]}))["denials"]
+                if d["id"].startswith("DX-") or "STATUS-CODE" in d["id"]]

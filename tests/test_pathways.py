@@ -151,10 +151,13 @@ def test_her2_rule_keyed_on_a_class_covers_a_new_drug_of_the_class(tmp_path):
 
 PATHWAY_EXAMPLES = {  # examples/pathways/*.yaml: one bundled claim per issue-13 pathway, decided exactly
     "pathway-99211-on-chemotherapy-day": ("denied", ["EM-99211-WITH-DRUG-ADMINISTRATION@9"]),
+    "pathway-ramucirumab-nsclc-egfr-without-targeted-therapy": ("denied", ["RAMUCIRUMAB-NSCLC-EGFR-WITHOUT-PRIOR-EGFR-THERAPY@1"]),
     "pathway-dose-billed-twice-across-ndc-lines": ("denied", ["UNITS-PER-DAY-EXCEED-DOSE@2"]),
     "pathway-drug-on-professional-claim-facility-pos": ("denied", ["DRUG-ON-PROFESSIONAL-CLAIM-FACILITY-POS@1"]),
     "pathway-enhertu-pertuzumab-first-line": ("clean", []),
     "pathway-ga-abn-patient-liable": ("denied", ["PERTUZUMAB-NEOADJUVANT-CRITERIA-NOT-MET@1"]),
+    "pathway-herceptin-perjeta-nonpreferred-uhc": ("denied", ["BIOSIMILAR-PROGRAMME-NONPREFERRED-COMBINATION@1"]),
+    "pathway-ndc-quantity-inconsistent": ("denied", ["NDC-QUANTITY-INCONSISTENT-WITH-UNITS@1"]),
     "pathway-medicare-advantage-billed-to-ffs": ("denied", ["MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS@1",
                                                             "MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS@2"]),
     "pathway-second-initial-service": ("denied", ["NCCI-PTP-PAIR-NOT-BYPASSED@8"]),
@@ -176,3 +179,95 @@ def test_pathway_example_decision(decider, stem):
     assert (rec["outcome"], [f"{d['id']}@{d['line']}" for d in rec["denials"]]) == PATHWAY_EXAMPLES[stem]
     if stem == "pathway-ga-abn-patient-liable":
         assert rec["denials"][0]["group"] == "PR"
+
+
+# --- biosimilar preferred-product programmes (issue 13, pathway 10) -------------------------------------------------
+
+
+@pytest.mark.parametrize("payer", ["uhc", "highmark"])
+def test_programme_denial_is_co197_at_prior_authorization(decider, payer):
+    data = _case(decider, "biosim-uhc-herceptin-first-dose")
+    data["claim"]["payer"] = payer
+    [d] = _check(decider, data)["denials"]
+    assert (d["id"], d["line"], d["stage"], d["group"], d["carc"], d["rarc"]) == (
+        "BIOSIMILAR-PROGRAMME-NONPREFERRED-PRODUCT", 1, "prior_authorization", "CO", "197", ["N130"])
+
+
+def test_new_start_is_decided_from_each_history_source(decider):
+    """Highmark: use of any trastuzumab product in the 180 days before the date of service makes a continuing
+    patient, whichever part of the document shows it; day 181 is outside the look-back."""
+    base = _case(decider, "biosim-highmark-herceptin-new-therapy")
+    ids = lambda data: [d["id"] for d in _check(decider, data)["denials"]]  # noqa: E731
+    assert ids(base) == ["BIOSIMILAR-PROGRAMME-NONPREFERRED-PRODUCT"]
+    for day, denied in (("2023-09-17", False), ("2023-09-16", True)):  # 180 / 181 days before 2024-03-15
+        data = copy.deepcopy(base)
+        data["clinical"]["prior_therapies"] = [{"drug": "Trazimera", "start_date": "2023-06-01", "end_date": day}]
+        assert ("BIOSIMILAR-PROGRAMME-NONPREFERRED-PRODUCT" in ids(data)) is denied, day
+    data = copy.deepcopy(base)
+    data["prior_claims"] = [{"id": "C-1", "status": "denied", "lines": [{"code": "Q5116", "service_date": "2024-02-23",
+                                                                         "units": 42}]}]
+    assert ids(data) == ["BIOSIMILAR-PROGRAMME-NONPREFERRED-PRODUCT"]  # a denied prior claim is no use
+    data["prior_claims"][0]["status"] = "paid"
+    assert ids(data) == []
+    # an undated prior trastuzumab therapy cannot be placed in time: new start not known -> undetermined
+    data = copy.deepcopy(base)
+    data["clinical"]["prior_therapies"] = [{"drug": "trastuzumab"}]
+    rec = _check(decider, data)
+    assert rec["outcome"] == "undetermined" and rec["denials"] == []
+
+
+def test_a_new_programme_and_payer_are_yaml_only(tmp_path):
+    """A payer file with a preferred_products row (here: Ogivri preferred for everyone from 2023) is enough for the
+    programme rules to apply; a preferred drug outside the class or an unknown class is a located lint error."""
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(KB, kb_dir)
+    payer = kb_dir / "payers" / "acme.yaml"
+    payer.write_text(
+        "payer:\n  id: acme\n  name: Acme Health\n  settings: {timely_filing_days: 180}\n"
+        "  setting_sources: {timely_filing_days: https://example.org/acme}\n"
+        "  stages: {clinical_review: prior_authorization}\n  stage_sources: {clinical_review: https://example.org/acme}\n"
+        "  preferred_products:\n    - {id: acme-trastuzumab, drug_class: trastuzumab_product, preferred_drugs: [trastuzumab-dkst],\n"
+        "       applies_to: all, effective_from: \"2023-01-01\", sources: [\"https://example.org/acme\"]}\n")
+    d = Decider(load_kb(kb_dir, cases=False))
+    data = _case(Decider(load_kb(KB)), "biosim-uhc-kanjinti-preferred")
+    data["claim"]["payer"] = "acme"
+    rec = _check(d, data)
+    assert [(x["id"], x["line"]) for x in rec["denials"]] == [("BIOSIMILAR-PROGRAMME-NONPREFERRED-PRODUCT", 1)]
+    assert "acme-trastuzumab" in rec["denials"][0]["explanation"]
+    from denialkb.engine.authoring import lint_kb
+
+    good = payer.read_text()
+    for old, new, message in (("preferred_drugs: [trastuzumab-dkst]", "preferred_drugs: [pertuzumab]",
+                               "preferred drug 'pertuzumab' is not of class trastuzumab_product"),
+                              ("drug_class: trastuzumab_product", "drug_class: trastuzumab_products",
+                               "unknown drug class 'trastuzumab_products'"),
+                              ("applies_to: all", "applies_to: new_starts", "has no new_start_lookback_days")):
+        payer.write_text(good.replace(old, new))
+        _, problems = lint_kb(kb_dir)
+        bad = [p for p in problems if p.severity == "error"]
+        assert len(bad) == 1 and message in bad[0].message, [p.message for p in bad]
+        assert bad[0].file.endswith("payers/acme.yaml") and bad[0].line > 0
+def test_ndc_quantity_remittance_and_stage(decider):
+    rec = _check(decider, _case(decider, "ndc-quantity-two-vials-of-ml-for-one-vial-of-units"))
+    assert _codes(rec) == [("NDC-QUANTITY-INCONSISTENT-WITH-UNITS", 1, "CO", "16", ("M119",))]
+    assert rec["denials"][0]["stage"] == "front_end"
+    assert "28" in rec["denials"][0]["explanation"] and "14" in rec["denials"][0]["explanation"]
+
+
+def test_ndc_unit_refusal_is_payer_data_and_the_tolerance_is_the_authors(tmp_path):
+    """ME is refused only where the payer file says so; the 10 % tolerance is a number in the rule file."""
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(KB, kb_dir)
+    base = _case(Decider(load_kb(KB)), "ndc-unit-milligrams-refused")
+    assert [x["id"] for x in _check(Decider(load_kb(KB, cases=False)), base)["denials"]] == ["NDC-UNIT-MG-REFUSED"]
+    payer = kb_dir / "payers" / "commercial.yaml"
+    payer.write_text(payer.read_text().replace("    ndc_unit_mg_refused: true\n", "    ndc_unit_mg_refused: false\n"))
+    assert _check(Decider(load_kb(kb_dir, cases=False)), base)["denials"] == []
+    near = _case(Decider(load_kb(KB)), "ndc-quantity-within-tolerance")
+    near["claim"]["lines"][0]["ndc_quantity"] = 15.5  # 10.7 % over 14 mL, but 15.5 is not a whole-mL rounding of 14
+    assert [x["id"] for x in _check(Decider(load_kb(KB, cases=False)), near)["denials"]] == [
+        "NDC-QUANTITY-INCONSISTENT-WITH-UNITS"]
+    rules = kb_dir / "rules" / "ndc_quantity.yaml"
+    rules.write_text(rules.read_text().replace("line.ndc_quantity_deviation_percent, gt: 10}",
+                                               "line.ndc_quantity_deviation_percent, gt: 20}"))
+    assert _check(Decider(load_kb(kb_dir, cases=False)), near)["denials"] == []

@@ -519,11 +519,11 @@ def test_forms_round_trip():
     data = yaml.safe_load(SMALL_YAML.read_text())
     fields = {f.path: f for s in forms.sections(data) for f in s.fields}
     assert fields["claim.lines[0].units"].kind == "int" and fields["claim.lines[1].code"].text == "96413"
-    sets, unsets, errors = forms.changes(data, {"claim.lines[1].code": "96415", "claim.diagnoses": "C50.911",
+    sets, unsets, errors = forms.changes(data, {"claim.lines[1].code": "96415", "claim.diagnoses": "C50.911, Z17.0",
                                                 "documentation.lot_number": "", "patient.pregnant": "true",
-                                                "claim.lines[0].diagnosis_pointers": "1"})
-    assert sets == [("claim.lines[1].code", "96415"), ("claim.diagnoses", ["C50.911"]), ("patient.pregnant", True),
-                    ("claim.lines[0].diagnosis_pointers", [1])]
+                                                "claim.lines[0].diagnosis_pointers": "1, 2"})
+    assert sets == [("claim.lines[1].code", "96415"), ("claim.diagnoses", ["C50.911", "Z17.0"]),
+                    ("patient.pregnant", True), ("claim.lines[0].diagnosis_pointers", [1, 2])]
     assert unsets == ["documentation.lot_number"] and errors == []
     # every example's form, sent back as shown, changes nothing
     from denialkb.engine.claim import load_claim

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from denialkb.engine.facts import claim_facts as _claim_facts  # noqa: F401  (registers the families)
 from denialkb.engine.facts import clinical_gap_facts as _clinical_gap_facts  # noqa: F401  (clinical review rows)
 from denialkb.engine.facts import line_facts as _line_facts  # noqa: F401
+from denialkb.engine.facts import ndc_facts as _ndc_facts  # noqa: F401  (NDC quantity; after line facts)
 from denialkb.engine.facts import pathway_facts as _pathway_facts  # noqa: F401  (issue-13 pathways; after line facts)
+from denialkb.engine.facts import programme_facts as _programme_facts  # noqa: F401  (biosimilar programmes)
 from denialkb.engine.facts.claim_facts import SETTINGS, SITES
 from denialkb.engine.facts.context import Context
 from denialkb.engine.facts.helpers import best_vials, in_force, normalize_icd, normalize_ndc

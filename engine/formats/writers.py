@@ -208,6 +208,8 @@ def write_837(doc: dict, variant: str = "P") -> str:
             add(f"HI*ABK:{diagnoses[0]}")
             if len(diagnoses) > 1:
                 add("HI*" + "*".join(f"ABF:{d}" for d in diagnoses[1:13]))
+    if variant == "I" and claim.get("condition_codes"):
+        add("HI*" + "*".join(f"BG:{c}" for c in claim["condition_codes"][:12]))  # condition information (2300)
     rendering = providers.get("rendering") or {}
     if variant == "P" and rendering.get("npi"):
         add(f"NM1*82*1*EXAMPLE*RENDERING****XX*{rendering['npi']}")  # 2310B

@@ -82,6 +82,8 @@ ERRATA_VERSIONS = {
 _PRINCIPAL = {"ABK", "BK"}
 _OTHER = {"ABF", "BF"}
 _ICD9 = {"BK", "BF"}
+# HI qualifier of the 837I condition codes (CLM-level "Condition Information", e.g. 45 gender incongruence)
+_CONDITION = {"BG"}
 
 # Elements whose values are patient data (or can be): never quoted in a message.
 _PHI_ELEMENTS = {
@@ -874,6 +876,10 @@ def _claim(
         if ref.get_value("REF01") == "G1":
             claim["prior_authorization"] = ref.get_value("REF02")
     claim["diagnoses"] = _diagnoses(node, warnings)
+    if form == "institutional":
+        conditions = _condition_codes(node)
+        if conditions:
+            claim["condition_codes"] = conditions
     statement_start = _claim_statement_start(node)
     v2 = v2_fields_supported()
     claim["lines"] = [_line(ln, form, statement_start, warnings, v2) for ln in node.select("2400")]
@@ -1000,9 +1006,21 @@ def _diagnoses(node: Any, warnings: list[str]) -> list[str]:
                 principal.append(dotted_icd10(code))
             elif qual in _OTHER:
                 other.append(dotted_icd10(code))
+            elif qual in _CONDITION:
+                continue  # condition codes, not diagnoses (_condition_codes)
             else:
                 warnings.append(f"diagnoses: HI qualifier {qual} is not mapped (ignored)")
     return principal + other
+
+
+def _condition_codes(node: Any) -> list[str]:
+    """Condition codes of an 837I claim (HI*BG), in the order sent."""
+    out: list[str] = []
+    for hi in node.select("HI"):
+        for i in range(1, 13):
+            if hi.get_value(f"HI{i:02d}-1") in _CONDITION and hi.get_value(f"HI{i:02d}-2"):
+                out.append(str(hi.get_value(f"HI{i:02d}-2")).strip().upper())
+    return out
 
 
 #: CAS groups whose amounts the patient owes: allowed = paid + these (the 5010 balancing rule
