@@ -102,10 +102,8 @@ SCEN: list[tuple[str, str, dict, dict]] = []  # (name, header comment, doc, expe
 
 
 FINDINGS = {
-    "21-ramucirumab-nsclc-egfr-no-tki-commercial": "F3",
     "74-medicare-secondary-payer-billed-as-primary": "F13",
     "75-new-claim-after-front-end-denial-medicare": "F14",
-    "83-ramucirumab-nsclc-after-prior-docetaxel-commercial": "F18",
     "85-inpatient-0111-pertuzumab-no-jz-medicare": "F19",
     "89-fqhc-0771-pertuzumab-no-jz-medicare": "F19",
     "90-enhertu-her2-low-mbc-medicare": "F6",
