@@ -104,8 +104,6 @@ SCEN: list[tuple[str, str, dict, dict]] = []  # (name, header comment, doc, expe
 FINDINGS = {
     "74-medicare-secondary-payer-billed-as-primary": "F13",
     "75-new-claim-after-front-end-denial-medicare": "F14",
-    "85-inpatient-0111-pertuzumab-no-jz-medicare": "F19",
-    "89-fqhc-0771-pertuzumab-no-jz-medicare": "F19",
     "90-enhertu-her2-low-mbc-medicare": "F6",
     "92-pertuzumab-adjuvant-t1b-n0-medicare": "F21",
     "94-enhertu-her2-ihc0-medicare": "F22",
