@@ -36,6 +36,10 @@ FINDINGS_R2: dict[str, str] = {
     "247-phesgo-hopd-837i-two-dates-z5111-first-medicare": "R2-F3, R2-F1",
     "248-kanjinti-hopd-replacement-0137-medicare": "R2-F1, R2-F2",
     "250-trazimera-maintenance-weight-from-last-visit-medicare": "R2-F1",
+    "256-ramucirumab-pa-for-another-provider-commercial": "R2-F6",
+    "257-ogivri-jw-line-waste-amount-not-stated-medicare": "R2-F7",
+    "259-ramucirumab-no-weight-in-document-medicare": "R2-F8",
+    "261-trazimera-adjuvant-beyond-one-year-medicare": "R2-F9",
 }
 
 
@@ -1232,3 +1236,150 @@ add("252-rainbow-day-8-paclitaxel-only-medicare", "RAINBOW day 8 (paclitaxel onl
     "15), Medicare: paclitaxel 80 mg/m2 + premedication pushes, 96413 + 96375 x2; no J9308 line.", doc, "clean",
     basis="Cyramza label 1.1 / RAINBOW schedule (paclitaxel days 1, 8, 15; ramucirumab days 1 and 15): a paclitaxel-only "
     "day has no ramucirumab line for any rule to act on.")
+
+
+# ================================================================ round 2b: waste, units, NDC, eligibility, coding ========
+# 253 ramucirumab 598 mg from a 600 mg vial set: 2 mg left is under one billing unit -> 120 units with JZ, no JW line
+d = "2026-05-26"
+doc = claim("UNS-253", "medicare", d, "2026-06-01", ["C16.3", "C78.6"], [
+    L("J9308", 120, ["JZ"], CYR100, 60, charge=9100.0, ptr=(1, 2)),
+    L("J9267", 150, charge=75.0, ptr=(1,)), L("J1200", 1, charge=4.0),
+    L("96413", 1, charge=350.0), L("96417", 1, charge=160.0), L("96375", 1, charge=45.0),
+], patient=pt("P-U253", "1950-10-01", sex="M", kg=74.8, height=178), coverage=MED,
+    clinical={"cancer": {"primary_site": "stomach", "setting": "metastatic", "stage": "IV", "histology": "adenocarcinoma"},
+              "ecog": 1, "prior_therapies": GASTRIC_PRIOR, "concurrent_drugs": ["paclitaxel"]},
+    administrations=[adm("2026-05-12", "ramucirumab", 598),
+                     a_(d, "ramucirumab", 598, "09:00", 30, lot_number="R25301", waste_mg=2, vials=[{"ndc": CYR100, "count": 6}]),
+                     a_(d, "paclitaxel", 150, "09:40", 60), adm(d, "diphenhydramine", 50, route="IV")],
+    documentation=DOC)
+add("253-ramucirumab-waste-under-one-unit-jz-medicare", "RAINBOW, Medicare: 8 mg/kg x 74.8 kg = 598 mg from six 100 mg "
+    "vials; 2 mg left in the last vial is discarded (documented). The 598 mg dose rounds up to 120 units (600 mg) on one "
+    "line with JZ; no JW line.", doc, "clean",
+    basis="Noridian (JD DME 'Modifier JZ', 2024) and CMS Pub 100-04 ch.17 s.40: when the billed units already equal the "
+    "dose plus the discarded amount (waste under one billing unit), JW is not permitted; the single line carries JZ.")
+
+# 254 Herceptin Hylecta billed in milligrams (600 units) instead of 10 mg units (60)
+doc = redate(by("234-hylecta-adjuvant-single-agent-after-tch-medicare"), "UNS-254", "P-U254", "2026-06-01", "2026-06-05")
+doc["claim"]["lines"][0]["units"] = 600
+doc["documentation"] = rec(her2_report_in_record=True, lvef_report_in_record=True)
+add("254-hylecta-units-billed-as-mg-medicare", "The Hylecta day of 234 (record complete), but J9356 billed as 600 units "
+    "(the milligrams) instead of 60 units of 10 mg.", doc, "denied", [(1, "16")],
+    basis="J9356 is per 10 mg: 600 mg = 60 units; units ten times the documented dose and the single 600 mg vial are a "
+    "billing error (CO-16; some contractors MUE CO-96/N362) - as round 1's Phesgo case 57.", confidence="medium")
+
+# 255 commercial Trazimera line without its NDC
+d = "2026-04-14"
+doc = claim("UNS-255", "commercial", d, "2026-04-20", ["C50.911", "C78.7", "Z17.31"], [
+    L("Q5116", 42, charge=2600.0, ptr=(1, 2, 3)),
+    L("96413", 1, charge=420.0),
+], pa="PA-T-255", patient=pt("P-U255", "1971-03-03", kg=70.0, height=165), coverage=COM,
+    authorizations=[{"number": "PA-T-255", "codes": ["Q5116"], "units": 1000, "status": "approved",
+                     "start_date": "2026-01-01", "end_date": "2026-06-30"}],
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2025-08-01", "fda_approved_test": True}},
+              "lvef": [{"date": "2025-08-10", "percent": 61}, {"date": "2026-02-10", "percent": 59}], "ecog": 1,
+              "prior_therapies": [{"drug": "paclitaxel", "setting": "metastatic", "line": 1, "start_date": "2025-09-01",
+                                   "end_date": "2025-12-15", "progressed": False, "stop_reason": "completed"}],
+              "concurrent_drugs": []},
+    administrations=[adm(x, "trastuzumab-qyyp", 420) for x in ("2026-03-03", "2026-03-24")] + [
+        a_(d, "trastuzumab-qyyp", 420, "09:00", 30, lot_number="Q25501", vials=[{"ndc": TRAZ420, "count": 1}])],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("255-trazimera-commercial-line-without-ndc", "HER2+ MBC maintenance on Trazimera, commercial with PA: the Q5116 line "
+    "was sent without the NDC (the plan requires NDCs on drug lines).", doc, "denied", [(1, "16")],
+    basis="Commercial NDC billing requirement (as round 1's case 39): a drug line without its NDC is rejected CO-16 + "
+    "M119.")
+
+# 256 PA issued to the hospital infusion centre, drug given and billed by the physician office
+doc = redate(by("210-ramucirumab-dose-rounded-down-to-vial-commercial-pa"), "UNS-256", "P-U256", "2026-02-23", "2026-02-27")
+doc["authorizations"][0]["provider_npi"] = "1104925431"
+add("256-ramucirumab-pa-for-another-provider-commercial", "The RAINBOW day of 210, but the approved PA names the "
+    "hospital infusion centre (another NPI) as the servicing provider; the dose was given and billed by the physician "
+    "office.", doc, "denied", [(1, "197")],
+    basis="Commercial precertification is issued to a servicing provider and site (Aetna/UHC PA letters); a claim from "
+    "another provider has no authorization on file -> CO-197 (N54).", confidence="medium")
+
+# 257 JW line billed, waste amount not stated in the administration record given to the auditor
+doc = redate(by("227-ogivri-3-weekly-after-weekly-phase-medicare"), "UNS-257", "P-U257", "2026-04-27", "2026-05-04")
+doc["administrations"][-1].pop("waste_mg")
+doc["documentation"] = rec(her2_report_in_record=True, lvef_report_in_record=True)
+add("257-ogivri-jw-line-waste-amount-not-stated-medicare", "The Ogivri day of 227 (record flags complete), with the JW "
+    "line for 3 units, but the administration record handed to the auditor does not state the discarded amount (the "
+    "field is absent, not zero).", doc, "clean",
+    basis="Medicare pays JW lines as billed; the waste documentation is checked only on review (CMS JW policy). An "
+    "absent field is 'not known' (FORMATS.md s.3), not proof that waste went undocumented.")
+
+# 258 commercial coverage not yet effective on the date of service
+doc = redate(by("255-trazimera-commercial-line-without-ndc"), "UNS-258", "P-U258", "2026-04-14", "2026-04-20")
+doc["claim"]["lines"][0].update({"ndc": TRAZ420, "ndc_quantity": 1, "ndc_unit": "UN"})
+doc["coverage"] = {"start_date": "2026-05-01", "plan_type": "commercial"}
+add("258-trazimera-coverage-starts-after-dos-commercial", "The Trazimera day of 255 with its NDC, but the patient's new "
+    "employer plan starts on 2026-05-01; the dose was given on 2026-04-14.", doc, "denied", [(None, "26")],
+    basis="CARC 26 = expenses incurred prior to coverage: services before the coverage effective date are denied on "
+    "every line (X12 CARC list; commercial eligibility).")
+
+# 259 patient weight not in the document (the practice's export has none) - ramucirumab otherwise correct
+doc = redate(by("201-ramucirumab-gastric-paclitaxel-medicare"), "UNS-259", "P-U259", "2026-03-17", "2026-03-24")
+doc["patient"].pop("weight_kg")
+add("259-ramucirumab-no-weight-in-document-medicare", "The RAINBOW day of 201, but the exported document has no patient "
+    "weight (the EHR export omits vitals).", doc, "clean",
+    basis="Medicare pays the billed units; the claim carries no weight and no payer edit needs one. An absent weight is "
+    "'not known' (FORMATS.md s.3): a weight-based dose check cannot run, which is no reason to deny or to withhold a "
+    "decision the payer would make.", confidence="medium")
+
+# 260 Ontruzant HER2+ gastric first line with cisplatin + capecitabine, HER2 IHC 2+ / ISH amplified, Medicare
+d = "2026-02-02"
+doc = claim("UNS-260", "medicare", d, "2026-02-06", ["C16.4", "C78.7"], [
+    L("Q5112", 60, None, ONTRU150, 4, unit="UN", charge=4200.0, ptr=(1, 2)),
+    L("J9060", 16, charge=90.0, ptr=(1, 2)),
+    L("J2405", 16, charge=8.0), L("J1100", 12, charge=9.0), L("J1453", 150, charge=160.0),
+    L("96413", 1, charge=350.0), L("96415", 1, charge=75.0), L("96417", 1, charge=160.0), L("96367", 1, charge=70.0),
+    L("96375", 2, charge=90.0),
+], patient=pt("P-U260", "1956-05-15", sex="M", kg=75.0, height=177), coverage=MED,
+    clinical={"cancer": {"primary_site": "stomach", "setting": "metastatic", "stage": "IV", "histology": "adenocarcinoma"},
+              "biomarkers": {"her2": {"ihc": "2+", "ish": "amplified", "test_date": "2026-01-12", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-01-20", "percent": 63}], "ecog": 1, "prior_therapies": [],
+              "concurrent_drugs": ["cisplatin", "capecitabine"]},
+    administrations=[a_(d, "trastuzumab-dttb", 600, "09:00", 95, lot_number="T26001", waste_mg=0,
+                        vials=[{"ndc": ONTRU150, "count": 4}]),
+                     a_(d, "fosaprepitant", 150, "10:40", 30), a_(d, "cisplatin", 152, "11:15", 60),
+                     adm(d, "ondansetron", 16, route="IV"), adm(d, "dexamethasone", 12, route="IV")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+doc["claim"]["lines"][0]["modifiers"] = ["JZ"]
+add("260-ontruzant-gastric-cisplatin-capecitabine-loading-medicare", "HER2+ (IHC 2+, ISH amplified) metastatic "
+    "gastric adenocarcinoma, first line, Medicare: Ontruzant 8 mg/kg x 75 kg = 600 mg from four 150 mg single-dose "
+    "vials (60 units, JZ) over 95 min, cisplatin 80 mg/m2, oral capecitabine, fosaprepitant.", doc, "clean",
+    basis="Ontruzant label 1.3 (gastric/GEJ with cisplatin + capecitabine or 5-FU, no prior metastatic therapy; 8 mg/kg "
+    "load over 90 min); HER2 by IHC 2+ with ISH amplification is positive (label: overexpression or amplification).")
+
+# 261 adjuvant trastuzumab beyond one year (19th 3-weekly dose, week 55), Medicare
+d = "2026-07-28"
+hist = [_dt.date(2025, 6, 24) + _dt.timedelta(days=21 * i) for i in range(18)]
+doc = claim("UNS-261", "medicare", d, "2026-08-03", ["C50.912", "Z17.31"], [
+    L("Q5116", 42, None, TRAZ420, 1, unit="UN", charge=2600.0, ptr=(1, 2)),
+    L("96413", 1, charge=350.0),
+], patient=pt("P-U261", "1952-02-02", kg=70.0, height=165), coverage=MED,
+    clinical=_ebc_clin(concurrent_drugs=[], lvef=[{"date": "2025-06-10", "percent": 62}, {"date": "2026-06-01", "percent": 60}],
+                       prior_therapies=[{"drug": "paclitaxel", "setting": "adjuvant", "start_date": "2025-06-24",
+                                         "end_date": "2025-09-09", "progressed": False, "stop_reason": "completed"}]),
+    administrations=[adm(x.isoformat(), "trastuzumab-qyyp", 560 if i == 0 else 420) for i, x in enumerate(hist)] + [
+        a_(d, "trastuzumab-qyyp", 420, "09:00", 30, lot_number="Q26101", vials=[{"ndc": TRAZ420, "count": 1}])],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("261-trazimera-adjuvant-beyond-one-year-medicare", "Adjuvant HER2+ breast cancer, Medicare: trastuzumab started "
+    "2025-06-24; 18 doses given every 3 weeks (to week 52); a 19th dose on 2026-07-28 (week 57) with no recurrence and "
+    "no documented reason.", doc, "denied", [(1, "50")],
+    basis="Trastuzumab label 2.2: adjuvant therapy for a total of 52 weeks; 'extending adjuvant treatment beyond one "
+    "year is not recommended'; a dose beyond the labelled course is not reasonable and necessary (CO-50), as round 1's "
+    "pertuzumab 19th cycle (06).", confidence="medium")
+
+# 262 two initial infusion codes (96413 x2 lines) on one day without 59/XS
+doc = redate(by("201-ramucirumab-gastric-paclitaxel-medicare"), "UNS-262", "P-U262", "2026-03-17", "2026-03-24")
+for ln in doc["claim"]["lines"]:
+    if ln["code"] == "96417":
+        ln["code"] = "96413"
+        ln["charge"] = 350.0
+add("262-two-initial-chemo-infusions-no-59-medicare", "The RAINBOW day of 201, but paclitaxel's infusion is billed as "
+    "a second 96413 (line 7) instead of 96417, one IV site, no modifier 59/XS.", doc, "denied", [(7, "18")],
+    basis="CPT / NCCI ch. XI: one initial service per encounter unless a separate IV site is needed (59/XS); the second "
+    "drug is 96417, so the second 96413 line is denied. First written as the MUE denial CO-96 + N362; the KB's OA-18 "
+    "(the line is identical to line 6: same code, date, units, no modifier - Medicare's duplicate-line edit) is within "
+    "policy.", confidence="medium")
