@@ -1383,3 +1383,157 @@ add("262-two-initial-chemo-infusions-no-59-medicare", "The RAINBOW day of 201, b
     "drug is 96417, so the second 96413 line is denied. First written as the MUE denial CO-96 + N362; the KB's OA-18 "
     "(the line is identical to line 6: same code, date, units, no modifier - Medicare's duplicate-line edit) is within "
     "policy.", confidence="medium")
+
+
+# ================================================================ round 2c: more everyday claims =========================
+# 263 THP maintenance with every line pointing only to the primary code (ordinary sloppiness), Medicare
+d = "2026-05-05"
+doc = claim("UNS-263", "medicare", d, "2026-05-11", ["C50.912", "C78.7", "Z17.31"], [
+    L("J9306", 420, ["JZ"], PERJ, 14, charge=4800.0),
+    L("Q5116", 39, None, TRAZ420, 1, unit="UN", charge=2400.0),
+    L("J9171", 120, charge=230.0), L("J1100", 8, charge=8.0),
+    L("96413", 1, charge=350.0), L("96417", 2, charge=320.0), L("96375", 1, charge=45.0),
+], patient=pt("P-U263", "1961-01-31", kg=65.0, height=160), coverage=MED,
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-01-05", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-01-12", "percent": 63}, {"date": "2026-04-06", "percent": 60}], "ecog": 1,
+              "prior_therapies": [], "concurrent_drugs": ["trastuzumab-qyyp", "docetaxel"]},
+    administrations=[adm("2026-01-20", "pertuzumab", 840), adm("2026-01-20", "trastuzumab-qyyp", 520)]
+    + [adm(x, "pertuzumab", 420) for x in ("2026-02-10", "2026-03-03", "2026-03-24", "2026-04-14")]
+    + [adm(x, "trastuzumab-qyyp", 390) for x in ("2026-02-10", "2026-03-03", "2026-03-24", "2026-04-14")]
+    + [adm(x, "docetaxel", 120) for x in ("2026-01-20", "2026-02-10", "2026-03-03", "2026-03-24", "2026-04-14")]
+    + [a_(d, "pertuzumab", 420, "09:00", 30, lot_number="P26301", waste_mg=0, vials=[{"ndc": PERJ, "count": 1}]),
+       a_(d, "trastuzumab-qyyp", 390, "10:00", 30, lot_number="Q26301"), a_(d, "docetaxel", 120, "10:35", 60),
+       adm(d, "dexamethasone", 8, route="IV")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("263-thp-cycle-6-pointers-to-primary-only-medicare", "HER2+ MBC, Medicare, THP cycle 6: Perjeta 420 mg JZ, Trazimera "
+    "6 mg/kg x 65 kg = 390 mg (MDV, no modifier), docetaxel; the biller's system points every line at diagnosis 1 only "
+    "(C50.912), the liver metastasis and Z17.31 are listed but not pointed to.", doc, "clean",
+    basis="Perjeta label MBC (CLEOPATRA); a line's first pointer is the breast primary, which supports every drug; "
+    "payers read the pointed diagnosis (C50.-), and HER2 status is in the record (label, ASCO/CAP).")
+
+# 264 RAINBOW after trastuzumab-containing first line for HER2+ gastric cancer, Medicare
+d = "2026-04-20"
+doc = claim("UNS-264", "medicare", d, "2026-04-24", ["C16.0", "C78.7"], [
+    L("J9308", 100, None, CYR500, 50, charge=7600.0, ptr=(1, 2)),
+    L("J9308", 28, None, CYR100, 14, charge=2130.0, ptr=(1, 2)),
+    L("J9308", 12, ["JW"], CYR100, 6, charge=910.0, ptr=(1, 2)),
+    L("J9267", 160, charge=80.0, ptr=(1,)), L("J1200", 1, charge=4.0),
+    L("96413", 1, charge=350.0), L("96417", 1, charge=160.0), L("96375", 1, charge=45.0),
+], patient=pt("P-U264", "1959-09-19", sex="M", kg=80.0, height=181), coverage=MED,
+    clinical={"cancer": {"primary_site": "gastroesophageal_junction", "setting": "metastatic", "stage": "IVB",
+                         "histology": "adenocarcinoma"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2025-03-01", "fda_approved_test": True}}, "ecog": 1,
+              "prior_therapies": [{"drug": x, "setting": "metastatic", "line": 1, "start_date": "2025-03-20",
+                                   "end_date": "2026-03-30", "progressed": True, "stop_reason": "progression"}
+                                  for x in ("trastuzumab", "oxaliplatin", "capecitabine", "pembrolizumab")],
+              "concurrent_drugs": ["paclitaxel"]},
+    administrations=[a_(d, "ramucirumab", 640, "09:00", 60, lot_number="R26401", waste_mg=60,
+                        vials=[{"ndc": CYR500, "count": 1}, {"ndc": CYR100, "count": 2}]),
+                     a_(d, "paclitaxel", 160, "10:10", 60), adm(d, "diphenhydramine", 50, route="IV")],
+    documentation=DOC)
+add("264-ramucirumab-her2-positive-gastric-after-trastuzumab-medicare", "HER2+ GEJ adenocarcinoma that progressed on "
+    "first-line trastuzumab + CAPOX + pembrolizumab, Medicare, RAINBOW cycle 1 day 1: ramucirumab 8 mg/kg x 80 kg = 640 "
+    "mg (100 + 28 units on two NDC lines, 12 JW) + paclitaxel.", doc, "clean",
+    basis="Cyramza label 1.1 (progression on or after fluoropyrimidine- or platinum-containing chemotherapy; HER2 status "
+    "does not matter; prior trastuzumab allowed - RAINBOW enrolled HER2+ patients after trastuzumab).")
+
+# 265 REVEL for EGFR L858R NSCLC after osimertinib and platinum doublet, commercial PA
+d = "2026-09-14"
+doc = claim("UNS-265", "commercial", d, "2026-09-18", ["C34.11", "C79.31"], [
+    L("J9308", 100, ["JZ"], CYR500, 50, charge=7600.0, ptr=(1, 2)),
+    L("J9308", 20, ["JZ"], CYR100, 10, charge=1520.0, ptr=(1, 2)),
+    L("J9171", 120, None, "00409-0201-02", 6, charge=230.0, ptr=(1,)),
+    L("J1200", 1, None, "00641-0376-21", 0.5, charge=4.0, ptr=(1,)),
+    L("J1100", 8, None, "63323-0165-01", 2, charge=8.0, ptr=(1,)),
+    L("96413", 1, charge=420.0, ptr=(1,)), L("96417", 1, charge=190.0, ptr=(1,)), L("96375", 2, charge=110.0, ptr=(1,)),
+], pa="PA-N-265", patient=pt("P-U265", "1966-06-30", kg=60.0, height=158), coverage=COM,
+    authorizations=[{"number": "PA-N-265", "codes": ["J9308"], "units": 1200, "status": "approved",
+                     "start_date": "2026-09-01", "end_date": "2027-02-28"}],
+    clinical={"cancer": {"primary_site": "lung_nsclc", "setting": "metastatic", "stage": "IVB", "histology": "adenocarcinoma"},
+              "biomarkers": {"egfr": "l858r", "alk": "negative"}, "ecog": 1,
+              "prior_therapies": [{"drug": "osimertinib", "setting": "metastatic", "line": 1, "start_date": "2024-05-01",
+                                   "end_date": "2026-02-01", "progressed": True, "stop_reason": "progression"}]
+              + [{"drug": x, "setting": "metastatic", "line": 2, "start_date": "2026-02-15", "end_date": "2026-08-20",
+                  "progressed": True, "stop_reason": "progression"} for x in ("carboplatin", "pemetrexed")],
+              "concurrent_drugs": ["docetaxel"]},
+    administrations=[a_(d, "ramucirumab", 600, "09:00", 60, lot_number="R26501", waste_mg=0,
+                        vials=[{"ndc": CYR500, "count": 1}, {"ndc": CYR100, "count": 1}]),
+                     a_(d, "docetaxel", 120, "10:10", 60), adm(d, "diphenhydramine", 50, route="IV"),
+                     adm(d, "dexamethasone", 8, route="IV")],
+    documentation=DOC)
+add("265-ramucirumab-revel-egfr-after-osimertinib-commercial-pa", "EGFR L858R metastatic NSCLC after progression on "
+    "osimertinib and then carboplatin/pemetrexed, commercial with PA: REVEL cycle 1, ramucirumab 10 mg/kg x 60 kg = 600 "
+    "mg (100 + 20 units, JZ) + docetaxel 75 mg/m2.", doc, "clean",
+    basis="Cyramza label 1.2: NSCLC progressing on or after platinum chemotherapy; EGFR/ALK-altered tumours must first "
+    "have progressed on FDA-approved targeted therapy (osimertinib here); Aetna CPB 0883 (no prior docetaxel, ECOG 0-2).")
+
+# 266 JZ appended to a multiple-dose-vial line (unneeded modifier), Medicare
+doc = redate(by("250-trazimera-maintenance-weight-from-last-visit-medicare"), "UNS-266", "P-U266", "2026-07-21", "2026-07-27")
+doc["claim"]["lines"][0]["modifiers"] = ["JZ"]
+doc["documentation"] = rec(her2_report_in_record=True, lvef_report_in_record=True)
+add("266-trazimera-mdv-line-with-unneeded-jz-medicare", "The Trazimera maintenance day of 250 (record complete), but "
+    "the billing system appends JZ to every drug line, including this 420 mg multiple-dose-vial line.", doc, "clean",
+    basis="CMS JW/JZ FAQ: the modifiers are not required for multiple-dose containers; JZ states that nothing was "
+    "discarded, which is true; no Medicare edit denies a JZ line for a multiple-dose product (a JW on an MDV is the "
+    "wrong-modifier case).", confidence="medium")
+
+# 267 weekly trastuzumab one week late (14 days after the previous dose): maintenance, not re-load, Medicare
+d = "2026-12-01"
+doc = claim("UNS-267", "medicare", d, "2026-12-07", ["C50.911", "C78.01", "Z17.31"], [
+    L("Q5114", 14, None, OGIVRI150, 1, unit="UN", charge=950.0, ptr=(1, 2, 3)),
+    L("Q5114", 1, ["JW"], OGIVRI150, 1, unit="UN", charge=70.0, ptr=(1, 2, 3)),
+    L("J9267", 130, charge=70.0, ptr=(1, 2)), L("J1200", 1, charge=4.0),
+    L("96413", 1, charge=350.0), L("96417", 1, charge=160.0), L("96375", 1, charge=45.0),
+], patient=pt("P-U267", "1949-11-11", kg=70.0, height=160), coverage=MED,
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-09-15", "fda_approved_test": True}},
+              "lvef": [{"date": "2026-09-25", "percent": 62}], "ecog": 1, "prior_therapies": [],
+              "concurrent_drugs": ["paclitaxel"]},
+    administrations=[adm("2026-10-06", "trastuzumab-dkst", 280)] + [
+        adm(x, "trastuzumab-dkst", 140) for x in ("2026-10-13", "2026-10-20", "2026-10-27", "2026-11-03", "2026-11-10",
+                                                  "2026-11-17")]
+    + [a_(d, "trastuzumab-dkst", 140, "09:00", 30, lot_number="O26701", waste_mg=10, vials=[{"ndc": OGIVRI150, "count": 1}]),
+       a_(d, "paclitaxel", 130, "09:35", 60), adm(d, "diphenhydramine", 50, route="IV")],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+add("267-ogivri-weekly-dose-one-week-late-medicare", "HER2+ MBC, weekly paclitaxel + Ogivri, Medicare: the dose due "
+    "2026-11-24 was skipped for Thanksgiving week and given on 2026-12-01 (14 days after the previous dose, 7 days "
+    "late); the usual 2 mg/kg (140 mg, 14 units + 1 JW from a 150 mg single-dose vial) is given, not a re-load.", doc, "clean",
+    basis="Trastuzumab label 2.2: a dose missed by one week or less is given at the usual maintenance dose (weekly 2 "
+    "mg/kg) as soon as possible; re-load only when more than one week late.")
+
+# 268 adjuvant trastuzumab with LVEF 60 -> 52 % (8-point drop, still >= 50 %): continue, Medicare
+d = "2026-05-12"
+doc = claim("UNS-268", "medicare", d, "2026-05-18", ["C50.411", "Z17.410"], [
+    L("Q5116", 42, None, TRAZ420, 1, unit="UN", charge=2600.0, ptr=(1, 2)),
+    L("96413", 1, charge=350.0),
+], patient=pt("P-U268", "1955-04-22", kg=70.0, height=165), coverage=MED,
+    clinical=_ebc_clin(concurrent_drugs=[], lvef=[{"date": "2025-10-20", "percent": 60}, {"date": "2026-01-19", "percent": 57},
+                                                  {"date": "2026-05-05", "percent": 52}]),
+    administrations=[adm(x, "trastuzumab-qyyp", 420) for x in ("2026-03-31", "2026-04-21")] + [
+        a_(d, "trastuzumab-qyyp", 420, "09:00", 30, lot_number="Q26801", vials=[{"ndc": TRAZ420, "count": 1}])],
+    documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
+doc["clinical"]["prior_therapies"].append({"drug": "paclitaxel", "setting": "adjuvant", "start_date": "2026-01-19",
+                                           "end_date": "2026-04-06", "progressed": False, "stop_reason": "completed"})
+add("268-trazimera-adjuvant-lvef-52-continue-medicare", "Adjuvant HER2+ breast cancer after AC -> TH, Medicare: the "
+    "12-week echocardiogram shows LVEF 52 % (60 % at baseline, an 8-point drop, still within normal limits); Trazimera "
+    "6 mg/kg continues every 3 weeks.", doc, "clean",
+    basis="Trastuzumab label 2.5: withhold for >= 16 % absolute LVEF decrease from baseline, or LVEF below normal limits "
+    "with >= 10 % decrease; an 8-point drop to 52 % meets neither -> continue.")
+
+# 269 adjuvant trastuzumab given despite LVEF 60 -> 43 % (17-point drop), no justification, Medicare
+doc = redate(by("268-trazimera-adjuvant-lvef-52-continue-medicare"), "UNS-269", "P-U269", "2026-05-12", "2026-05-18")
+doc["clinical"]["lvef"][-1]["percent"] = 43
+add("269-trazimera-adjuvant-lvef-43-given-anyway-medicare", "The day of 268, but the echocardiogram shows LVEF 43 % "
+    "(17 points below baseline) and Trazimera was given with no documented cardiology clearance or justification.", doc,
+    "denied", [(1, "50")],
+    basis="Trastuzumab label 2.5 / boxed warning: withhold for at least 4 weeks for a >= 16 % absolute LVEF decrease "
+    "(60 -> 43); a dose given during the required hold is not reasonable and necessary (CO-50).", confidence="medium")
+
+# 270 UHC claim received 95 days after the date of service (90-day participating-provider limit)
+doc = redate(by("241-trazimera-perjeta-tchp-new-start-uhc-pa"), "UNS-270", "P-U270", "2026-03-23", "2026-06-26")
+add("270-uhc-claim-received-after-90-days", "The TCHP day of 241 on the UHC plan, but the claim reached UHC on "
+    "2026-06-26, 95 days after the date of service (participating provider, 90-day filing limit).", doc, "denied",
+    [(None, "29")],
+    basis="UHC participating-provider timely filing: 90 days from the date of service (UHC administrative guide; "
+    "sources disagree on 90/180, low-medium) -> CO-29 on every line.", confidence="medium")
