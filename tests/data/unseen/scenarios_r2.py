@@ -1221,21 +1221,15 @@ add("251-pertuzumab-adjuvant-node-positive-c773-first-medicare", "Node-positive 
     "2018 group 1 = positive; regional nodes of a breast primary coded C77.3 with C50.- (both on the lines, order not "
     "decisive for coverage).")
 
-# 252 ramucirumab gastric + paclitaxel on a day 8? No: paclitaxel-only day 8 is billed WITHOUT ramucirumab (clean)
-d = "2026-03-10"
-doc = claim("UNS-252", "medicare", d, "2026-03-16", ["C16.3", "C78.6"], [
-    L("J9267", 148, charge=75.0), L("J1200", 1, charge=4.0), L("J1100", 10, charge=8.0),
-    L("96413", 1, charge=350.0), L("96375", 2, charge=90.0),
-], patient=pt("P-U252", "1952-04-11", sex="M", kg=73.0, height=176), coverage=MED,
-    clinical={"cancer": {"primary_site": "stomach", "setting": "metastatic", "stage": "IV", "histology": "adenocarcinoma"},
-              "ecog": 1, "prior_therapies": GASTRIC_PRIOR, "concurrent_drugs": ["ramucirumab"]},
-    administrations=[adm("2026-03-03", "ramucirumab", 584), adm("2026-03-03", "paclitaxel", 148),
-                     a_(d, "paclitaxel", 148, "09:10", 60)],
-    documentation=DOC)
-add("252-rainbow-day-8-paclitaxel-only-medicare", "RAINBOW day 8 (paclitaxel only; ramucirumab is given on days 1 and "
-    "15), Medicare: paclitaxel 80 mg/m2 + premedication pushes, 96413 + 96375 x2; no J9308 line.", doc, "clean",
-    basis="Cyramza label 1.1 / RAINBOW schedule (paclitaxel days 1, 8, 15; ramucirumab days 1 and 15): a paclitaxel-only "
-    "day has no ramucirumab line for any rule to act on.")
+# 252 PA expired the day before the date of service (window 2025-08-23 .. 2026-02-22), commercial
+doc = redate(by("210-ramucirumab-dose-rounded-down-to-vial-commercial-pa"), "UNS-252", "P-U252", "2026-02-23", "2026-02-27")
+doc["authorizations"][0].update({"start_date": "2025-08-23", "end_date": "2026-02-22"})
+add("252-ramucirumab-pa-expired-day-before-dos-commercial", "The RAINBOW day of 210, but the 6-month PA ran from "
+    "2025-08-23 through 2026-02-22; the renewal was not requested and the dose was given on 2026-02-23.", doc, "denied",
+    [(1, "197")],
+    basis="An authorization covers services through its end date (round 1's 86); the day after, no authorization is in "
+    "force -> CO-197 + N54 (some payers send CO-198 'authorization exceeded' for an expired window).",
+    confidence="medium")
 
 
 # ================================================================ round 2b: waste, units, NDC, eligibility, coding ========
