@@ -36,6 +36,7 @@ FINDINGS_R2: dict[str, str] = {
     "247-phesgo-hopd-837i-two-dates-z5111-first-medicare": "R2-F3, R2-F1",
     "248-kanjinti-hopd-replacement-0137-medicare": "R2-F1, R2-F2",
     "250-trazimera-maintenance-weight-from-last-visit-medicare": "R2-F1",
+    "263-thp-cycle-6-after-docetaxel-stopped-pointers-to-primary-medicare": "R2-F3",
     "256-ramucirumab-pa-for-another-provider-commercial": "R2-F6",
     "257-ogivri-jw-line-waste-amount-not-stated-medicare": "R2-F7",
     "259-ramucirumab-no-weight-in-document-medicare": "R2-F8",
@@ -1380,31 +1381,33 @@ add("262-two-initial-chemo-infusions-no-59-medicare", "The RAINBOW day of 201, b
 
 
 # ================================================================ round 2c: more everyday claims =========================
-# 263 THP maintenance with every line pointing only to the primary code (ordinary sloppiness), Medicare
+# 263 THP cycle 6 after docetaxel was stopped at cycle 4 (the MAR shows the 4 docetaxel doses), every line pointing only
+#     to the primary code (ordinary sloppiness), Medicare
 d = "2026-05-05"
 doc = claim("UNS-263", "medicare", d, "2026-05-11", ["C50.912", "C78.7", "Z17.31"], [
     L("J9306", 420, ["JZ"], PERJ, 14, charge=4800.0),
     L("Q5116", 39, None, TRAZ420, 1, unit="UN", charge=2400.0),
-    L("J9171", 120, charge=230.0), L("J1100", 8, charge=8.0),
-    L("96413", 1, charge=350.0), L("96417", 2, charge=320.0), L("96375", 1, charge=45.0),
+    L("96413", 1, charge=350.0), L("96417", 1, charge=160.0),
 ], patient=pt("P-U263", "1961-01-31", kg=65.0, height=160), coverage=MED,
     clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
               "biomarkers": {"her2": {"ihc": "3+", "test_date": "2026-01-05", "fda_approved_test": True}},
               "lvef": [{"date": "2026-01-12", "percent": 63}, {"date": "2026-04-06", "percent": 60}], "ecog": 1,
-              "prior_therapies": [], "concurrent_drugs": ["trastuzumab-qyyp", "docetaxel"]},
+              "prior_therapies": [], "concurrent_drugs": ["trastuzumab-qyyp"],
+              "response_assessments": [{"date": "2026-04-28", "status": "response", "method": "imaging"}]},
     administrations=[adm("2026-01-20", "pertuzumab", 840), adm("2026-01-20", "trastuzumab-qyyp", 520)]
     + [adm(x, "pertuzumab", 420) for x in ("2026-02-10", "2026-03-03", "2026-03-24", "2026-04-14")]
     + [adm(x, "trastuzumab-qyyp", 390) for x in ("2026-02-10", "2026-03-03", "2026-03-24", "2026-04-14")]
-    + [adm(x, "docetaxel", 120) for x in ("2026-01-20", "2026-02-10", "2026-03-03", "2026-03-24", "2026-04-14")]
+    + [adm(x, "docetaxel", 120) for x in ("2026-01-20", "2026-02-10", "2026-03-03", "2026-03-24")]
     + [a_(d, "pertuzumab", 420, "09:00", 30, lot_number="P26301", waste_mg=0, vials=[{"ndc": PERJ, "count": 1}]),
-       a_(d, "trastuzumab-qyyp", 390, "10:00", 30, lot_number="Q26301"), a_(d, "docetaxel", 120, "10:35", 60),
-       adm(d, "dexamethasone", 8, route="IV")],
+       a_(d, "trastuzumab-qyyp", 390, "10:00", 30, lot_number="Q26301")],
     documentation=rec(her2_report_in_record=True, lvef_report_in_record=True))
-add("263-thp-cycle-6-pointers-to-primary-only-medicare", "HER2+ MBC, Medicare, THP cycle 6: Perjeta 420 mg JZ, Trazimera "
-    "6 mg/kg x 65 kg = 390 mg (MDV, no modifier), docetaxel; the biller's system points every line at diagnosis 1 only "
-    "(C50.912), the liver metastasis and Z17.31 are listed but not pointed to.", doc, "clean",
-    basis="Perjeta label MBC (CLEOPATRA); a line's first pointer is the breast primary, which supports every drug; "
-    "payers read the pointed diagnosis (C50.-), and HER2 status is in the record (label, ASCO/CAP).")
+add("263-thp-cycle-6-after-docetaxel-stopped-pointers-to-primary-medicare", "HER2+ MBC, Medicare, THP cycle 6: docetaxel "
+    "was given with P+T in cycles 1-4 (the administration record lists the four doses) and then stopped (neuropathy, in "
+    "the notes); Perjeta 420 mg JZ + Trazimera 6 mg/kg x 65 kg = 390 mg (MDV) continue, response on imaging. The "
+    "biller's system points every line at diagnosis 1 only (C50.912).", doc, "clean",
+    basis="Perjeta label MBC: with trastuzumab and docetaxel, P+T continued until progression or unmanageable toxicity; "
+    "CLEOPATRA allowed fewer than 6 docetaxel cycles for toxicity; the regimen was started with a taxane (4 docetaxel "
+    "doses on record). A line's first pointer (the breast primary) supports every drug.", confidence="medium")
 
 # 264 RAINBOW after trastuzumab-containing first line for HER2+ gastric cancer, Medicare
 d = "2026-04-20"
