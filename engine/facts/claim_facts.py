@@ -385,6 +385,11 @@ _DOC_FLAGS = ("physician_order", "adverse_reactions_documented", "guideline_cite
          inputs=("documentation", "documentation.records_request.received")),
     spec("documentation.records_requested", "bool", "The payer asked for the records (ADR).",
          "documentation.records_request"),
+    spec("documentation.records_received", "bool", "The document reports the records requested and received "
+         "(documentation.records_request.received: true): the record was reviewed, so a documentation denial may "
+         "rest on an item the document leaves out. False otherwise (no review is reported: an item left out is then "
+         "not known, and no documentation denial rests on its absence).",
+         "documentation.records_request.received"),
     spec("documentation.physician_order", "bool", "Signed physician order in the record.", "documentation.physician_order"),
     spec("documentation.drug", "drug", "Drug the record says was given (version-1 field; per-drug facts are line.*).",
          "documentation.drug", "drug"),
@@ -425,7 +430,8 @@ def documentation(ctx, c):
         available = None
     d = docu or {}
     out = {"documentation.on_file": docu is not None, "documentation.record_available": available,
-           "documentation.records_requested": True if rr is not None else None}
+           "documentation.records_requested": True if rr is not None else None,
+           "documentation.records_received": received is True}
     for k in _DOC_FLAGS + ("dose_mg", "route", "infusion_start", "infusion_end", "lot_number", "waste_mg"):
         out[f"documentation.{k}"] = d.get(k)
     out["documentation.drug"] = ctx.doc_drug
