@@ -41,7 +41,7 @@ EXPECTED = {
     "trastuzumab-biosimilar-clean-medicare": ("clean", []),
     "trastuzumab-herceptin-step-therapy-commercial": ("denied", ["STEP-THERAPY-NOT-MET@2"]),
     "trastuzumab-several-denials": ("denied", ["CODE-DRUG-NDC-MISMATCH@2", "HER2-DRUG-DX-HISTORY-ONLY@2", "CODE-DRUG-NDC-MISMATCH@10", "HER2-DRUG-DX-HISTORY-ONLY@10"]),
-    "trazimera-jw-on-multi-dose-vial": ("denied", ["JW-ON-MULTI-DOSE-VIAL@10", "DOC-WASTE-NOT-DOCUMENTED@10"]),
+    "trazimera-jw-on-multi-dose-vial": ("denied", ["JW-ON-MULTI-DOSE-VIAL@10"]),
     "visit-hospital-outpatient-0131-medicare": ("clean", []),
     "visit-pertuzumab-trazimera-docetaxel-commercial": ("clean", []),
     "visit-pertuzumab-trazimera-docetaxel-medicare": ("clean", []),

@@ -2,8 +2,8 @@
 (tests/data/unseen/2xx, pinned in kb_agreed.yaml), removing ONE optional field - a `documentation` flag, a field of the
 date-of-service administration records, a patient field - never adds a denial (FORMATS.md s.3: "absent means not
 known, never no"). tests/test_kb_review.py checks this for whole sections; these are the fields inside them.
-Fields for which a rule denies today are strict xfails naming redteam2 finding R2-F1 / R2-F7 (kb/rules/documentation.yaml
-reads "documentation present" as "record available" and a missing field as undocumented); a fix flips them."""
+Fields for which a rule denies are strict xfails naming the finding (KNOWN); redteam2's R2-F1 / R2-F7 (the
+documentation rules read a missing field as undocumented) are fixed, so none is known today."""
 
 from __future__ import annotations
 
@@ -26,11 +26,8 @@ FIELDS = [("documentation", k) for k in ("physician_order", "medical_necessity_d
                                          "clinical_justification")] + [
     ("administrations", k) for k in ("dose_mg", "route", "start", "end", "lot_number", "waste_mg", "waste_reason", "vials")] + [
     ("patient", k) for k in ("height_cm", "weight_date")]
-#: fields whose absence some rule turns into a denial today (R2-F1: documentation flags, R2-F7: administration fields)
-KNOWN = {("documentation", "physician_order"): "R2-F1", ("documentation", "medical_necessity_documented"): "R2-F1",
-         ("documentation", "her2_report_in_record"): "R2-F1", ("administrations", "dose_mg"): "R2-F7",
-         ("administrations", "route"): "R2-F7", ("administrations", "start"): "R2-F7",
-         ("administrations", "end"): "R2-F7", ("administrations", "waste_mg"): "R2-F7"}
+#: fields whose absence some rule turns into a denial (strict xfail naming the finding)
+KNOWN: dict = {}  # R2-F1 and R2-F7 fixed (kb/rules/documentation.yaml: absent is not "not documented")
 
 
 def _without(doc, section, key):
