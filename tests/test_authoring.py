@@ -229,7 +229,7 @@ def test_rule_needing_finding_of_unreachable_rule_is_unreachable(tmp_path):
 def test_kb_test_on_shipped_kb():
     run = run_kb_tests(KB, coverage=True)
     cases, rules, leaves = kb_census.cases(), kb_census.rule_ids(), kb_census.condition_leaves()
-    assert (len(cases), len(rules), leaves) == (377, 131, 454)  # checked by hand against kb/ (her2class T-DM1: 14 cases, 1 rule, 9 leaves; ndc: 10 cases, 3 rules, 11 leaves; dxdates 1 case; biosim: 14 cases, 2 rules, 20 leaves; session 12 lead: 19 cases, 3 rules, 42 leaves; issue 13 added 59 cases, 21 rules, 73 leaves; issue 12 kb12 21 cases, 4 rules, 4 leaves; lead_unseen 3 cases, 1 leaf; clinical 22 cases, 4 rules, 26 leaves)
+    assert (len(cases), len(rules), leaves) == (379, 131, 454)  # checked by hand against kb/ (her2class T-DM1: 14 cases, 1 rule, 9 leaves; Hylecta hold 2 cases; ndc: 10 cases, 3 rules, 11 leaves; dxdates 1 case; biosim: 14 cases, 2 rules, 20 leaves; session 12 lead: 19 cases, 3 rules, 42 leaves; issue 13 added 59 cases, 21 rules, 73 leaves; issue 12 kb12 21 cases, 4 rules, 4 leaves; lead_unseen 3 cases, 1 leaf; clinical 22 cases, 4 rules, 26 leaves)
     assert [(r.case, r.file) for r in run.results] == cases
     assert (len(run.results), run.passed, run.failed) == (len(cases), len(cases), 0)
     c = run.coverage
@@ -502,7 +502,7 @@ def test_extend_without_python_decides_claims(tmp_path):
     assert d.kb.drugs["margetuximab"]["dosing"]["max_dose_mg_per_kg"] == 15
     assert d.kb.hcpcs["J9353"]["drug"] == "margetuximab"
 
-    def margenza(payer, dose, date="2024-03-15", prior=("trastuzumab",)):
+    def margenza(payer, dose, date="2024-03-15", prior=("trastuzumab",), **extra):
         return claim(unset=["claim.lines[0].ndc", "claim.lines[0].ndc_quantity", "claim.lines[0].ndc_unit"],
                      **{"claim.payer": payer, "claim.lines[0].code": "J9353", "claim.lines[0].units": dose // 5,
                         "claim.lines[0].modifiers": [], "documentation.drug": "Margenza",
@@ -512,7 +512,7 @@ def test_extend_without_python_decides_claims(tmp_path):
                         "clinical.prior_therapies": [{"drug": x, "setting": "metastatic", "start_date": "2023-01-10",
                                                       "end_date": "2023-06-30", "progressed": True} for x in prior],
                         "administrations": [{"date": date, "drug": "Margenza", "dose_mg": dose}],
-                        "prior_claims": []})
+                        "prior_claims": [], **extra})
 
     # 68 kg: 1020 mg (204 units of 5 mg) is 15 mg/kg (the label dose), 1360 mg is 20 mg/kg
     assert denial_ids(d.check_document(margenza("acme", 1020))) == []
@@ -529,6 +529,11 @@ def test_extend_without_python_decides_claims(tmp_path):
     assert denial_ids(d.check_document(margenza("medicare", 1020, prior=("docetaxel",)))) == []
     assert denial_ids(d.check_document(margenza("acme", 1360, prior=("docetaxel",)))) == [
         "ACME-MARGENZA-WITHOUT-PRIOR-TRASTUZUMAB", "MARGETUXIMAB-DOSE-ABOVE-LABEL"]
+    # the drug joined the class her2_positive_antibody: the shipped HER2 rules cover it, no rule was edited
+    assert "margetuximab" in d.kb.rules_by_id["PERTUZUMAB-HER2-NEGATIVE"].scope["drugs"]
+    rec = d.check_document(margenza("medicare", 1020, **{"clinical.biomarkers.her2": {"ihc": "1+"}}))
+    assert denial_ids(rec) == ["PERTUZUMAB-HER2-NEGATIVE"]
+    assert "margetuximab is indicated only for HER2-positive disease" in rec["denials"][0]["explanation"]
 
 
 def test_tutorial_retirement_takes_effect_after_the_date(tmp_path):
