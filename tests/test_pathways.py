@@ -124,7 +124,7 @@ def test_an_author_adds_a_code_pair_without_python(tmp_path):
 
 
 def test_her2_rule_keyed_on_a_class_covers_a_new_drug_of_the_class(tmp_path):
-    """HER2-ANTIBODY-WITH-ANTIBODY-DRUG-CONJUGATE's scope names the class trastuzumab_product: a new biosimilar that
+    """HER2-ANTIBODY-WITH-ANTIBODY-DRUG-CONJUGATE's scope names the class trastuzumab_product (with pertuzumab_product): a new biosimilar that
     joins the class is checked without a rule edit; an unknown class in a scope is a located lint error."""
     kb_dir = tmp_path / "kb"
     shutil.copytree(KB, kb_dir)
@@ -140,7 +140,10 @@ def test_her2_rule_keyed_on_a_class_covers_a_new_drug_of_the_class(tmp_path):
     rec = _check(d, data)
     assert ("HER2-ANTIBODY-WITH-ANTIBODY-DRUG-CONJUGATE", 1) in [(x["id"], x["line"]) for x in rec["denials"]]
     rules = kb_dir / "rules" / "similar_codes.yaml"
-    rules.write_text(rules.read_text().replace("drug_classes: [trastuzumab_product]", "drug_classes: [trastuzumab_products]"))
+    text = rules.read_text()
+    assert text.count("drug_classes: [pertuzumab_product, trastuzumab_product]") == 1
+    rules.write_text(text.replace("drug_classes: [pertuzumab_product, trastuzumab_product]",
+                                  "drug_classes: [pertuzumab_product, trastuzumab_products]"))
     from denialkb.engine.kb import check_kb
 
     _, problems = check_kb(kb_dir, cases=False)
