@@ -107,7 +107,6 @@ FINDINGS = {
     "85-inpatient-0111-pertuzumab-no-jz-medicare": "F19",
     "89-fqhc-0771-pertuzumab-no-jz-medicare": "F19",
     "90-enhertu-her2-low-mbc-medicare": "F6",
-    "94-enhertu-her2-ihc0-medicare": "F22",
 }
 
 
