@@ -132,15 +132,16 @@ def test_records_requested_and_not_received_is_the_no_record_denial(decider):
 
 def test_unknown_history_drug_is_a_warning_and_the_claim_is_decided(decider):
     data = day()
-    data["clinical"]["prior_therapies"].append({"drug": "pemetrexed", "setting": "adjuvant", "progressed": False})
-    data["clinical"]["concurrent_drugs"].append("ribociclib")  # osimertinib became a KB drug (egfr_inhibitor)
+    data["clinical"]["prior_therapies"].append({"drug": "trabectedin", "setting": "adjuvant", "progressed": False})
+    # osimertinib, then pemetrexed and ribociclib became KB drugs (egfr_inhibitor; F3/F22 classes)
+    data["clinical"]["concurrent_drugs"].append("imlunestrant")
     rec = check(decider, data)
     assert (rec["outcome"], denials(rec)) == ("clean", [])
     w = [x for x in rec["warnings"] if x["place"].startswith("clinical.")]
     assert [(x["code"], x["place"]) for x in w] == [("drug_not_modelled", "clinical.concurrent_drugs[3]"),
                                                     ("drug_not_modelled", "clinical.prior_therapies[2].drug")]
     facts = decider.decide(validate_claim(data)).facts
-    assert "pemetrexed" in facts.claim["clinical.prior_therapy_drugs"]
+    assert "trabectedin" in facts.claim["clinical.prior_therapy_drugs"]
     assert facts.claim["clinical.prior_therapy_classes"] == ("alkylating_agent", "anthracycline")  # no class for it
 
 
