@@ -127,6 +127,17 @@ def test_all_problems_reported_not_just_first(cli, tmp_path):
     assert "claim.diagnoses[0]" in r.stderr and "claim.lines[0].units" in r.stderr and "claim.lines[0].modifiers[0]" in r.stderr
 
 
+@pytest.mark.parametrize("value", ["2024-3-5", "2024-03-05T10:00:00", "2024-02-30"])
+def test_a_bad_date_is_one_problem(cli, tmp_path, value):
+    # F17: a date that fails both the schema's "format" and its "pattern" is reported once
+    p = _write(tmp_path, "date.yaml", BASE + f"coverage: {{start_date: '{value}'}}\n")
+    r = cli("check", p)
+    assert r.returncode == 2
+    assert r.stderr.count("coverage.start_date") == 1, r.stderr
+    assert f"coverage.start_date: '{value}' is not a valid date" in r.stderr
+    assert "1 problem;" in r.stderr
+
+
 def test_one_bad_file_means_nothing_decided(cli, tmp_path):
     bad = _write(tmp_path, "bad.yaml", "claim: {}\n")
     r = cli("check", GOOD, bad)
