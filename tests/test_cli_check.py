@@ -192,6 +192,21 @@ def test_x12_with_clinical_facts_and_835_output(cli):
     assert "CAS*CO*16*" in r.stdout and "LQ*HE*M127" in r.stdout
 
 
+def test_check_835_of_a_void_is_not_an_input_error(cli, tmp_path):
+    # F20: a void (frequency 8) is valid input: the 835 leaves it out (it would reverse a payment
+    # not known here) and says so on stderr; the exit code is the decision's, as for text output
+    src = (ROOT / "tests" / "data" / "unseen" / "35-replacement-claim-freq7-medicare.yaml").read_text()
+    assert "frequency_code: '7'" in src
+    p = _write(tmp_path, "void.yaml", src.replace("frequency_code: '7'", "frequency_code: '8'", 1))
+    text = cli("check", p)
+    r = cli("check", "--format", "x12-835", p)
+    assert r.returncode == text.returncode == 0, r.stderr
+    assert r.stdout.startswith("ISA*") and "BPR*H*0*C*NON" in r.stdout and "CLP*" not in r.stdout
+    assert r.stderr.strip().endswith(
+        "835 note: UNS-35: a void (frequency 8) of UNS-34-ORIG is left out of the 835: it reverses the "
+        "original payment, which is not known here")
+
+
 def test_check_log_then_show_and_replay(cli, tmp_path):
     log = tmp_path / "decisions.sqlite"
     src = SMALL / "pertuzumab-her2-missing.yaml"

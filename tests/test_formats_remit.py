@@ -248,9 +248,14 @@ def test_void_is_never_paid():
     doc["claim"].pop("frequency_code", None)  # (v2 converters also carry CLM05-3 here)
     clean = _record("PTZ-2025-0001", "clean", [])
     notes: list[str] = []
-    with pytest.raises(RemitRenderError) as info:
-        render_835([(clean, doc)], created=WHEN, notes=notes)
-    assert "a void (frequency 8)" in info.value.message
+    text = render_835([(clean, doc)], created=WHEN, notes=notes)  # F20: a void is valid input
+    validate_x12(text)
+    assert _parse_835(text) == []  # no claim loop: the void reverses a payment not known here
+    assert "BPR*H*0*C*NON************20250301~" in text and "LX*" not in text
+    assert notes == ["PTZ-2025-0001: a void (frequency 8) is left out of the 835: it reverses the original "
+                     "payment, which is not known here"]
+    with pytest.raises(RemitRenderError, match="no input"):
+        render_835([], created=WHEN)
     response = render_fhir(clean, doc)
     benefit = [t for t in response["total"] if t["category"]["coding"][0]["code"] == "benefit"]
     assert benefit[0]["amount"]["value"] == 0

@@ -22,8 +22,10 @@ distinct reasons (an 835 reports non-zero adjustments only), so the claim stays 
 
 Voids (claim frequency code 8, from ``claim.frequency_code`` or the last digit of an 837I
 type of bill) are never shown as paid: an 835 answers a void by reversing the original
-claim's payment, which a prediction does not know, so a void is left out of the 835
-(named in ``notes``) and its ClaimResponse pays nothing.
+claim's payment (CLP02 ``22`` with group ``CR`` adjustments negating the original ones,
+X12 RFI 1429), which a prediction does not know, so a void is left out of the 835 (named
+in ``notes``) and its ClaimResponse pays nothing. When every claim is left out, the 835
+has no claim loop and pays nothing (``BPR*H*0*C*NON``).
 """
 
 from __future__ import annotations
@@ -195,7 +197,7 @@ def render_835(
     Raises
     ------
     RemitRenderError
-        Undetermined outcome (with ``on_undetermined="error"``), a denial naming a line
+        No input at all, an undetermined outcome (with ``on_undetermined="error"``), a denial naming a line
         the claim lacks, an unknown CAS group, or a value containing an X12 delimiter.
     """
     created = created or _dt.datetime.now()
@@ -226,11 +228,10 @@ def render_835(
                 hint="pass on_undetermined='skip' to leave such claims out",
             )
         claims.append(c)
-    if not claims:
-        raise RemitRenderError(
-            "no claim to render in the 835: " + ("; ".join(notes) if notes else "no input"),
-            location="835",
-        )
+    if not claims and not notes:
+        raise RemitRenderError("no claim to render in the 835: no input", location="835")
+    # every claim left out (voids, skipped undetermined): an 835 with no claim loop and no
+    # payment (BPR*H*0*C*NON), valid; ``notes`` says why each claim is not in it
     d8, d6, tm = created.strftime("%Y%m%d"), created.strftime("%y%m%d"), created.strftime("%H%M")
     ctl = f"{control_number:09d}"
     total = sum((c.total_paid for c in claims), Decimal(0))
@@ -245,8 +246,9 @@ def render_835(
         ["N4", "NONE", "PA", "00000"],
         ["PER", "BL", "DENIALKB", "EM", "PREDICTED.INVALID"],
         ["N1", "PE", "PROVIDER", "FI", "000000000"],
-        ["LX", "1"],
     ]
+    if claims:
+        body.append(["LX", "1"])
     for c in claims:
         body += _claim_segments(c)
     body.append(["SE", str(len(body) + 1), "0001"])
