@@ -71,6 +71,7 @@ def test_paths_197_text_exact():
 
 
 def test_paths_json_every_carc():
+    from denialkb.engine.explain import remittances
     from denialkb.engine.kb import load_kb
 
     kb = load_kb()
@@ -79,8 +80,43 @@ def test_paths_json_every_carc():
         data = json.loads(r.stdout)
         assert data["paths"], carc
         for chain in data["paths"]:
-            assert kb.rules_by_id[chain[0]["rule"]].denial["carc"] == carc
+            # the rule's own CARC, or the one a payer sends instead (kb/payers remittance)
+            assert carc in {c for _, c, _ in remittances(kb, kb.rules_by_id[chain[0]["rule"]])}
             assert chain[0]["rule"] in run_cli("paths", carc).stdout
+
+
+def _path_rules(*args):
+    r = run_cli("paths", *args, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    return sorted({chain[0]["rule"] for chain in json.loads(r.stdout)["paths"]})
+
+
+def test_paths_accepts_group_carc_carc_and_rarc_targets():
+    # F9: CO-16 (and co16) is the group-CARC form of 16: the same rules
+    from denialkb.engine.kb import load_kb
+
+    kb = load_kb()
+    co16 = _path_rules("CO-16")
+    assert co16 and co16 == _path_rules("16") == _path_rules("co16")
+    assert all(kb.rules_by_id[r].denial["group"] == "CO" for r in co16)
+    m127 = _path_rules("M127")
+    assert m127 and all("M127" in kb.rules_by_id[r].denial["rarc"] for r in m127)
+    # a payer's remittance override counts: commercial sends CO-146 for a non-billable diagnosis code
+    assert _path_rules("CO-146", "--payer", "commercial") == ["DX-CODE-NOT-BILLABLE", "DX-CODE-NOT-VALID-ON-DOS"]
+    assert _path_rules("CO-146", "--payer", "medicare") == []
+    assert "DX-CODE-NOT-BILLABLE" in _path_rules("CO-16", "--payer", "medicare")
+    r = run_cli("why-not", SMALL / "pertuzumab-clean-commercial.yaml", "CO-197", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert {a["rule"] for a in json.loads(r.stdout)["attempts"]} >= {"PRIOR-AUTH-ABSENT", "STEP-THERAPY-NOT-MET"}
+
+
+def test_unknown_code_target_exit_2_with_did_you_mean():
+    for cmd in (["paths"], ["why-not", SMALL / "pertuzumab-clean-medicare.yaml"]):
+        r = run_cli(*cmd, "CO-61")
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+        assert "unknown target 'CO-61'" in r.stderr
+        assert "did you mean 'CO-96'?" in r.stderr
+        assert "a group and CARC (CO-16) or a RARC (M127)" in r.stderr
 
 
 def test_what_if_text_and_round_trip():
