@@ -162,6 +162,9 @@ PATHWAY_EXAMPLES = {  # examples/pathways/*.yaml: one bundled claim per issue-13
                                                             "MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS@2"]),
     "pathway-second-initial-service": ("denied", ["NCCI-PTP-PAIR-NOT-BYPASSED@8"]),
     "pathway-waste-without-jw-line": ("denied", ["JW-JZ-NEITHER-WITH-DOCUMENTED-WASTE@1"]),
+    "pathway-two-vial-sizes-on-one-ndc-line": ("denied", ["NDC-TWO-VIAL-SIZES-ON-ONE-LINE@1",
+                                                          "NDC-ADMINISTERED-VIAL-NDC-NOT-BILLED@1"]),
+    "pathway-jw-beyond-whole-vials": ("denied", ["JW-UNITS-EXCEED-VIAL-WASTE@2", "JW-UNITS-BEYOND-WHOLE-VIALS@2"]),
 }
 
 
