@@ -176,8 +176,9 @@ _DAY_IN = ("claim.lines", "administrations[*].vials", "kb:tables/drugs.yaml")
          "for the line's drug on its date, KB products of that drug, that no line of the line's code on that date "
          "reports. Given on the first line of the code on the date only; absent on the others and when the record "
          "lists no vials.", "computed", inputs=_DAY_IN),
-    spec("line.day_record_ndcs_not_billed_count", "int", "How many NDCs line.day_record_ndcs_not_billed lists.",
-         "computed", inputs=_DAY_IN),
+    spec("line.day_record_ndcs_not_billed_count", "int", "The number of vial NDCs of the line's drug in the "
+         "administration record for its date that no line of its code reports (given as "
+         "line.day_record_ndcs_not_billed is).", "computed", inputs=_DAY_IN),
 )
 def line_day_record_ndcs(ctx, i, ln, c, L):
     """The vial NDCs of the administration record that no NDC line of the code reports."""
@@ -250,9 +251,9 @@ def line_day_whole_vials(ctx, i, ln, c, L):
 
 
 @line_family(
-    spec("line.day_other_ndcs_of_drug_count", "int", "How many NDCs of the line's drug (KB products) other than the "
-         "line's own the other lines of its code on its date report: 0 when none does (absent without a known NDC "
-         "on the line).", "computed", inputs=("claim.lines", "kb:tables/drugs.yaml")),
+    spec("line.day_other_ndcs_of_drug_count", "int", "The number of other NDCs of the line's drug (KB products) "
+         "reported on the other lines of its code on its date: 0 when none is (absent without a known NDC on the "
+         "line).", "computed", inputs=("claim.lines", "kb:tables/drugs.yaml")),
 )
 def line_day_other_ndcs(ctx, i, ln, c, L):
     """Other NDCs of the line's drug on the lines of its code and date."""
