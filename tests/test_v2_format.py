@@ -93,6 +93,11 @@ def test_jw_line_without_the_biosimilars_waste_is_denied_on_that_line_only(decid
     data = with_jw(day())
     adm = next(a for a in data["administrations"] if a["date"] == "2024-11-15" and a["drug"] == "Trazimera")
     del adm["waste_mg"]
+    # not stated and no records requested: not known, so not a denial (absent is not "not documented")
+    rec = check(decider, data)
+    assert (rec["outcome"], denials(rec)) == ("clean", [])
+    # the payer requested and received the records, and the biosimilar's administration states no waste
+    data.setdefault("documentation", {})["records_request"] = {"requested_on": "2024-12-02", "received": True}
     rec = check(decider, data)
     assert (rec["outcome"], denials(rec)) == ("denied", ["DOC-WASTE-NOT-DOCUMENTED@12"])
 
@@ -418,6 +423,7 @@ def test_amount_at_risk_is_the_paid_amount_else_the_charge_counted_once_per_line
     for a in data["administrations"]:
         if a["date"] == "2024-11-15" and a["drug"] == "pertuzumab":
             del a["route"]
+    data.setdefault("documentation", {})["records_request"] = {"requested_on": "2024-12-02", "received": True}
     rec = check(decider, data)
     assert denials(rec) == ["PERTUZUMAB-HER2-NOT-DOCUMENTED@2", "DOC-ROUTE-NOT-DOCUMENTED@2",
                             "PERTUZUMAB-HER2-NOT-DOCUMENTED@3"]
@@ -537,7 +543,7 @@ def test_component_doses_give_the_combined_dose_of_a_fixed_dose_combination(deci
     ({"documentation.records_request.received": "no"}, "documentation.records_request.received",
      "expected true or false or null, found 'no'"),
     ({"prior_claims[0].status": "rejected"}, "prior_claims[0].status", "found 'rejected'"),
-    ({"abn[0].date": "soon"}, "abn[0].date", "found 'soon'"),
+    ({"abn[0].date": "soon"}, "abn[0].date", "'soon' is not a valid date"),
 ])
 def test_invalid_v2_fields_are_located_errors(patch, place, message):
     from denialkb.engine.cases import set_path
