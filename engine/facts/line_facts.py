@@ -279,10 +279,15 @@ def line_dose(ctx, i, ln, c, L):
     out["line.dose_units"] = int(math.ceil(dose / unit - 1e-9)) if (dose and unit) else None
     w = c["patient.weight_kg"]
     out["line.dose_per_kg"] = round(dose / w, 2) if (dose and w) else None
+    dinfo = ctx.kb.drugs.get(ldrug, {}) if ldrug else {}
+    if dose and not w and any("per_kg" in k for k in dinfo.get("dosing", {})):
+        # the weight-based dose checks are not run without a weight (no patient data in the message)
+        ctx.warn("dose_per_kg_not_checked", "patient.weight_kg",
+                 f"line {ln.get('number', i + 1)} ({L['line.code']}): the dose per kg of {ldrug} is not checked "
+                 "because the document gives no patient weight")
     waste = _adm_field(entries, "waste_mg")
     out["line.documented_waste_mg"] = waste
     out["line.documented_waste_units"] = int(math.floor(waste / unit + 1e-9)) if (waste is not None and unit) else None
-    dinfo = ctx.kb.drugs.get(ldrug, {}) if ldrug else {}
     products = [p for p in dinfo.get("products", []) if in_force(p, eff)]
     sizes = [p["strength_mg"] for p in products if p["container"] == "single_dose"]
     vials = best_vials(dose, sizes) if (dose and sizes) else None

@@ -21,7 +21,6 @@ FINDINGS_R2: dict[str, str] = {
     "214-ramucirumab-esophageal-squamous-medicare": "R2-F4",
     "235-hylecta-for-gastric-cancer-medicare": "R2-F5",
     "256-ramucirumab-pa-for-another-provider-commercial": "R2-F6",
-    "259-ramucirumab-no-weight-in-document-medicare": "R2-F8",
     "261-trazimera-adjuvant-beyond-one-year-medicare": "R2-F9",
 }
 
