@@ -148,6 +148,10 @@ def line_code(ctx, i, ln, c, L):
          "computed", "drug", inputs=_HCPCS),
     spec("line.container", "str", "single_dose or multi_dose, from the NDC or the drug's products.", "kb products",
          ("single_dose", "multi_dose"), inputs=("claim.lines[{i}].ndc", "kb:tables/drugs.yaml")),
+    spec("line.container_ambiguous", "bool", "The container of the line's drug cannot be told: no NDC of the line "
+         "names a KB product, and the drug's products in force come in both single- and multiple-dose containers, or "
+         "none is encoded, so neither the KB nor a payer's JW/JZ edit knows it. False when the container is known; "
+         "absent when the line bills no modelled drug.", "kb products", inputs=("claim.lines[{i}].ndc", "kb:tables/drugs.yaml")),
     spec("line.drug_route", "str", "Route of the line's drug per the KB drug table (IV, SC, oral).", "kb drugs table",
          ("IV", "SC", "oral"), inputs=("kb:tables/drugs.yaml",)),
     spec("line.days_since_response_assessment", "int",
@@ -167,11 +171,20 @@ def line_drug(ctx, i, ln, c, L):
     else:
         kinds = {p["container"] for p in products}
         container = kinds.pop() if len(kinds) == 1 else None
+    ambiguous = (container is None) if ldrug else None
+    if ambiguous and L["line.code_kind"] == "drug" and c.get("payer.jz_required_from"):
+        mods = {str(m).upper() for m in ln.get("modifiers") or []}
+        if not mods & {"JW", "JZ"}:
+            # a JW/JZ edit needs the container; say which line it could not be checked on (no patient data)
+            ctx.warn("container_not_known", f"claim.lines[{i}].ndc",
+                     f"line {ln.get('number', i + 1)} ({L['line.code']}): the container (single- or multiple-dose) "
+                     "is not known without an NDC of a product the KB models, so JW/JZ is not checked on it")
     resp = sorted(ctx.clin.get("response_assessments", []), key=lambda r: r["date"])
     prior_resp = [r["date"] for r in resp if r["date"] <= dos]
     return {
         "line.drug": ldrug,
         "line.container": container,
+        "line.container_ambiguous": ambiguous,
         "line.drug_route": dinfo.get("route"),
         "line.days_since_response_assessment": (as_date(dos) - as_date(prior_resp[-1])).days if prior_resp else None,
     }
@@ -266,10 +279,15 @@ def line_dose(ctx, i, ln, c, L):
     out["line.dose_units"] = int(math.ceil(dose / unit - 1e-9)) if (dose and unit) else None
     w = c["patient.weight_kg"]
     out["line.dose_per_kg"] = round(dose / w, 2) if (dose and w) else None
+    dinfo = ctx.kb.drugs.get(ldrug, {}) if ldrug else {}
+    if dose and not w and any("per_kg" in k for k in dinfo.get("dosing", {})):
+        # the weight-based dose checks are not run without a weight (no patient data in the message)
+        ctx.warn("dose_per_kg_not_checked", "patient.weight_kg",
+                 f"line {ln.get('number', i + 1)} ({L['line.code']}): the dose per kg of {ldrug} is not checked "
+                 "because the document gives no patient weight")
     waste = _adm_field(entries, "waste_mg")
     out["line.documented_waste_mg"] = waste
     out["line.documented_waste_units"] = int(math.floor(waste / unit + 1e-9)) if (waste is not None and unit) else None
-    dinfo = ctx.kb.drugs.get(ldrug, {}) if ldrug else {}
     products = [p for p in dinfo.get("products", []) if in_force(p, eff)]
     sizes = [p["strength_mg"] for p in products if p["container"] == "single_dose"]
     vials = best_vials(dose, sizes) if (dose and sizes) else None

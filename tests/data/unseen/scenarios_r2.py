@@ -19,17 +19,8 @@ SCEN_R2: list[tuple[str, str, dict, dict]] = []
 
 FINDINGS_R2: dict[str, str] = {
     "214-ramucirumab-esophageal-squamous-medicare": "R2-F4",
-    "225-kanjinti-weekly-loading-after-ac-medicare": "R2-F2",
-    "226-kanjinti-weekly-maintenance-week-5-medicare": "R2-F2",
-    "233-kanjinti-gastric-capox-pembrolizumab-medicare": "R2-F2",
     "235-hylecta-for-gastric-cancer-medicare": "R2-F5",
-    "240-kanjinti-weekly-hopd-837i-three-dates-medicare": "R2-F2",
-    "245-phesgo-switch-after-7-week-gap-loading-commercial-pa": "R2-F3",
-    "247-phesgo-hopd-837i-two-dates-z5111-first-medicare": "R2-F3",
-    "248-kanjinti-hopd-replacement-0137-medicare": "R2-F2",
-    "263-thp-cycle-6-after-docetaxel-stopped-pointers-to-primary-medicare": "R2-F3",
     "256-ramucirumab-pa-for-another-provider-commercial": "R2-F6",
-    "259-ramucirumab-no-weight-in-document-medicare": "R2-F8",
     "261-trazimera-adjuvant-beyond-one-year-medicare": "R2-F9",
 }
 
