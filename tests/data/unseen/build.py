@@ -106,7 +106,6 @@ FINDINGS = {
     "74-medicare-secondary-payer-billed-as-primary": "F13",
     "75-new-claim-after-front-end-denial-medicare": "F14",
     "83-ramucirumab-nsclc-after-prior-docetaxel-commercial": "F18",
-    "90-enhertu-her2-low-mbc-medicare": "F6",
     "92-pertuzumab-adjuvant-t1b-n0-medicare": "F21",
     "94-enhertu-her2-ihc0-medicare": "F22",
 }
