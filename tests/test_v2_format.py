@@ -209,9 +209,8 @@ def test_missing_information_never_names_a_computed_fact(decider):
             seen += 1
             spec = cat.get(m["fact"])
             assert spec is None or spec.source == m["fact"], f"{doc.file}: {m['fact']} is a computed fact"
-            if m["fact"].startswith("kb:"):  # a KB table an author completes (a drug without vial sizes)
-                assert m["fact"].split(":", 1)[1].startswith(("tables/", "payers/")), m["fact"]
-                continue
+            # a value the KB lacks (a drug without vial sizes) is a warning, never missing information (F6)
+            assert not m["fact"].startswith("kb:"), f"{doc.file}: {m['fact']} is a KB table, not a claim input"
             assert m["fact"].split(".")[0].split("[")[0] in ("claim", "patient", "coverage", "providers",
                                                               "authorizations", "abn", "clinical", "administrations",
                                                               "documentation", "prior_claims")
@@ -576,3 +575,23 @@ def test_administration_times_and_span_dates_must_be_in_order():
     with pytest.raises(ClaimInvalidError) as e:
         validate_claim(data)
     assert sorted(p.place for p in e.value.problems) == ["administrations[9].end", "claim.lines[1].service_date_end"]
+
+
+def test_a_value_the_kb_lacks_is_a_warning_not_undetermined(decider):
+    """Redteam F6: an Enhertu JW line whose product (container, vial sizes) the KB does not hold. The rules that need
+    those values are silent, the record warns once per line and table, and the claim is not undetermined."""
+    from denialkb.engine.cases import case_document
+
+    case = next(c for c in decider.kb.cases if c.id == "enhertu-jw-line-the-kb-has-no-vials-for")
+    rec = decider.check_document(validate_claim(case_document(case, decider.kb.root)))
+    assert (rec["outcome"], rec["denials"], rec["missing_information"]) == ("clean", [], [])
+    gaps = [w for w in rec["warnings"] if w["code"] == "kb_value_not_modelled"]
+    assert [(w["place"], w["message"]) for w in gaps] == [
+        ("claim.lines[4]", "line 5 (J9358): this knowledge base does not hold line.container, line.max_waste_units "
+                           "(tables/drugs.yaml), so rules JW-ON-MULTI-DOSE-VIAL, JW-UNITS-EXCEED-VIAL-WASTE were not "
+                           "evaluated (out of the KB's scope, not a problem with the claim)")]
+    # the same line with its container known (a Perjeta vial) is evaluated: no warning
+    doc = case_document(case, decider.kb.root)
+    doc["claim"]["lines"][0].pop("modifiers", None)
+    assert not [w for w in check(decider, doc)["warnings"] if w["code"] == "kb_value_not_modelled"
+                and w["place"] == "claim.lines[0]"]

@@ -457,23 +457,34 @@ def consuming_prior_lines(ctx) -> list:
 @line_family(
     spec("line.duplicate_in_claim", "bool", "An earlier line bills the same code, date, modifiers and NDC.", "computed",
          inputs=("claim.lines",)),
-    spec("line.duplicate_of_prior_claim", "bool", "A prior claim bills the same code, date, units and modifiers "
-         "(a voided prior claim, and the claim this one replaces or voids, do not count).", "prior_claims"),
+    spec("line.duplicate_of_prior_claim", "bool", "A prior claim that was paid or is pending (or whose status is not "
+         "stated) bills the same code, date, units and modifiers; a denied or voided prior claim, and the claim this one "
+         "replaces or voids, do not count.", "prior_claims"),
+    spec("line.repeats_denied_prior_claim", "bool", "A prior claim with status denied bills the same code, date, units "
+         "and modifiers (whether it was denied after adjudication or returned as unprocessable is not stated).",
+         "prior_claims"),
 )
 def line_duplicates(ctx, i, ln, c, L):
     """Duplicates within the claim and of prior claims (unknown for a line without a code)."""
     if L["line.code"] is None:  # a revenue-code-only line: which service it repeats is not known
-        return {"line.duplicate_in_claim": None, "line.duplicate_of_prior_claim": None}
+        return {"line.duplicate_in_claim": None, "line.duplicate_of_prior_claim": None,
+                "line.repeats_denied_prior_claim": None}
     key = (L["line.code"], L["line.service_date"], tuple(sorted(L["line.modifiers"])), L["line.ndc11"])
     earlier = {(ctx.codes[j], o["service_date"], _mods(o), normalize_ndc(o["ndc"]) if o.get("ndc") else None)
                for j, o in enumerate(ctx.lines_in[:i])}
-    prior = [pl for pc in ctx.data.get("prior_claims", []) if not voided(pc) and not replaced_by_this_claim(ctx, pc)
-             for pl in pc["lines"]]
+
+    def same(pl):
+        return (pl["code"].upper() == L["line.code"] and pl["service_date"] == L["line.service_date"]
+                and pl["units"] == ln["units"] and _mods(pl) == key[2])
+
+    # a duplicate repeats a service paid or pending on another claim (Palmetto GBA, CARC 18): a denied prior claim
+    # may have been returned as unprocessable (MA130), which must be sent again as a new claim
+    denied = [pl for pc in ctx.data.get("prior_claims", []) if pc.get("status") == "denied" and not voided(pc)
+              and not replaced_by_this_claim(ctx, pc) for pl in pc["lines"]]
     return {
         "line.duplicate_in_claim": key in earlier,
-        "line.duplicate_of_prior_claim": any(
-            pl["code"].upper() == L["line.code"] and pl["service_date"] == L["line.service_date"]
-            and pl["units"] == ln["units"] and _mods(pl) == key[2] for pl in prior),
+        "line.duplicate_of_prior_claim": any(same(pl) for pl in consuming_prior_lines(ctx)),
+        "line.repeats_denied_prior_claim": any(same(pl) for pl in denied),
     }
 
 
