@@ -186,8 +186,8 @@ def _adm_field(entries, key):
 
 
 @line_family(
-    spec("line.administration_on_file", "bool", "The record documents an administration of the line's drug on its "
-         "date (an administrations entry, or the version-1 documentation fields): true; false when a version-2 "
+    spec("line.administration_on_file", "bool", "An administration record entry of the line's drug on its date (an "
+         "administrations entry, or the version-1 documentation fields): true when the record holds one; false when a version-2 "
          "administrations list is given without one, or records were requested and not received; absent otherwise.",
          "administrations", inputs=("administrations",)),
     spec("line.documented_lot_number", "str", "Lot number of the line's drug as administered that day.",
@@ -345,6 +345,10 @@ def line_day_infusions(ctx, i, ln, c, L):
 @line_family(
     spec("line.same_day_codes", "list", "Codes on other lines with the same date of service.", "claim.lines"),
     spec("line.same_day_drugs", "list", "Drugs of the codes on other lines of the same date.", "claim.lines"),
+    spec("line.same_day_undocumented_drug_lines", "int", "Number of other lines of the same date billing a drug "
+         "code the KB models with no administration record entry of their drug on that date (kind drug in the "
+         "hcpcs table; partner drugs, premedication and administration codes are not counted).", "claim.lines",
+         inputs=("claim.lines", "administrations", "kb:tables/hcpcs.yaml")),
     spec("line.units_same_code_same_day", "num", "Units of this code on this date across the claim.", "computed",
          inputs=("claim.lines",)),
 )
@@ -355,6 +359,9 @@ def line_same_day(ctx, i, ln, c, L):
     return {
         "line.same_day_codes": tuple(sorted({ctx.codes[j] for j in same if ctx.codes[j]})),
         "line.same_day_drugs": tuple(sorted({ctx.line_code_drug(j) for j in same if ctx.line_code_drug(j)})),
+        "line.same_day_undocumented_drug_lines": sum(
+            1 for j in same if (ctx.rows[j] or {}).get("kind") == "drug"
+            and not any(a.record for a in ctx.administration(dos, ctx.line_code_drug(j)))),
         "line.units_same_code_same_day": sum(o["units"] for j, o in enumerate(ctx.lines_in)
                                              if ctx.codes[j] == code and o["service_date"] == dos),
     }
@@ -457,6 +464,37 @@ def line_duplicates(ctx, i, ln, c, L):
             pl["code"].upper() == L["line.code"] and pl["service_date"] == L["line.service_date"]
             and pl["units"] == ln["units"] and _mods(pl) == key[2] for pl in prior),
     }
+
+
+def _same_provider(ctx, pc) -> bool:
+    """A prior claim that may be the same provider's: its NPI and this claim's billing NPI agree, or one is not known."""
+    mine = ((ctx.data.get("providers") or {}).get("billing") or {}).get("npi")
+    theirs = pc.get("provider_npi")
+    return mine is None or theirs is None or mine == theirs
+
+
+@line_family(
+    spec("line.prior_claim_codes_same_day", "list", "Codes on prior claims of the same provider (or of a provider not "
+         "named) with lines on the line's date; denied ones included, voided ones and the claim this one replaces "
+         "not (absent when the document holds no prior_claims).", "prior_claims",
+         inputs=("prior_claims", "providers.billing.npi")),
+    spec("line.prior_claim_paid_codes_same_day", "list", "Codes on those prior claims whose status is paid (absent "
+         "when the document holds no prior_claims, or a prior claim with lines on the date gives no status).",
+         "prior_claims[*].status", inputs=("prior_claims", "providers.billing.npi")),
+)
+def line_prior_same_day(ctx, i, ln, c, L):
+    """The services of the line's date billed on earlier claims (an add-on code's primary service may be there)."""
+    if "prior_claims" not in ctx.data:
+        return {"line.prior_claim_codes_same_day": None, "line.prior_claim_paid_codes_same_day": None}
+    dos = L["line.service_date"]
+    claims = [(pc, [pl["code"].upper() for pl in pc["lines"] if pl["service_date"] == dos])
+              for pc in ctx.data["prior_claims"]
+              if not voided(pc) and not replaced_by_this_claim(ctx, pc) and _same_provider(ctx, pc)]
+    claims = [(pc, codes) for pc, codes in claims if codes]
+    every = tuple(sorted({x for _, codes in claims for x in codes}))
+    paid = None if any(pc.get("status") is None for pc, _ in claims) else tuple(
+        sorted({x for pc, codes in claims if pc.get("status") == "paid" for x in codes}))
+    return {"line.prior_claim_codes_same_day": every, "line.prior_claim_paid_codes_same_day": paid}
 
 
 @line_family(
