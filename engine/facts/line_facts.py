@@ -229,13 +229,37 @@ def line_administration(ctx, i, ln, c, L):
     }
 
 
+def _dosing_weight(ctx, dos: str):
+    """(kg, days before ``dos``) of the weight nearest on or before ``dos``; an undated weight_kg has no age."""
+    pt = ctx.data.get("patient") or {}
+    dated = [(str(w["date"]), w["kg"]) for w in pt.get("weights", [])]
+    if pt.get("weight_kg") is not None and pt.get("weight_date") is not None:
+        dated.append((str(pt["weight_date"]), pt["weight_kg"]))
+    before = sorted((d, kg) for d, kg in dated if d <= dos)
+    if before:
+        d, kg = before[-1]
+        return kg, (as_date(dos) - as_date(d)).days
+    if pt.get("weight_kg") is not None and pt.get("weight_date") is None:
+        return pt["weight_kg"], None
+    return None, None
+
+
 @line_family(
     spec("line.dose_mg", "num", "Dose of the line's drug given on the date of service (its administration entry; "
          "for a fixed-dose combination with component doses, their sum: the J9316 convention).",
          "administrations / documentation.dose_mg", inputs=(ADM + ".dose_mg",)),
     spec("line.dose_units", "int", "Dose in billing units, rounded up.", "computed",
          inputs=(ADM + ".dose_mg", "kb:tables/hcpcs.yaml")),
-    spec("line.dose_per_kg", "num", "Dose in mg per kg of weight.", "computed", inputs=(ADM + ".dose_mg", "patient.weight_kg")),
+    spec("line.dose_per_kg", "num", "Dose in mg per kg of the dosing weight (absent when that weight is older than "
+         "the payer's dosing_weight_max_age_days).", "computed",
+         inputs=(ADM + ".dose_mg", "patient.weight_kg")),
+    spec("line.dosing_weight_kg", "num", "Weight the dose is measured against: the dated weight nearest on or before "
+         "the line's date of service (patient.weights, or patient.weight_kg with its weight_date); an undated "
+         "patient.weight_kg when no dated weight is on or before that date.", "patient.weights / patient.weight_kg",
+         inputs=("patient.weights", "patient.weight_kg", "patient.weight_date")),
+    spec("line.dosing_weight_age_days", "int", "Days from the dosing weight's measurement to the line's date of "
+         "service (absent for an undated weight).", "patient.weights[*].date / patient.weight_date",
+         inputs=("patient.weights", "patient.weight_date")),
     spec("line.documented_waste_mg", "num", "Documented waste of this line's drug (mg).", "documentation.waste_mg",
          inputs=(ADM + ".waste_mg",)),
     spec("line.documented_waste_units", "int", "Documented waste in billing units, rounded down "
@@ -264,8 +288,13 @@ def line_dose(ctx, i, ln, c, L):
     unit = L["line.billing_unit_mg"]
     out = {"line.dose_mg": dose}
     out["line.dose_units"] = int(math.ceil(dose / unit - 1e-9)) if (dose and unit) else None
-    w = c["patient.weight_kg"]
-    out["line.dose_per_kg"] = round(dose / w, 2) if (dose and w) else None
+    w, age = _dosing_weight(ctx, dos)
+    out["line.dosing_weight_kg"], out["line.dosing_weight_age_days"] = w, age
+    # a weight older than the payer's window (setting dosing_weight_max_age_days) is not the patient's weight
+    # on the date of service: the dose per kg is then not known (never measured against a stale weight)
+    window = ctx.payer.setting("dosing_weight_max_age_days", eff)
+    current = w if (age is None or window is None or age <= window) else None
+    out["line.dose_per_kg"] = round(dose / current, 2) if (dose and current) else None
     waste = _adm_field(entries, "waste_mg")
     out["line.documented_waste_mg"] = waste
     out["line.documented_waste_units"] = int(math.floor(waste / unit + 1e-9)) if (waste is not None and unit) else None
