@@ -252,7 +252,8 @@ def _dosing_weight(ctx, dos: str):
          inputs=(ADM + ".dose_mg", "kb:tables/hcpcs.yaml")),
     spec("line.dose_per_kg", "num", "Dose in mg per kg of the dosing weight (absent when that weight is older than "
          "the payer's dosing_weight_max_age_days).", "computed",
-         inputs=(ADM + ".dose_mg", "patient.weight_kg")),
+         # a dated weight on or before the date, inside the payer's window, also gives it a value
+         inputs=(ADM + ".dose_mg", "patient.weight_kg", "patient.weights")),
     spec("line.dosing_weight_kg", "num", "Weight the dose is measured against: the dated weight nearest on or before "
          "the line's date of service (patient.weights, or patient.weight_kg with its weight_date); an undated "
          "patient.weight_kg when no dated weight is on or before that date.", "patient.weights / patient.weight_kg",
