@@ -28,7 +28,7 @@ EXPECTED = {
     "pertuzumab-jz-missing-medicare": ("denied", ["JZ-MISSING-NO-WASTE@1"]),
     "pertuzumab-lot-number-missing": ("clean", []),
     "pertuzumab-no-jz-before-july-2023": ("clean", []),
-    "pertuzumab-record-documents-other-drug": ("denied", ["CODE-DRUG-DOCUMENTATION-MISMATCH@1", "CODE-DRUG-DOCUMENTATION-MISMATCH@2"]),
+    "pertuzumab-record-documents-other-drug": ("denied", ["CODE-DRUG-DOCUMENTATION-MISMATCH@1"]),
     "pertuzumab-timely-filing-medicare": ("denied", ["TIMELY-FILING-EXPIRED@1", "TIMELY-FILING-EXPIRED@2", "TIMELY-FILING-EXPIRED@3", "TIMELY-FILING-EXPIRED@4", "TIMELY-FILING-EXPIRED@5", "TIMELY-FILING-EXPIRED@6", "TIMELY-FILING-EXPIRED@7", "TIMELY-FILING-EXPIRED@8", "TIMELY-FILING-EXPIRED@9"]),
     "pertuzumab-units-exceed-dose": ("denied", ["UNITS-EXCEED-DOCUMENTED-DOSE@1"]),
     "phesgo-clean-medicare": ("clean", []),

@@ -199,8 +199,8 @@ def _adm_field(entries, key):
 
 
 @line_family(
-    spec("line.administration_on_file", "bool", "The record documents an administration of the line's drug on its "
-         "date (an administrations entry, or the version-1 documentation fields): true; false when a version-2 "
+    spec("line.administration_on_file", "bool", "An administration record entry of the line's drug on its date (an "
+         "administrations entry, or the version-1 documentation fields): true when the record holds one; false when a version-2 "
          "administrations list is given without one, or records were requested and not received; absent otherwise.",
          "administrations", inputs=("administrations",)),
     spec("line.documented_lot_number", "str", "Lot number of the line's drug as administered that day.",
@@ -242,13 +242,38 @@ def line_administration(ctx, i, ln, c, L):
     }
 
 
+def _dosing_weight(ctx, dos: str):
+    """(kg, days before ``dos``) of the weight nearest on or before ``dos``; an undated weight_kg has no age."""
+    pt = ctx.data.get("patient") or {}
+    dated = [(str(w["date"]), w["kg"]) for w in pt.get("weights", [])]
+    if pt.get("weight_kg") is not None and pt.get("weight_date") is not None:
+        dated.append((str(pt["weight_date"]), pt["weight_kg"]))
+    before = sorted((d, kg) for d, kg in dated if d <= dos)
+    if before:
+        d, kg = before[-1]
+        return kg, (as_date(dos) - as_date(d)).days
+    if pt.get("weight_kg") is not None and pt.get("weight_date") is None:
+        return pt["weight_kg"], None
+    return None, None
+
+
 @line_family(
     spec("line.dose_mg", "num", "Dose of the line's drug given on the date of service (its administration entry; "
          "for a fixed-dose combination with component doses, their sum: the J9316 convention).",
          "administrations / documentation.dose_mg", inputs=(ADM + ".dose_mg",)),
     spec("line.dose_units", "int", "Dose in billing units, rounded up.", "computed",
          inputs=(ADM + ".dose_mg", "kb:tables/hcpcs.yaml")),
-    spec("line.dose_per_kg", "num", "Dose in mg per kg of weight.", "computed", inputs=(ADM + ".dose_mg", "patient.weight_kg")),
+    spec("line.dose_per_kg", "num", "Dose in mg per kg of the dosing weight (absent when that weight is older than "
+         "the payer's dosing_weight_max_age_days).", "computed",
+         # a dated weight on or before the date, inside the payer's window, also gives it a value
+         inputs=(ADM + ".dose_mg", "patient.weight_kg", "patient.weights")),
+    spec("line.dosing_weight_kg", "num", "Weight the dose is measured against: the dated weight nearest on or before "
+         "the line's date of service (patient.weights, or patient.weight_kg with its weight_date); an undated "
+         "patient.weight_kg when no dated weight is on or before that date.", "patient.weights / patient.weight_kg",
+         inputs=("patient.weights", "patient.weight_kg", "patient.weight_date")),
+    spec("line.dosing_weight_age_days", "int", "Days from the dosing weight's measurement to the line's date of "
+         "service (absent for an undated weight).", "patient.weights[*].date / patient.weight_date",
+         inputs=("patient.weights", "patient.weight_date")),
     spec("line.documented_waste_mg", "num", "Documented waste of this line's drug (mg).", "documentation.waste_mg",
          inputs=(ADM + ".waste_mg",)),
     spec("line.documented_waste_units", "int", "Documented waste in billing units, rounded down "
@@ -277,8 +302,13 @@ def line_dose(ctx, i, ln, c, L):
     unit = L["line.billing_unit_mg"]
     out = {"line.dose_mg": dose}
     out["line.dose_units"] = int(math.ceil(dose / unit - 1e-9)) if (dose and unit) else None
-    w = c["patient.weight_kg"]
-    out["line.dose_per_kg"] = round(dose / w, 2) if (dose and w) else None
+    w, age = _dosing_weight(ctx, dos)
+    out["line.dosing_weight_kg"], out["line.dosing_weight_age_days"] = w, age
+    # a weight older than the payer's window (setting dosing_weight_max_age_days) is not the patient's weight
+    # on the date of service: the dose per kg is then not known (never measured against a stale weight)
+    window = ctx.payer.setting("dosing_weight_max_age_days", eff)
+    current = w if (age is None or window is None or age <= window) else None
+    out["line.dose_per_kg"] = round(dose / current, 2) if (dose and current) else None
     dinfo = ctx.kb.drugs.get(ldrug, {}) if ldrug else {}
     if dose and not w and any("per_kg" in k for k in dinfo.get("dosing", {})):
         # the weight-based dose checks are not run without a weight (no patient data in the message)
@@ -363,6 +393,10 @@ def line_day_infusions(ctx, i, ln, c, L):
 @line_family(
     spec("line.same_day_codes", "list", "Codes on other lines with the same date of service.", "claim.lines"),
     spec("line.same_day_drugs", "list", "Drugs of the codes on other lines of the same date.", "claim.lines"),
+    spec("line.same_day_undocumented_drug_lines", "int", "Number of other lines of the same date billing a drug "
+         "code the KB models with no administration record entry of their drug on that date (kind drug in the "
+         "hcpcs table; partner drugs, premedication and administration codes are not counted).", "claim.lines",
+         inputs=("claim.lines", "administrations", "kb:tables/hcpcs.yaml")),
     spec("line.units_same_code_same_day", "num", "Units of this code on this date across the claim.", "computed",
          inputs=("claim.lines",)),
 )
@@ -373,6 +407,9 @@ def line_same_day(ctx, i, ln, c, L):
     return {
         "line.same_day_codes": tuple(sorted({ctx.codes[j] for j in same if ctx.codes[j]})),
         "line.same_day_drugs": tuple(sorted({ctx.line_code_drug(j) for j in same if ctx.line_code_drug(j)})),
+        "line.same_day_undocumented_drug_lines": sum(
+            1 for j in same if (ctx.rows[j] or {}).get("kind") == "drug"
+            and not any(a.record for a in ctx.administration(dos, ctx.line_code_drug(j)))),
         "line.units_same_code_same_day": sum(o["units"] for j, o in enumerate(ctx.lines_in)
                                              if ctx.codes[j] == code and o["service_date"] == dos),
     }
@@ -486,6 +523,37 @@ def line_duplicates(ctx, i, ln, c, L):
         "line.duplicate_of_prior_claim": any(same(pl) for pl in consuming_prior_lines(ctx)),
         "line.repeats_denied_prior_claim": any(same(pl) for pl in denied),
     }
+
+
+def _same_provider(ctx, pc) -> bool:
+    """A prior claim that may be the same provider's: its NPI and this claim's billing NPI agree, or one is not known."""
+    mine = ((ctx.data.get("providers") or {}).get("billing") or {}).get("npi")
+    theirs = pc.get("provider_npi")
+    return mine is None or theirs is None or mine == theirs
+
+
+@line_family(
+    spec("line.prior_claim_codes_same_day", "list", "Codes on prior claims of the same provider (or of a provider not "
+         "named) with lines on the line's date; denied ones included, voided ones and the claim this one replaces "
+         "not (absent when the document holds no prior_claims).", "prior_claims",
+         inputs=("prior_claims", "providers.billing.npi")),
+    spec("line.prior_claim_paid_codes_same_day", "list", "Codes on those prior claims whose status is paid (absent "
+         "when the document holds no prior_claims, or a prior claim with lines on the date gives no status).",
+         "prior_claims[*].status", inputs=("prior_claims", "providers.billing.npi")),
+)
+def line_prior_same_day(ctx, i, ln, c, L):
+    """The services of the line's date billed on earlier claims (an add-on code's primary service may be there)."""
+    if "prior_claims" not in ctx.data:
+        return {"line.prior_claim_codes_same_day": None, "line.prior_claim_paid_codes_same_day": None}
+    dos = L["line.service_date"]
+    claims = [(pc, [pl["code"].upper() for pl in pc["lines"] if pl["service_date"] == dos])
+              for pc in ctx.data["prior_claims"]
+              if not voided(pc) and not replaced_by_this_claim(ctx, pc) and _same_provider(ctx, pc)]
+    claims = [(pc, codes) for pc, codes in claims if codes]
+    every = tuple(sorted({x for _, codes in claims for x in codes}))
+    paid = None if any(pc.get("status") is None for pc, _ in claims) else tuple(
+        sorted({x for pc, codes in claims if pc.get("status") == "paid" for x in codes}))
+    return {"line.prior_claim_codes_same_day": every, "line.prior_claim_paid_codes_same_day": paid}
 
 
 @line_family(
