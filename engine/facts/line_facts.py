@@ -271,6 +271,10 @@ def _dosing_weight(ctx, dos: str):
          "the line's date of service (patient.weights, or patient.weight_kg with its weight_date); an undated "
          "patient.weight_kg when no dated weight is on or before that date.", "patient.weights / patient.weight_kg",
          inputs=("patient.weights", "patient.weight_kg", "patient.weight_date")),
+    spec("line.dosing_weight_current", "bool", "A dosing weight is known and not older than the payer's "
+         "dosing_weight_max_age_days: the weight-based dose checks run only then (payers do not edit on weight; "
+         "without a current weight a warning says the check was not run).", "computed",
+         inputs=("patient.weights", "patient.weight_kg", "patient.weight_date")),
     spec("line.dosing_weight_age_days", "int", "Days from the dosing weight's measurement to the line's date of "
          "service (absent for an undated weight).", "patient.weights[*].date / patient.weight_date",
          inputs=("patient.weights", "patient.weight_date")),
@@ -309,12 +313,15 @@ def line_dose(ctx, i, ln, c, L):
     window = ctx.payer.setting("dosing_weight_max_age_days", eff)
     current = w if (age is None or window is None or age <= window) else None
     out["line.dose_per_kg"] = round(dose / current, 2) if (dose and current) else None
+    out["line.dosing_weight_current"] = current is not None
     dinfo = ctx.kb.drugs.get(ldrug, {}) if ldrug else {}
-    if dose and not w and any("per_kg" in k for k in dinfo.get("dosing", {})):
-        # the weight-based dose checks are not run without a weight (no patient data in the message)
+    if dose and not current and any("per_kg" in k for k in dinfo.get("dosing", {})):
+        # the weight-based dose checks are not run without a current weight (no patient data in the message)
+        why = ("the document gives no patient weight" if not w else
+               "the patient's weight is older than the payer's dosing-weight window")
         ctx.warn("dose_per_kg_not_checked", "patient.weight_kg",
                  f"line {ln.get('number', i + 1)} ({L['line.code']}): the dose per kg of {ldrug} is not checked "
-                 "because the document gives no patient weight")
+                 f"because {why}")
     waste = _adm_field(entries, "waste_mg")
     out["line.documented_waste_mg"] = waste
     out["line.documented_waste_units"] = int(math.floor(waste / unit + 1e-9)) if (waste is not None and unit) else None
