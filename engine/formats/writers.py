@@ -182,7 +182,11 @@ def write_837(doc: dict, variant: str = "P") -> str:
     add("N4*ANYTOWN*PA*171110000")
     add("REF*EI*123456789")
     add("HL*2*1*22*0")
-    filing = _PLAN_FILING.get(coverage.get("plan_type") or "") or _FILING.get(payer, "CI")
+    # SBR09 names the plan the claim is sent to: a claim sent to Medicare carries MB even when the eligibility record
+    # says the member is in a Medicare Advantage plan (that mismatch is what MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS
+    # decides from coverage.plan_type); only a claim sent to another payer takes the plan type's indicator
+    filing = (_FILING["medicare"] if payer == "medicare" else
+              _PLAN_FILING.get(coverage.get("plan_type") or "") or _FILING.get(payer, "CI"))
     others = _other_payers(coverage, lines)
     add(f"SBR*{'S' if any(o['sbr'] == 'P' for o in others) else 'P'}*18*******{filing}")
     member = coverage.get("member_id") or patient.get("id") or "UNKNOWN"
