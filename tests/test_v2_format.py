@@ -595,3 +595,18 @@ def test_a_value_the_kb_lacks_is_a_warning_not_undetermined(decider):
     doc["claim"]["lines"][0].pop("modifiers", None)
     assert not [w for w in check(decider, doc)["warnings"] if w["code"] == "kb_value_not_modelled"
                 and w["place"] == "claim.lines[0]"]
+
+
+def test_no_ndc_warning_for_a_code_whose_drug_has_no_products(decider):
+    """Redteam F5: docetaxel (J9171) is known only as a partner-drug code, with no products in the KB, so its NDC is
+    not reported; an NDC the KB lacks for pertuzumab (whose products it holds) still is."""
+    doc = day()
+    line = next(ln for ln in doc["claim"]["lines"] if ln["code"] == "J9306")
+    doc["claim"]["lines"].append({"number": len(doc["claim"]["lines"]) + 1, "code": "J9171", "units": 130,
+                                  "service_date": line["service_date"], "ndc": "00409-0201-02", "ndc_quantity": 13,
+                                  "ndc_unit": "ML"})
+    line["ndc"] = "50242-0999-01"
+    warned = {w["place"] for w in check(decider, doc)["warnings"] if w["code"] == "ndc_not_modelled"}
+    i = doc["claim"]["lines"].index(line)
+    assert f"claim.lines[{i}].ndc" in warned
+    assert f"claim.lines[{len(doc['claim']['lines']) - 1}].ndc" not in warned
