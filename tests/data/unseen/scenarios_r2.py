@@ -18,7 +18,6 @@ from build import L, adm, claim, pt, rec
 SCEN_R2: list[tuple[str, str, dict, dict]] = []
 
 FINDINGS_R2: dict[str, str] = {
-    "214-ramucirumab-esophageal-squamous-medicare": "R2-F4",
     "225-kanjinti-weekly-loading-after-ac-medicare": "R2-F2",
     "226-kanjinti-weekly-maintenance-week-5-medicare": "R2-F2",
     "233-kanjinti-gastric-capox-pembrolizumab-medicare": "R2-F2",
