@@ -21,7 +21,6 @@ FINDINGS_R2: dict[str, str] = {
     "225-kanjinti-weekly-loading-after-ac-medicare": "R2-F2",
     "226-kanjinti-weekly-maintenance-week-5-medicare": "R2-F2",
     "233-kanjinti-gastric-capox-pembrolizumab-medicare": "R2-F2",
-    "235-hylecta-for-gastric-cancer-medicare": "R2-F5",
     "240-kanjinti-weekly-hopd-837i-three-dates-medicare": "R2-F2",
     "245-phesgo-switch-after-7-week-gap-loading-commercial-pa": "R2-F3",
     "247-phesgo-hopd-837i-two-dates-z5111-first-medicare": "R2-F3",
