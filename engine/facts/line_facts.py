@@ -547,13 +547,17 @@ def auth_codes(a) -> set:
     spec("line.auth_product_matches", "bool", "The NDC billed is the product the authorization approves "
          "(absent when either is not stated).", "authorizations[*].ndc",
          inputs=("authorizations[*].ndc", "claim.lines[{i}].ndc")),
+    spec("line.auth_provider_matches", "bool", "The servicing provider the authorization names (provider_npi) is "
+         "one of the claim's providers - billing, rendering, attending or ordering (absent when the authorization "
+         "names none or the claim states no provider NPI).", "authorizations[*].provider_npi",
+         inputs=("authorizations[*].provider_npi", "providers.billing.npi")),
 )
 def line_authorization(ctx, i, ln, c, L):
     """The authorization on file for the line's code and date."""
     code, dos = L["line.code"], L["line.service_date"]
     auths = ctx.auths
     number = c["claim.prior_authorization"]
-    out = {"line.auth_units_remaining": None, "line.auth_product_matches": None}
+    out = {"line.auth_units_remaining": None, "line.auth_product_matches": None, "line.auth_provider_matches": None}
     if auths is None:
         out["line.auth_status"] = None
         out["line.auth_number"] = number
@@ -580,6 +584,10 @@ def line_authorization(ctx, i, ln, c, L):
             out["line.auth_units_remaining"] = a["units"] - used
         if a.get("ndc") and L["line.ndc11"]:
             out["line.auth_product_matches"] = normalize_ndc(a["ndc"]) == L["line.ndc11"]
+        provs = ctx.data.get("providers") or {}
+        npis = {str(p["npi"]) for p in provs.values() if isinstance(p, dict) and p.get("npi")}
+        if a.get("provider_npi") and npis:
+            out["line.auth_provider_matches"] = str(a["provider_npi"]) in npis
     elif for_code:
         status = "expired" if all((a.get("end_date") or "9999") < dos for a in for_code) else "not_yet_valid"
         anum = for_code[0]["number"]

@@ -26,7 +26,6 @@ FINDINGS_R2: dict[str, str] = {
     "247-phesgo-hopd-837i-two-dates-z5111-first-medicare": "R2-F3",
     "248-kanjinti-hopd-replacement-0137-medicare": "R2-F2",
     "263-thp-cycle-6-after-docetaxel-stopped-pointers-to-primary-medicare": "R2-F3",
-    "256-ramucirumab-pa-for-another-provider-commercial": "R2-F6",
     "259-ramucirumab-no-weight-in-document-medicare": "R2-F8",
     "261-trazimera-adjuvant-beyond-one-year-medicare": "R2-F9",
 }
