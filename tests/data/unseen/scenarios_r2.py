@@ -27,7 +27,6 @@ FINDINGS_R2: dict[str, str] = {
     "248-kanjinti-hopd-replacement-0137-medicare": "R2-F2",
     "263-thp-cycle-6-after-docetaxel-stopped-pointers-to-primary-medicare": "R2-F3",
     "259-ramucirumab-no-weight-in-document-medicare": "R2-F8",
-    "261-trazimera-adjuvant-beyond-one-year-medicare": "R2-F9",
 }
 
 
