@@ -33,7 +33,7 @@ EXPECTED = {
     "pertuzumab-units-exceed-dose": ("denied", ["UNITS-EXCEED-DOCUMENTED-DOSE@1"]),
     "phesgo-clean-medicare": ("clean", []),
     "phesgo-j9316-before-2021": ("denied", ["CODE-INVALID-ON-DOS@1"]),
-    "phesgo-several-denials-commercial": ("denied", ["HER2-DRUG-DX-HISTORY-ONLY@1", "PRIOR-AUTH-ABSENT@1", "PHESGO-WITH-IV-PERTUZUMAB-OR-TRASTUZUMAB@1", "PERTUZUMAB-EBC-18-CYCLE-CAP@1", "HER2-DRUG-DX-HISTORY-ONLY@3"]),
+    "phesgo-several-denials-commercial": ("denied", ["HER2-DRUG-DX-HISTORY-ONLY@1", "PRIOR-AUTH-ABSENT@1", "PHESGO-WITH-IV-PERTUZUMAB-OR-TRASTUZUMAB@1", "PERTUZUMAB-EBC-18-CYCLE-CAP@1", "HER2-DRUG-DX-HISTORY-ONLY@3", "TRASTUZUMAB-EBC-BEYOND-ONE-YEAR@3"]),
     "ramucirumab-clean-medicare": ("clean", []),
     "ramucirumab-hcc-several-denials": ("denied", ["RAMUCIRUMAB-HCC-AFP-BELOW-400@1", "JW-UNITS-EXCEED-VIAL-WASTE@2", "RAMUCIRUMAB-HCC-AFP-BELOW-400@2"]),
     "ramucirumab-nsclc-dose-above-label-commercial": ("denied", ["RAMUCIRUMAB-DOSE-ABOVE-10-MG-PER-KG@1"]),

@@ -438,6 +438,17 @@ def _exposure_members(kb, drug: str) -> frozenset:
     return frozenset(d for d, row in kb.drugs.items() if (row.get("exposure") or d) == group) | {drug}
 
 
+COURSE_GAP_DAYS = 120  # a longer gap between two doses of one course starts a new course (a recurrence, a new line)
+
+
+def _course_members(kb, drug: str) -> frozenset:
+    """The drugs that count as one treatment course with ``drug`` (same ``course`` in the drugs table)."""
+    def name(d, row):
+        return row.get("course") or row.get("exposure") or d
+    group = name(drug, kb.drugs.get(drug) or {})
+    return frozenset(d for d, row in kb.drugs.items() if name(d, row) == group) | {drug}
+
+
 @line_family(
     spec("line.previous_dose_date", "date", "Previous administration of the drug (or of a drug of the same exposure, "
          "e.g. IV pertuzumab before Phesgo).", "administrations"),
@@ -447,6 +458,11 @@ def _exposure_members(kb, drug: str) -> frozenset:
          "administrations"),
     spec("line.cycle_number", "int", "Ordinal of this dose among administrations of the drug and the drugs of the same "
          "exposure (IV pertuzumab and Phesgo count as one pertuzumab exposure).", "administrations"),
+    spec("line.course_days", "int", "Days from the first dose of the current course to this line's date: doses of "
+         "the drugs of the same course (the trastuzumab products and Phesgo are one trastuzumab course) going back "
+         "from the date of service, a gap of more than 120 days starting a new course. Absent without an "
+         "administrations section; a record that lists only recent doses gives a shorter course, never a longer one.",
+         "administrations"),
     dynamic=_dosing_dynamic,
 )
 def line_history(ctx, i, ln, c, L):
@@ -469,6 +485,15 @@ def line_history(ctx, i, ln, c, L):
         out["line.days_since_previous_dose"] = None
         out["line.previous_dose_mg"] = None
     out["line.cycle_number"] = len(before) + 1 if (ldrug and "administrations" in ctx.data) else None
+    out["line.course_days"] = None
+    if ldrug and "administrations" in ctx.data:
+        course = _course_members(ctx.kb, ldrug)
+        start = as_date(dos)
+        for dd in sorted({a.date for a in admins if a.drug in course and a.date <= dos}, reverse=True):
+            if (start - as_date(dd)).days > COURSE_GAP_DAYS:
+                break
+            start = as_date(dd)
+        out["line.course_days"] = (as_date(dos) - start).days
     dinfo = ctx.kb.drugs.get(ldrug, {}) if ldrug else {}
     for k, v in dinfo.get("dosing", {}).items():
         out[f"line.dosing.{k}"] = dated_value(v, L["line.in_force_date"])
@@ -651,13 +676,17 @@ def auth_codes(a) -> set:
     spec("line.auth_product_matches", "bool", "The NDC billed is the product the authorization approves "
          "(absent when either is not stated).", "authorizations[*].ndc",
          inputs=("authorizations[*].ndc", "claim.lines[{i}].ndc")),
+    spec("line.auth_provider_matches", "bool", "The servicing provider the authorization names (provider_npi) is "
+         "one of the claim's providers - billing, rendering, attending or ordering (absent when the authorization "
+         "names none or the claim states no provider NPI).", "authorizations[*].provider_npi",
+         inputs=("authorizations[*].provider_npi", "providers.billing.npi")),
 )
 def line_authorization(ctx, i, ln, c, L):
     """The authorization on file for the line's code and date."""
     code, dos = L["line.code"], L["line.service_date"]
     auths = ctx.auths
     number = c["claim.prior_authorization"]
-    out = {"line.auth_units_remaining": None, "line.auth_product_matches": None}
+    out = {"line.auth_units_remaining": None, "line.auth_product_matches": None, "line.auth_provider_matches": None}
     if auths is None:
         out["line.auth_status"] = None
         out["line.auth_number"] = number
@@ -684,6 +713,10 @@ def line_authorization(ctx, i, ln, c, L):
             out["line.auth_units_remaining"] = a["units"] - used
         if a.get("ndc") and L["line.ndc11"]:
             out["line.auth_product_matches"] = normalize_ndc(a["ndc"]) == L["line.ndc11"]
+        provs = ctx.data.get("providers") or {}
+        npis = {str(p["npi"]) for p in provs.values() if isinstance(p, dict) and p.get("npi")}
+        if a.get("provider_npi") and npis:
+            out["line.auth_provider_matches"] = str(a["provider_npi"]) in npis
     elif for_code:
         status = "expired" if all((a.get("end_date") or "9999") < dos for a in for_code) else "not_yet_valid"
         anum = for_code[0]["number"]

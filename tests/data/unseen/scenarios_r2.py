@@ -18,10 +18,6 @@ from build import L, adm, claim, pt, rec
 SCEN_R2: list[tuple[str, str, dict, dict]] = []
 
 FINDINGS_R2: dict[str, str] = {
-    "214-ramucirumab-esophageal-squamous-medicare": "R2-F4",
-    "235-hylecta-for-gastric-cancer-medicare": "R2-F5",
-    "256-ramucirumab-pa-for-another-provider-commercial": "R2-F6",
-    "261-trazimera-adjuvant-beyond-one-year-medicare": "R2-F9",
 }
 
 
