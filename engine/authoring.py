@@ -543,7 +543,8 @@ def code_hint(code, choices) -> str:
 
 def settings_read(kb: KnowledgeBase) -> dict:
     """Payer setting names something reads -> who reads it (rule ids, or 'the engine')."""
-    read: dict[str, list] = {k: ["the engine (timely filing)"] for k in ENGINE_PAYER_SETTINGS}
+    read: dict[str, list] = {k: ["the engine (dosing weight)" if k.startswith("dosing_weight") else
+                                 "the engine (timely filing)"] for k in ENGINE_PAYER_SETTINGS}
     for r in kb.rules:
         names = {f for lf in leaves(r.when) for f in lf.facts()} | set(TEMPLATE_RE.findall(r.explanation))
         for f in sorted(names):

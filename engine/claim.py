@@ -157,7 +157,8 @@ def validate_claim(data, file: str = "<input>", marks: dict | None = None) -> Cl
         seen = {p.place for p in bad}
         for err in _validator().iter_errors(doc):
             p = schema_problem(err, file, marks, CODE)
-            if p.place not in seen:
+            if p.place not in seen:  # one problem per place: a bad date fails both "format" and "pattern"
+                seen.add(p.place)
                 problems.append(p)
     if not problems:
         problems.extend(_semantic_problems(doc, file, marks))

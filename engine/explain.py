@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import re
 
 import yaml
 
@@ -162,24 +163,66 @@ def render_why(claim_id: str, chains: list) -> str:
 
 # --------------------------------------------------------------------------- why-not
 
-def candidate_rules(kb, target: str) -> list:
-    """Rules that conclude ``target``: a rule id, a finding id, or a CARC."""
-    t = str(target)
+_GROUP_CARC = re.compile(r"^(CO|PR|OA|PI|CR)-?([0-9A-Z]{1,5})$")
+_RARC = re.compile(r"^(M|MA|N)[0-9]{1,3}$")
+
+
+def remittances(kb, rule, payer: str | None = None) -> set[tuple[str, str, tuple[str, ...]]]:
+    """The (group, CARC, RARCs) a denial rule can send: for each payer in its scope (or only
+    ``payer``), that payer's ``remittance`` override of the rule's own codes (kb/payers)."""
+    d = rule.denial or {}
+    own = {"group": d.get("group"), "carc": str(d.get("carc")), "rarc": list(d.get("rarc") or [])}
+    scope = (rule.scope or {}).get("payers")
+    ids = [payer] if payer else sorted(scope or kb.payers)
+    out = set()
+    for pid in ids or [None]:
+        row = kb.payers[pid].remittance_for(rule.id) if pid in kb.payers else None
+        code = {**own, **{k: row[k] for k in ("group", "carc", "rarc") if row and k in row}}
+        out.add((code["group"], str(code["carc"]), tuple(code["rarc"] or ())))
+    return out
+
+
+def _matches(kb, rule, t: str, payer: str | None = None) -> bool:
+    """Whether denial rule ``rule`` can send target ``t``: a CARC (``16``), a group and CARC
+    (``CO-16``, ``CO16``) or a RARC (``M127``)."""
+    u = t.upper()
+    m = _GROUP_CARC.match(u)
+    for group, carc, rarcs in remittances(kb, rule, payer):
+        if (m and (group, carc) == m.groups()) or carc == u or (_RARC.match(u) and u in rarcs):
+            return True
+    return False
+
+
+def target_names(kb) -> list[str]:
+    """Every target ``paths`` / ``why-not`` accept: rule ids, finding ids, CARCs, group-CARCs and RARCs."""
+    codes = {c for r in kb.rules if r.conclusion == "denial" for c in remittances(kb, r)}
+    return (list(kb.rules_by_id) + list(kb.findings()) + sorted({c for _, c, _ in codes})
+            + sorted({f"{g}-{c}" for g, c, _ in codes}) + sorted({x for _, _, rs in codes for x in rs}))
+
+
+def candidate_rules(kb, target: str, payer: str | None = None) -> list:
+    """Rules that conclude ``target``: a rule id, a finding id, a CARC (``16``), a group and
+    CARC (``CO-16``) or a RARC (``M127``), as any payer (or ``payer``) would send it.
+
+    Raises UsageError (exit 2, with a "did you mean") for a target the KB cannot conclude.
+    """
+    t = str(target).strip()
     if t in kb.rules_by_id:
         return [kb.rules_by_id[t]]
     found = [r for r in kb.rules if r.conclusion == "finding" and r.finding == t]
     if found:
         return found
-    found = [r for r in kb.rules if r.conclusion == "denial" and str(r.denial["carc"]) == t]
-    if found:
-        return found
+    denials = [r for r in kb.rules if r.conclusion == "denial"]
+    if any(_matches(kb, r, t) for r in denials):
+        return [r for r in denials if _matches(kb, r, t, payer)]
     from denialkb.engine.errors import did_you_mean
 
-    names = list(kb.rules_by_id) + list(kb.findings()) + sorted({str(r.denial["carc"]) for r in kb.rules
-                                                                   if r.conclusion == "denial"})
+    names = target_names(kb)
+    hint = did_you_mean(t, names) or did_you_mean(t.upper(), names)
     raise UsageError([Problem("usage_error", f"unknown target '{t}'",
-                              expected="a rule id, a finding id or a CARC the KB can produce",
-                              hint=did_you_mean(t, names))])
+                              expected="a rule id, a finding id, a CARC (16), a group and CARC (CO-16) or a RARC "
+                                       "(M127) the KB can produce",
+                              hint=hint)])
 
 
 def _scope_leaves(rule, decision, line_no) -> list:
@@ -400,7 +443,7 @@ def paths(kb, target: str, payer: str | None = None, as_of: str | None = None) -
     force on that date.
     """
     out = []
-    for r in candidate_rules(kb, target):
+    for r in candidate_rules(kb, target, payer):
         if _in_filter(r, payer, as_of):
             out.extend(_chains(kb, r, payer, as_of, frozenset()))
     return out

@@ -40,7 +40,9 @@ ROW_TABLES = ("ncci_pairs", "mue")
 TEMPLATE_RE = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 _ICD_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")  # a dotted ICD-10-CM code (C50, C50.911)
 # payer settings the engine itself reads (besides the ``payer.<setting>`` facts rules name)
-ENGINE_PAYER_SETTINGS = ("timely_filing_days", "timely_filing_months", "filing_deadline_next_workday")
+ENGINE_PAYER_SETTINGS = ("timely_filing_days", "timely_filing_months", "filing_deadline_next_workday",
+                         # the age a dosing weight may have on the date of service (line.dose_per_kg)
+                         "dosing_weight_max_age_days")
 # stages a rule may name that each payer resolves to a concrete stage (payer ``stages`` map)
 STAGE_ROLES = ("clinical_review",)
 

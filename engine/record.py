@@ -230,13 +230,15 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
     findings.sort(key=lambda x: (x["line"] or 0, x["id"]))
     relevant = denial_relevant_findings(kb, decision.facts) if decision.unknowns else set()
     missing: dict = {}
+    kb_gaps: dict = {}  # (line, KB table) -> {"facts": set, "rules": set}
     for u in decision.unknowns:
         r = kb.rules_by_id[u.rule]
         if r.conclusion == "finding" and r.finding not in relevant:
             continue
+        ln = b.line_facts(u.line)
+        idx = ln.get("line.index")
+        wanted = []
         for fact in u.missing:
-            ln = b.line_facts(u.line)
-            idx = ln.get("line.index")
             # name what a user can supply: an input fact is its own document path; a computed
             # fact becomes the absent inputs it is computed from (the registry declares them)
             spec = b.cat.get(fact)
@@ -244,6 +246,17 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
                 names = [fact]
             else:
                 names = missing_inputs(fact, decision.facts, idx, b.cat)
+            wanted.append((fact, names))
+        # a value the KB itself lacks (a product without a container or vial sizes) is out of the KB's scope, not
+        # information the claim's sender can supply: the rule is silent with a warning, never "undetermined"
+        gaps = [(fact, n) for fact, names in wanted for n in names if n.startswith("kb:")]
+        if gaps:
+            for fact, name in gaps:
+                gap = kb_gaps.setdefault((u.line, name), {"facts": set(), "rules": set()})
+                gap["facts"].add(fact)
+                gap["rules"].add(r.id)
+            continue
+        for fact, names in wanted:
             for name in names:
                 if name == fact:
                     entry = missing.setdefault(name, {"fact": name, "source": fact_source(fact, idx, b.cat),
@@ -269,6 +282,7 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
         if "derived_facts" in entry:
             entry["derived_facts"].sort()
     missing_list = [missing[k] for k in sorted(missing)]
+    warnings = list(decision.facts.warnings) + _kb_gap_warnings(kb_gaps, b)
     outcome = "denied" if denials else ("undetermined" if missing_list else "clean")
     return {
         "claim_id": decision.claim_id,
@@ -280,10 +294,27 @@ def build_record(decision: Decision, kb: KnowledgeBase, doc=None) -> dict:
         "denials": denials,
         "findings": findings,
         "missing_information": missing_list,
-        "warnings": list(decision.facts.warnings),
+        "warnings": warnings,
         "amount_at_risk": _total_at_risk(decision.facts, denials),
         "trace": [f.to_dict() for f in decision.firings],
     }
+
+
+def _kb_gap_warnings(gaps: dict, b) -> list:
+    """One warning per line and KB table whose missing value left rules unevaluated (silent, not undetermined)."""
+    out = []
+    for (line, table), gap in sorted(gaps.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
+        ln = b.line_facts(line) if line else {}
+        idx = ln.get("line.index")
+        place = f"claim.lines[{idx}]" if idx is not None else "claim"
+        what = f"line {line} ({ln.get('line.code')})" if line else "the claim"
+        out.append({"code": "kb_value_not_modelled", "place": place,
+                    "message": f"{what}: this knowledge base does not hold {', '.join(sorted(gap['facts']))} "
+                               f"({table.split(':', 1)[1]}), so " + (
+                                   f"rule {rules[0]} was" if len(rules := sorted(gap["rules"])) == 1
+                                   else f"rules {', '.join(rules)} were")
+                               + " not evaluated (out of the KB's scope, not a problem with the claim)"})
+    return out
 
 
 def _line_amount(ln: dict):

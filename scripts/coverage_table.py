@@ -70,6 +70,7 @@ BULLETS = [
     ("ndc-malformed-or-unknown", "NDC malformed or unknown", ""),
     ("payer-unit-ceiling", "Payer unit ceilings", ""),
     ("timely-filing", "Timely filing", ""),
+    ("billed-before-service", "Claim received before its first date of service (CARC 110)", ""),
     ("coverage-ended", "Coverage ended (CARC 27) or not yet effective (CARC 26)", ""),
     ("duplicate", "Duplicate line or claim (CARC 18); two NDCs of one code on one date are not duplicates", ""),
     ("lvef-baseline", "LVEF baseline below threshold or missing", ""),

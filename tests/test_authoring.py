@@ -85,7 +85,7 @@ def test_shipped_kb_lints_clean_except_info():
     kb, problems = lint_kb(KB)
     assert kb is not None
     assert [p for p in problems if p.severity != "info"] == []
-    assert kb_census.unknown_dates() == 50  # checked by hand: 39 hcpcs rows have effective_from: unknown (20 drug, administration and E/M codes added by kb-review 2.1), and 11 rows of kb/tables/ncci_pairs.yaml + mue.yaml (issue 13)
+    assert kb_census.unknown_dates() == 51  # checked by hand: 40 hcpcs rows (J9354 added by her2class) have effective_from: unknown (20 drug, administration and E/M codes added by kb-review 2.1), and 11 rows of kb/tables/ncci_pairs.yaml + mue.yaml (issue 13)
     assert summarize(problems) == f"0 errors, 0 warnings, {kb_census.unknown_dates()} info"
     assert {p.code for p in problems} == {"kb_unknown_date"}
 
@@ -229,7 +229,7 @@ def test_rule_needing_finding_of_unreachable_rule_is_unreachable(tmp_path):
 def test_kb_test_on_shipped_kb():
     run = run_kb_tests(KB, coverage=True)
     cases, rules, leaves = kb_census.cases(), kb_census.rule_ids(), kb_census.condition_leaves()
-    assert (len(cases), len(rules), leaves) == (363, 130, 445)  # checked by hand against kb/ (ndc: 10 cases, 3 rules, 11 leaves; dxdates 1 case; biosim: 14 cases, 2 rules, 20 leaves; session 12 lead: 19 cases, 3 rules, 42 leaves; issue 13 added 59 cases, 21 rules, 73 leaves; issue 12 kb12 21 cases, 4 rules, 4 leaves; lead_unseen 3 cases, 1 leaf; clinical 22 cases, 4 rules, 26 leaves)
+    assert (len(cases), len(rules), leaves) == (478, 149, 621)  # checked by hand against kb/ (final; r2miss merged; all branches merged; lead timely filing scope; ndc2 merged; clin3 merged; her2class merged; lead R2-F1/F7: 4 cases, 11 leaves; fpfix F19: 6 cases, 46 leaves; clin3: 7 cases, 1 rule, 5 leaves; ndc: 10 cases, 3 rules, 11 leaves; dxdates 1 case; biosim: 14 cases, 2 rules, 20 leaves; session 12 lead: 19 cases, 3 rules, 42 leaves; issue 13 added 59 cases, 21 rules, 73 leaves; issue 12 kb12 21 cases, 4 rules, 4 leaves; lead_unseen 3 cases, 1 leaf; clinical 22 cases, 4 rules, 26 leaves)
     assert [(r.case, r.file) for r in run.results] == cases
     assert (len(run.results), run.passed, run.failed) == (len(cases), len(cases), 0)
     c = run.coverage
@@ -499,36 +499,41 @@ def test_extend_without_python_decides_claims(tmp_path):
         apply_steps(kb, steps)
     d = Decider(kb)
     assert "acme" in d.kb.payers
-    assert d.kb.drugs["ado-trastuzumab-emtansine"]["dosing"]["max_dose_mg_per_kg"] == 3.6
-    assert d.kb.hcpcs["J9354"]["drug"] == "ado-trastuzumab-emtansine"
+    assert d.kb.drugs["margetuximab"]["dosing"]["max_dose_mg_per_kg"] == 15
+    assert d.kb.hcpcs["J9353"]["drug"] == "margetuximab"
 
-    def kadcyla(payer, dose, date="2024-03-15", prior=("trastuzumab",)):
+    def margenza(payer, dose, date="2024-03-15", prior=("trastuzumab",), **extra):
         return claim(unset=["claim.lines[0].ndc", "claim.lines[0].ndc_quantity", "claim.lines[0].ndc_unit"],
-                     **{"claim.payer": payer, "claim.lines[0].code": "J9354", "claim.lines[0].units": dose,
-                        "claim.lines[0].modifiers": [], "documentation.drug": "Kadcyla",
+                     **{"claim.payer": payer, "claim.lines[0].code": "J9353", "claim.lines[0].units": dose // 5,
+                        "claim.lines[0].modifiers": [], "documentation.drug": "Margenza",
                         "documentation.dose_mg": dose, "claim.lines[0].service_date": date,
                         "claim.lines[1].service_date": date, "claim.received_date": date,
                         "clinical.concurrent_drugs": [],
                         "clinical.prior_therapies": [{"drug": x, "setting": "metastatic", "start_date": "2023-01-10",
                                                       "end_date": "2023-06-30", "progressed": True} for x in prior],
-                        "administrations": [{"date": date, "drug": "Kadcyla", "dose_mg": dose}],
-                        "prior_claims": []})
+                        "administrations": [{"date": date, "drug": "Margenza", "dose_mg": dose}],
+                        "prior_claims": [], **extra})
 
-    # 68 kg: 245 mg is 3.6 mg/kg (the label maximum), 340 mg is 5 mg/kg
-    assert denial_ids(d.check_document(kadcyla("acme", 245))) == []
-    rec = d.check_document(kadcyla("medicare", 340))
-    assert denial_ids(rec) == ["ADO-TRASTUZUMAB-EMTANSINE-DOSE-ABOVE-LABEL"]
+    # 68 kg: 1020 mg (204 units of 5 mg) is 15 mg/kg (the label dose), 1360 mg is 20 mg/kg
+    assert denial_ids(d.check_document(margenza("acme", 1020))) == []
+    rec = d.check_document(margenza("medicare", 1360))
+    assert denial_ids(rec) == ["MARGETUXIMAB-DOSE-ABOVE-LABEL"]
     assert rec["denials"][0]["explanation"] == (
-        "line 1 gives 5 mg/kg of ado-trastuzumab-emtansine; the label allows at most 3.6 mg/kg.")
-    rec = d.check_document(kadcyla("acme", 245, prior=("docetaxel",)))
-    assert denial_ids(rec) == ["ACME-KADCYLA-WITHOUT-PRIOR-TRASTUZUMAB"]
+        "line 1 gives 20 mg/kg of margetuximab; the label allows at most 15 mg/kg.")
+    rec = d.check_document(margenza("acme", 1020, prior=("docetaxel",)))
+    assert denial_ids(rec) == ["ACME-MARGENZA-WITHOUT-PRIOR-TRASTUZUMAB"]
     assert rec["denials"][0]["explanation"] == (
-        "Acme Health covers ado-trastuzumab-emtansine (J9354, line 1) only after trastuzumab; "
+        "Acme Health covers margetuximab (J9353, line 1) only after trastuzumab; "
         "the record shows no prior trastuzumab.")
     # the payer rule is Acme's alone
-    assert denial_ids(d.check_document(kadcyla("medicare", 245, prior=("docetaxel",)))) == []
-    assert denial_ids(d.check_document(kadcyla("acme", 340, prior=("docetaxel",)))) == [
-        "ACME-KADCYLA-WITHOUT-PRIOR-TRASTUZUMAB", "ADO-TRASTUZUMAB-EMTANSINE-DOSE-ABOVE-LABEL"]
+    assert denial_ids(d.check_document(margenza("medicare", 1020, prior=("docetaxel",)))) == []
+    assert denial_ids(d.check_document(margenza("acme", 1360, prior=("docetaxel",)))) == [
+        "ACME-MARGENZA-WITHOUT-PRIOR-TRASTUZUMAB", "MARGETUXIMAB-DOSE-ABOVE-LABEL"]
+    # the drug joined the class her2_positive_antibody: the shipped HER2 rules cover it, no rule was edited
+    assert "margetuximab" in d.kb.rules_by_id["PERTUZUMAB-HER2-NEGATIVE"].scope["drugs"]
+    rec = d.check_document(margenza("medicare", 1020, **{"clinical.biomarkers.her2": {"ihc": "1+"}}))
+    assert denial_ids(rec) == ["PERTUZUMAB-HER2-NEGATIVE"]
+    assert "margetuximab is indicated only for HER2-positive disease" in rec["denials"][0]["explanation"]
 
 
 def test_tutorial_retirement_takes_effect_after_the_date(tmp_path):
@@ -541,13 +546,13 @@ def test_tutorial_retirement_takes_effect_after_the_date(tmp_path):
         apply_steps(kb, s)
     after = Decider(kb)
     no_prior = claim(unset=["claim.lines[0].ndc", "claim.lines[0].ndc_quantity", "claim.lines[0].ndc_unit"],
-                     **{"claim.payer": "acme", "claim.lines[0].code": "J9354", "claim.lines[0].units": 245,
-                        "claim.lines[0].modifiers": [], "documentation.drug": "Kadcyla",
-                        "documentation.dose_mg": 245, "clinical.concurrent_drugs": [], "clinical.prior_therapies": [],
-                        "administrations": [{"date": "2024-03-15", "drug": "Kadcyla", "dose_mg": 245}],
+                     **{"claim.payer": "acme", "claim.lines[0].code": "J9353", "claim.lines[0].units": 204,
+                        "claim.lines[0].modifiers": [], "documentation.drug": "Margenza",
+                        "documentation.dose_mg": 1020, "clinical.concurrent_drugs": [], "clinical.prior_therapies": [],
+                        "administrations": [{"date": "2024-03-15", "drug": "Margenza", "dose_mg": 1020}],
                         "prior_claims": []})
-    assert denial_ids(before.check_document(no_prior, "2025-07-01")) == ["ACME-KADCYLA-WITHOUT-PRIOR-TRASTUZUMAB"]
-    assert denial_ids(after.check_document(no_prior, "2025-06-30")) == ["ACME-KADCYLA-WITHOUT-PRIOR-TRASTUZUMAB"]
+    assert denial_ids(before.check_document(no_prior, "2025-07-01")) == ["ACME-MARGENZA-WITHOUT-PRIOR-TRASTUZUMAB"]
+    assert denial_ids(after.check_document(no_prior, "2025-06-30")) == ["ACME-MARGENZA-WITHOUT-PRIOR-TRASTUZUMAB"]
     assert denial_ids(after.check_document(no_prior, "2025-07-01")) == []
 
 

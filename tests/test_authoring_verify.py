@@ -175,7 +175,7 @@ def test_mistake_old_rule_version_left_open(tmp_path):
     end = src.index("  - id: PERTUZUMAB-GIVEN-DURING-LVEF-HOLD-EARLY\n")
     old = src[start:end]
     new = (old.replace("LVEF-HOLD-METASTATIC\n", "LVEF-HOLD-METASTATIC-2027\n", 1)
-              .replace("scope: {drugs:", 'scope: {effective_from: "2027-01-01", drugs:')
+              .replace("scope: {drug_classes:", 'scope: {effective_from: "2027-01-01", drug_classes:')
               .replace("latest_percent, lt: 40}", "latest_percent, lt: 45}"))
     (kb / "rules" / "clinical_safety.yaml").write_text(src[:end] + new + src[end:])
     out = problems(kb, "kb_version_overlap")
@@ -184,12 +184,12 @@ def test_mistake_old_rule_version_left_open(tmp_path):
     assert head.startswith("kb/rules/clinical_safety.yaml:")
     assert head.endswith(": PERTUZUMAB-GIVEN-DURING-LVEF-HOLD-METASTATIC-2027: kb_version_overlap: "
                          "PERTUZUMAB-GIVEN-DURING-LVEF-HOLD-METASTATIC-2027 and PERTUZUMAB-GIVEN-DURING-LVEF-HOLD-"
-                         "METASTATIC (kb/rules/clinical_safety.yaml:3) look like two versions of one rule (same scope "
+                         "METASTATIC (kb/rules/clinical_safety.yaml:4) look like two versions of one rule (same scope "
                          "and denial) and both are in force from 2027-01-01 to now (warning)")
     assert hint == "    hint: end PERTUZUMAB-GIVEN-DURING-LVEF-HOLD-METASTATIC with effective_to the day before 2027-01-01"
     # closing the old version clears it
     (kb / "rules" / "clinical_safety.yaml").write_text(
-        src[:start] + old.replace("scope: {drugs:", 'scope: {effective_to: "2026-12-31", drugs:') + new + src[end:])
+        src[:start] + old.replace("scope: {drug_classes:", 'scope: {effective_to: "2026-12-31", drug_classes:') + new + src[end:])
     assert problems(kb, "kb_version_overlap") == []
 
 
@@ -197,12 +197,13 @@ def test_mistake_stale_number_in_explanation(tmp_path):
     kb = copy_kb(tmp_path)
     p = kb / "rules" / "clinical_safety.yaml"
     src = p.read_text()
-    # the threshold moves to 45, the prose still says 40
-    p.write_text(src.replace("- {fact: clinical.lvef.latest_percent, lt: 40}", "- {fact: clinical.lvef.latest_percent, lt: 44}", 1))
+    # the prose states a threshold no condition holds (40 is held elsewhere in the rule's scope since the class
+    # scopes, so the prose is edited instead of the condition)
+    p.write_text(src.replace("meets the metastatic hold criteria (below 40 %", "meets the metastatic hold criteria (below 37 %", 1))
     out = problems(kb, "kb_explanation_number")
     assert out == [
-        "kb/rules/clinical_safety.yaml:21:5: PERTUZUMAB-GIVEN-DURING-LVEF-HOLD-METASTATIC: kb_explanation_number: "
-        "explanation states 40, which no condition, setting or dosing value of the rule holds (warning)\n"
+        "kb/rules/clinical_safety.yaml:22:5: PERTUZUMAB-GIVEN-DURING-LVEF-HOLD-METASTATIC: kb_explanation_number: "
+        "explanation states 37, which no condition, setting or dosing value of the rule holds (warning)\n"
         "    hint: print the value with a placeholder ({payer.<setting>}, {line.dosing.<key>}) or correct the text "
         "to match the conditions"]
 

@@ -127,6 +127,17 @@ def test_all_problems_reported_not_just_first(cli, tmp_path):
     assert "claim.diagnoses[0]" in r.stderr and "claim.lines[0].units" in r.stderr and "claim.lines[0].modifiers[0]" in r.stderr
 
 
+@pytest.mark.parametrize("value", ["2024-3-5", "2024-03-05T10:00:00", "2024-02-30"])
+def test_a_bad_date_is_one_problem(cli, tmp_path, value):
+    # F17: a date that fails both the schema's "format" and its "pattern" is reported once
+    p = _write(tmp_path, "date.yaml", BASE + f"coverage: {{start_date: '{value}'}}\n")
+    r = cli("check", p)
+    assert r.returncode == 2
+    assert r.stderr.count("coverage.start_date") == 1, r.stderr
+    assert f"coverage.start_date: '{value}' is not a valid date" in r.stderr
+    assert "1 problem;" in r.stderr
+
+
 def test_one_bad_file_means_nothing_decided(cli, tmp_path):
     bad = _write(tmp_path, "bad.yaml", "claim: {}\n")
     r = cli("check", GOOD, bad)
@@ -179,6 +190,21 @@ def test_x12_with_clinical_facts_and_835_output(cli):
     assert r.stdout.startswith("ISA*")
     assert "CLP*CLM-P-HER2-MISSING*1*" in r.stdout  # the drug line denied (the clinical record holds no HER2 result)
     assert "CAS*CO*16*" in r.stdout and "LQ*HE*M127" in r.stdout
+
+
+def test_check_835_of_a_void_is_not_an_input_error(cli, tmp_path):
+    # F20: a void (frequency 8) is valid input: the 835 leaves it out (it would reverse a payment
+    # not known here) and says so on stderr; the exit code is the decision's, as for text output
+    src = (ROOT / "tests" / "data" / "unseen" / "35-replacement-claim-freq7-medicare.yaml").read_text()
+    assert "frequency_code: '7'" in src
+    p = _write(tmp_path, "void.yaml", src.replace("frequency_code: '7'", "frequency_code: '8'", 1))
+    text = cli("check", p)
+    r = cli("check", "--format", "x12-835", p)
+    assert r.returncode == text.returncode == 0, r.stderr
+    assert r.stdout.startswith("ISA*") and "BPR*H*0*C*NON" in r.stdout and "CLP*" not in r.stdout
+    assert r.stderr.strip().endswith(
+        "835 note: UNS-35: a void (frequency 8) of UNS-34-ORIG is left out of the 835: it reverses the "
+        "original payment, which is not known here")
 
 
 def test_check_log_then_show_and_replay(cli, tmp_path):

@@ -53,7 +53,7 @@ def test_why_not_json_carc():
     # the biosimilar programme rules also conclude CO-197; their rows are payer data, so they apply to every payer
     assert {a["rule"] for a in data["attempts"]} == {"PRIOR-AUTH-ABSENT", "PRIOR-AUTH-NOT-IN-FORCE", "STEP-THERAPY-NOT-MET",
                                                      "PRIOR-AUTH-FOR-OTHER-CODE", "BIOSIMILAR-PROGRAMME-NONPREFERRED-PRODUCT",
-                                                     "BIOSIMILAR-PROGRAMME-NONPREFERRED-COMBINATION"}
+                                                     "BIOSIMILAR-PROGRAMME-NONPREFERRED-COMBINATION", "PRIOR-AUTH-OTHER-PROVIDER"}
     assert all(not a["fired"] for a in data["attempts"])
 
 
@@ -71,6 +71,7 @@ def test_paths_197_text_exact():
 
 
 def test_paths_json_every_carc():
+    from denialkb.engine.explain import remittances
     from denialkb.engine.kb import load_kb
 
     kb = load_kb()
@@ -79,8 +80,43 @@ def test_paths_json_every_carc():
         data = json.loads(r.stdout)
         assert data["paths"], carc
         for chain in data["paths"]:
-            assert kb.rules_by_id[chain[0]["rule"]].denial["carc"] == carc
+            # the rule's own CARC, or the one a payer sends instead (kb/payers remittance)
+            assert carc in {c for _, c, _ in remittances(kb, kb.rules_by_id[chain[0]["rule"]])}
             assert chain[0]["rule"] in run_cli("paths", carc).stdout
+
+
+def _path_rules(*args):
+    r = run_cli("paths", *args, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    return sorted({chain[0]["rule"] for chain in json.loads(r.stdout)["paths"]})
+
+
+def test_paths_accepts_group_carc_carc_and_rarc_targets():
+    # F9: CO-16 (and co16) is the group-CARC form of 16: the same rules
+    from denialkb.engine.kb import load_kb
+
+    kb = load_kb()
+    co16 = _path_rules("CO-16")
+    assert co16 and co16 == _path_rules("16") == _path_rules("co16")
+    assert all(kb.rules_by_id[r].denial["group"] == "CO" for r in co16)
+    m127 = _path_rules("M127")
+    assert m127 and all("M127" in kb.rules_by_id[r].denial["rarc"] for r in m127)
+    # a payer's remittance override counts: commercial sends CO-146 for a non-billable diagnosis code
+    assert _path_rules("CO-146", "--payer", "commercial") == ["DX-CODE-NOT-BILLABLE", "DX-CODE-NOT-VALID-ON-DOS"]
+    assert _path_rules("CO-146", "--payer", "medicare") == []
+    assert "DX-CODE-NOT-BILLABLE" in _path_rules("CO-16", "--payer", "medicare")
+    r = run_cli("why-not", SMALL / "pertuzumab-clean-commercial.yaml", "CO-197", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert {a["rule"] for a in json.loads(r.stdout)["attempts"]} >= {"PRIOR-AUTH-ABSENT", "STEP-THERAPY-NOT-MET"}
+
+
+def test_unknown_code_target_exit_2_with_did_you_mean():
+    for cmd in (["paths"], ["why-not", SMALL / "pertuzumab-clean-medicare.yaml"]):
+        r = run_cli(*cmd, "CO-61")
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+        assert "unknown target 'CO-61'" in r.stderr
+        assert "did you mean 'CO-96'?" in r.stderr
+        assert "a group and CARC (CO-16) or a RARC (M127)" in r.stderr
 
 
 def test_what_if_text_and_round_trip():
@@ -129,7 +165,7 @@ def test_fix_clinical_says_do_not_bill():
     assert e["advice"].startswith("not correctable on the claim (clinical): do not bill it this way.")
 
 
-PATHS_197 = "6 ways to 197\n\n1. BIOSIMILAR-PROGRAMME-NONPREFERRED-PRODUCT: Non-preferred trastuzumab product under the payer's preferred-product programme -> CO-197 + N130\n     when:\n       line.programme is present\n       line.has_jw is no\n       line.programme_nonpreferred is yes\n       line.programme_combination is no\n       any of:\n         line.programme_applies_to is all\n         line.programme_new_start is yes\n       line.auth_status is not one of valid\n       documentation.record_available is yes\n       any of:\n         documentation.step_therapy_exception is absent\n         documentation.step_therapy_exception is no\n\n2. BIOSIMILAR-PROGRAMME-NONPREFERRED-COMBINATION: Pertuzumab given with a non-preferred trastuzumab product under the payer's programme -> CO-197 + N130\n     when:\n       line.programme is present\n       line.has_jw is no\n       line.programme_combination is yes\n       line.programme_nonpreferred is yes\n       any of:\n         line.programme_applies_to is all\n         line.programme_new_start is yes\n       line.auth_status is not one of valid\n       documentation.record_available is yes\n       any of:\n         documentation.step_therapy_exception is absent\n         documentation.step_therapy_exception is no\n\n3. PRIOR-AUTH-ABSENT: No prior authorization for a drug that requires one -> CO-197 + M62\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is one of none, not_on_file, denied, pending\n\n4. PRIOR-AUTH-NOT-IN-FORCE: Authorization expired or not yet valid on the date of service -> CO-197 + N54\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is one of expired, not_yet_valid\n\n5. PRIOR-AUTH-FOR-OTHER-CODE: The authorization on the claim is for a different code -> CO-197 + N54\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is other_code\n\n6. STEP-THERAPY-NOT-MET: Herceptin started without trying a biosimilar or Herceptin Hylecta -> CO-197 + N130\n     when:\n       line.step_preferred_drugs is present\n       line.has_jw is no\n       line.cycle_number is 1\n       clinical.prior_therapy_drugs includes none of line.step_preferred_drugs\n       clinical.prior_therapy_drugs does not include line.drug\n       documentation.record_available is yes\n       any of:\n         documentation.step_therapy_exception is absent\n         documentation.step_therapy_exception is no\n"
+PATHS_197 = "7 ways to 197\n\n1. BIOSIMILAR-PROGRAMME-NONPREFERRED-PRODUCT: Non-preferred trastuzumab product under the payer's preferred-product programme -> CO-197 + N130\n     when:\n       line.programme is present\n       line.has_jw is no\n       line.programme_nonpreferred is yes\n       line.programme_combination is no\n       any of:\n         line.programme_applies_to is all\n         line.programme_new_start is yes\n       line.auth_status is not one of valid\n       documentation.record_available is yes\n       any of:\n         documentation.step_therapy_exception is absent\n         documentation.step_therapy_exception is no\n\n2. BIOSIMILAR-PROGRAMME-NONPREFERRED-COMBINATION: Pertuzumab given with a non-preferred trastuzumab product under the payer's programme -> CO-197 + N130\n     when:\n       line.programme is present\n       line.has_jw is no\n       line.programme_combination is yes\n       line.programme_nonpreferred is yes\n       any of:\n         line.programme_applies_to is all\n         line.programme_new_start is yes\n       line.auth_status is not one of valid\n       documentation.record_available is yes\n       any of:\n         documentation.step_therapy_exception is absent\n         documentation.step_therapy_exception is no\n\n3. PRIOR-AUTH-ABSENT: No prior authorization for a drug that requires one -> CO-197 + M62\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is one of none, not_on_file, denied, pending\n\n4. PRIOR-AUTH-NOT-IN-FORCE: Authorization expired or not yet valid on the date of service -> CO-197 + N54\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is one of expired, not_yet_valid\n\n5. PRIOR-AUTH-OTHER-PROVIDER: The authorization was issued to another servicing provider -> CO-197 + N54\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is valid\n       line.auth_provider_matches is present\n       line.auth_provider_matches is no\n\n6. PRIOR-AUTH-FOR-OTHER-CODE: The authorization on the claim is for a different code -> CO-197 + N54\n     when:\n       line.prior_auth_required is yes\n       line.auth_status is other_code\n\n7. STEP-THERAPY-NOT-MET: Herceptin started without trying a biosimilar or Herceptin Hylecta -> CO-197 + N130\n     when:\n       line.step_preferred_drugs is present\n       line.has_jw is no\n       line.cycle_number is 1\n       clinical.prior_therapy_drugs includes none of line.step_preferred_drugs\n       clinical.prior_therapy_drugs does not include line.drug\n       documentation.record_available is yes\n       any of:\n         documentation.step_therapy_exception is absent\n         documentation.step_therapy_exception is no\n"
 
 
 def test_what_if_to_undetermined_lists_missing_information():

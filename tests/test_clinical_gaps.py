@@ -27,10 +27,10 @@ def test_toxicity_classes_and_unmodelled_prior_drugs(decider):
     data = _base("ramucirumab-nsclc-medicare.yaml")
     c = _facts(decider, data).claim
     assert c["clinical.stopped_for_toxicity_classes"] == () and c["clinical.prior_therapy_unmodelled_count"] == 0
-    data["clinical"]["prior_therapies"] += [{"drug": "Taxotere", "stop_reason": "toxicity"}, {"drug": "lazertinib"}]
+    data["clinical"]["prior_therapies"] += [{"drug": "Taxotere", "stop_reason": "toxicity"}, {"drug": "zipalertinib"}]
     c = _facts(decider, data).claim
     assert c["clinical.stopped_for_toxicity_classes"] == ("taxane",)
-    assert c["clinical.prior_therapy_unmodelled_count"] == 1  # lazertinib: a warning, no class, maybe targeted
+    assert c["clinical.prior_therapy_unmodelled_count"] == 1  # zipalertinib (investigational): a warning, no class, maybe targeted
     del data["clinical"]["prior_therapies"]
     c = _facts(decider, data).claim
     assert c["clinical.stopped_for_toxicity_classes"] is None and c["clinical.prior_therapy_unmodelled_count"] is None

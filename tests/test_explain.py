@@ -9,6 +9,7 @@ from denialkb.engine.explain import (
     fix,
     patch_document,
     paths,
+    remittances,
     render_why,
     what_if,
     why,
@@ -52,13 +53,17 @@ denial JZ-MISSING-NO-WASTE (line 1) CO-4: JZ missing on a single-dose drug line 
      - the payer's JZ required from is recorded (2023-07-01)  [kb payer settings]
      - the date whose rules and tables apply (2024-03-15) is on or after the payer's JZ required from (2023-07-01)  [computed]
      - the code kind (drug) is drug  [kb hcpcs table]
+     - the container of the line's drug cannot be told: no  [kb products]
      - the container (single_dose) is single_dose  [kb products]
      - the line carries JZ: no  [claim.lines[0].modifiers]
      - the line carries JW: no  [claim.lines[0].modifiers]
+     - another line of the claim bills the same code on the same date with JW: no  [computed]
      - the documented waste of this line's drug (0) is 0  [documentation.waste_mg]
      - the whole single-dose vials leave something to discard: no  [computed from kb products]
      - the date the payer received the claim (2024-03-20) is on or after the payer's JZ returned from (2023-10-01)  [claim.received_date]
      - the date of service (2024-03-15) is on or after the payer's JZ returned from (2023-10-01)  [claim.lines[0].service_date]
+     - the type-of-bill class of an institutional claim is not recorded  [computed from claim.type_of_bill]
+     - the kind of billing entity is not recorded  [providers.billing.entity_type]
 """
 
 
@@ -109,7 +114,10 @@ def test_paths_for_every_carc(decider, carc):
     kb = decider.kb
     chains = paths(kb, carc)
     assert chains
-    expected = {r.id for r in kb.rules if r.conclusion == "denial" and r.denial["carc"] == carc}
+    # the rule's own CARC or the one a payer sends instead (kb/payers remittance: CO-151 -> Medicare CO-96)
+    expected = {r.id for r in kb.rules if r.conclusion == "denial"
+                and carc in {c for _, c, _ in remittances(kb, r)}}
+    assert {r.id for r in kb.rules if r.conclusion == "denial" and r.denial["carc"] == carc} <= expected
     assert {c[0]["rule"] for c in chains} == expected
     for c in chains:
         assert c[0]["title"] == kb.rules_by_id[c[0]["rule"]].title
@@ -142,7 +150,7 @@ def test_paths_filter_by_payer_and_date(decider):
     # unscoped in the shipped KB (the step-therapy denial is CO-197: the step is enforced at authorization)
     # (the biosimilar-programme rules are unscoped too: the programme is a payer row, kb/rules/biosimilar_programmes.yaml)
     programmes = ["BIOSIMILAR-PROGRAMME-NONPREFERRED-PRODUCT", "BIOSIMILAR-PROGRAMME-NONPREFERRED-COMBINATION"]
-    everywhere = ["PRIOR-AUTH-NOT-IN-FORCE", "PRIOR-AUTH-FOR-OTHER-CODE", "STEP-THERAPY-NOT-MET"]
+    everywhere = ["PRIOR-AUTH-NOT-IN-FORCE", "PRIOR-AUTH-OTHER-PROVIDER", "PRIOR-AUTH-FOR-OTHER-CODE", "STEP-THERAPY-NOT-MET"]
     assert firsts() == [*programmes, "PRIOR-AUTH-ABSENT", *everywhere]
     assert firsts(payer="commercial", as_of="2024-03-15") == [*programmes, "PRIOR-AUTH-ABSENT", *everywhere]
     assert firsts(payer="medicare") == [*programmes, *everywhere]

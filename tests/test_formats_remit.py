@@ -138,8 +138,8 @@ def test_835_round_trip_line_denial():
     assert second == {
         "SVC": ["HC:J9308:JW", "400", "0", None, "8"],
         "DTM": "20250210",
-        # the first denial carries the amount; a zero adjustment (PR-204) is not written
-        "CAS": [["CO", "16", "400", None, None, None, None]],
+        # every denial appears, one CAS per group; the charge is split (no zero adjustment)
+        "CAS": [["CO", "16", "200", None, None, None, None], ["PR", "204", "200", None, None, None, None]],
         "REF": "2",
         "LQ": ["M127", "N706"],
     }
@@ -159,12 +159,43 @@ def test_835_claim_level_denial_and_clean_claim_in_one_file():
     validate_x12(text)
     first, second = _parse_835(text)
     assert first["CLP"][:7] == ["PTZ-2025-0001", "4", "4800", "0", None, "MB", "PREDICTED"]
-    assert first["CAS"] == [["CO", "16", "4800", None, None, None, None]]  # no zero trio
+    assert first["CAS"] == [["CO", "16", "2400", None, "50", "2400", None]]  # both reasons, one CAS (group CO)
     assert first["MOA"] == "M127"
     assert first["lines"] == []  # a claim-level denial adjusts the whole claim
     assert second["CLP"][:4] == ["RAM-2025-0007", "1", "6000", "6000"]
     assert [ln["CAS"] for ln in second["lines"]] == [[], []]
     assert "BPR*I*6000*" in text
+
+
+def test_835_every_denial_of_a_line_appears():
+    # 7 CO reasons (two CAS: six trios, then one), a PR and an OA reason, a repeated CO-16 once;
+    # 4800 split over 9 reasons in cents: the first three take the remainder
+    carcs = ["16", "96", "4", "11", "50", "197", "110"]
+    denials = [_denial(f"R-{c}", 1, "CO", c, []) for c in carcs]
+    denials += [_denial("R-PR", 1, "PR", "204", []), _denial("R-DUP", 1, "CO", "16", []),
+                _denial("R-OA", 1, "OA", "23", [])]
+    record = _record("PTZ-2025-0001", "denied", denials)
+    text = render_835([(record, _pertuzumab_doc())], created=WHEN)
+    validate_x12(text)
+    cas = [s for s in text.splitlines() if s.startswith("CAS*")]
+    assert cas == [
+        "CAS*CO*16*533.34**96*533.34**4*533.34**11*533.33**50*533.33**197*533.33~",
+        "CAS*CO*110*533.33~",
+        "CAS*PR*204*533.33~",
+        "CAS*OA*23*533.33~",
+    ]
+    (claim,) = _parse_835(text)
+    assert claim["CLP"][1:4] == ["4", "4800", "0"]
+
+
+def test_835_a_reason_whose_share_would_be_zero_is_not_written():
+    doc = _pertuzumab_doc()
+    doc["claim"]["lines"][0]["charge"] = 0.01
+    record = _record("PTZ-2025-0001", "denied",
+                     [_denial("A", 1, "CO", "16", []), _denial("B", 1, "CO", "96", [])])
+    text = render_835([(record, doc)], created=WHEN)
+    validate_x12(text)
+    assert [s for s in text.splitlines() if s.startswith("CAS*")] == ["CAS*CO*16*0.01~"]
 
 
 def test_835_all_lines_denied_is_status_4():
@@ -217,9 +248,14 @@ def test_void_is_never_paid():
     doc["claim"].pop("frequency_code", None)  # (v2 converters also carry CLM05-3 here)
     clean = _record("PTZ-2025-0001", "clean", [])
     notes: list[str] = []
-    with pytest.raises(RemitRenderError) as info:
-        render_835([(clean, doc)], created=WHEN, notes=notes)
-    assert "a void (frequency 8)" in info.value.message
+    text = render_835([(clean, doc)], created=WHEN, notes=notes)  # F20: a void is valid input
+    validate_x12(text)
+    assert _parse_835(text) == []  # no claim loop: the void reverses a payment not known here
+    assert "BPR*H*0*C*NON************20250301~" in text and "LX*" not in text
+    assert notes == ["PTZ-2025-0001: a void (frequency 8) is left out of the 835: it reverses the original "
+                     "payment, which is not known here"]
+    with pytest.raises(RemitRenderError, match="no input"):
+        render_835([], created=WHEN)
     response = render_fhir(clean, doc)
     benefit = [t for t in response["total"] if t["category"]["coding"][0]["code"] == "benefit"]
     assert benefit[0]["amount"]["value"] == 0

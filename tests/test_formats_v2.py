@@ -178,7 +178,8 @@ def test_v2_fields_round_trip_through_the_837_writer(v2):
         assert doc["claim"][key] == V2_DOC["claim"][key]
     assert doc["claim"]["lines"][1]["place_of_service"] == "22"
     assert doc["claim"]["lines"][1]["service_date_end"] == "2025-03-15"
-    assert doc["coverage"]["plan_type"] == "medicare_ffs" and doc["coverage"]["member_id"] == "P-0001"
+    # SBR09 MB says the claim went to Medicare, not how the member is enrolled: no plan type is read from it
+    assert "plan_type" not in doc["coverage"] and doc["coverage"]["member_id"] == "P-0001"
 
 
 def test_v2_fields_round_trip_through_the_fhir_writer(v2):
@@ -195,6 +196,78 @@ def test_v2_fields_round_trip_through_the_fhir_writer(v2):
     assert doc["claim"]["lines"][1]["place_of_service"] == "22" and "place_of_service" not in doc["claim"]["lines"][0]
     assert doc["administrations"] == V2_DOC["administrations"]
     assert {k: doc["clinical"]["biomarkers"][k] for k in ("er", "pr")} == {"er": "positive", "pr": "negative"}
+
+
+def _corrected(freq: str, form: str) -> dict:
+    doc = copy.deepcopy(V2_DOC)
+    doc["claim"]["frequency_code"] = freq
+    if form == "institutional":
+        doc["claim"].update(form="institutional", type_of_bill="013" + freq)
+        doc["claim"].pop("place_of_service")
+        for line in doc["claim"]["lines"]:
+            line.pop("place_of_service", None)
+    return doc
+
+
+@pytest.mark.parametrize("freq", ["7", "8"])
+@pytest.mark.parametrize("route", ["837P", "837I", "FHIR", "FHIR institutional"])
+def test_replacement_and_void_round_trip(v2, freq, route):
+    # F7 / F8: CLM05-3 (837P; the type of bill's last digit on an 837I), REF*F8 and FHIR Claim.related
+    from fhir.resources.R4B.bundle import Bundle
+
+    from denialkb.engine.formats import validate_x12, write_837, write_bundle
+    from denialkb.engine.formats.fhir import read_fhir_result
+
+    doc = _corrected(freq, "institutional" if route.endswith("institutional") else "professional")
+    if route.startswith("837"):
+        text = write_837(doc, route[-1])
+        validate_x12(text)
+        (claim,) = _x12(text).claims
+    else:
+        bundle = write_bundle(doc)
+        Bundle.model_validate(bundle)
+        (fhir_claim,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Claim"]
+        assert fhir_claim["related"] == [{
+            "claim": {"identifier": {"value": "PTZ-V2-0000"}},
+            "relationship": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship",
+                                         "code": "prior"}]}}]
+        (claim,) = read_fhir_result(bundle, payer="medicare").claims
+        assert not any("related" in w or "supportingInfo" in w for w in claim.warnings), claim.warnings
+    got = claim.document["claim"]
+    assert (got["frequency_code"], got["original_claim_id"]) == (freq, "PTZ-V2-0000")
+    if route != "837P" and route != "FHIR":
+        assert got["type_of_bill"] == "013" + freq
+
+
+def test_837i_clm05_3_is_the_frequency_code(v2):
+    from denialkb.engine.formats import write_837
+
+    doc = _corrected("7", "institutional")
+    doc["claim"]["type_of_bill"] = "0131"  # the document's frequency_code wins: one CLM05-3
+    (clm,) = [s for s in write_837(doc, "I").splitlines() if s.startswith("CLM*")]
+    assert clm.split("*")[5] == "13:A:7"
+    doc["claim"].pop("frequency_code")
+    (clm,) = [s for s in write_837(doc, "I").splitlines() if s.startswith("CLM*")]
+    assert clm.split("*")[5] == "13:A:1"
+
+
+def test_fhir_related_prior_or_replaces_is_the_original_claim_and_others_are_warned(v2):
+    from denialkb.engine.formats import write_bundle
+    from denialkb.engine.formats.fhir import read_fhir_result
+
+    doc = copy.deepcopy(V2_DOC)
+    del doc["claim"]["frequency_code"], doc["claim"]["original_claim_id"]
+    bundle = write_bundle(doc)
+    (res,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Claim"]
+    res["related"] = [
+        {"relationship": {"coding": [{"code": "associated"}]}, "reference": {"value": "OTHER-1"}},
+        {"relationship": {"coding": [{"system": "urn:x", "code": "replaces"}]}, "reference": {"value": "ORIG-9"}},
+    ]
+    (claim,) = read_fhir_result(bundle, payer="medicare").claims
+    assert claim.document["claim"]["original_claim_id"] == "ORIG-9"  # Claim.related.reference (an Identifier)
+    assert "frequency_code" not in claim.document["claim"]  # no frequency is guessed from a relationship
+    assert [w for w in claim.warnings if "related" in w] == [
+        "entry[7](Claim).related[0] (relationship 'associated') is not converted"]
 
 
 def test_x12_allowed_amount_counts_patient_responsibility_and_no_2430_means_none(v2):

@@ -45,7 +45,7 @@ def test_unknown_operator_with_suggestion(kb_copy):
     edit(kb_copy / "rules" / "coding.yaml", "{fact: line.units, gt: {fact: line.expected_units}}",
          "{fact: line.units, greater: {fact: line.expected_units}}")
     got, _ = problems(kb_copy)
-    assert got == ["kb/rules/coding.yaml:75:30: UNITS-EXCEED-DOCUMENTED-DOSE: kb_schema_error: unknown operator 'greater'\n"
+    assert got == ["kb/rules/coding.yaml:85:30: UNITS-EXCEED-DOCUMENTED-DOSE: kb_schema_error: unknown operator 'greater'\n"
                    "    expected one of: eq, ne, lt, le, gt, ge, in, not_in, matches, contains, not_contains, any_in, "
                    "none_in, all_in, exists, missing\n"
                    "    hint: did you mean 'gt'?"]

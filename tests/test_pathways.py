@@ -124,7 +124,7 @@ def test_an_author_adds_a_code_pair_without_python(tmp_path):
 
 
 def test_her2_rule_keyed_on_a_class_covers_a_new_drug_of_the_class(tmp_path):
-    """HER2-ANTIBODY-WITH-ANTIBODY-DRUG-CONJUGATE's scope names the class trastuzumab_product: a new biosimilar that
+    """HER2-ANTIBODY-WITH-ANTIBODY-DRUG-CONJUGATE's scope names the class trastuzumab_product (with pertuzumab_product): a new biosimilar that
     joins the class is checked without a rule edit; an unknown class in a scope is a located lint error."""
     kb_dir = tmp_path / "kb"
     shutil.copytree(KB, kb_dir)
@@ -140,7 +140,10 @@ def test_her2_rule_keyed_on_a_class_covers_a_new_drug_of_the_class(tmp_path):
     rec = _check(d, data)
     assert ("HER2-ANTIBODY-WITH-ANTIBODY-DRUG-CONJUGATE", 1) in [(x["id"], x["line"]) for x in rec["denials"]]
     rules = kb_dir / "rules" / "similar_codes.yaml"
-    rules.write_text(rules.read_text().replace("drug_classes: [trastuzumab_product]", "drug_classes: [trastuzumab_products]"))
+    text = rules.read_text()
+    assert text.count("drug_classes: [pertuzumab_product, trastuzumab_product]") == 1
+    rules.write_text(text.replace("drug_classes: [pertuzumab_product, trastuzumab_product]",
+                                  "drug_classes: [pertuzumab_product, trastuzumab_products]"))
     from denialkb.engine.kb import check_kb
 
     _, problems = check_kb(kb_dir, cases=False)
@@ -162,6 +165,9 @@ PATHWAY_EXAMPLES = {  # examples/pathways/*.yaml: one bundled claim per issue-13
                                                             "MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS@2"]),
     "pathway-second-initial-service": ("denied", ["NCCI-PTP-PAIR-NOT-BYPASSED@8"]),
     "pathway-waste-without-jw-line": ("denied", ["JW-JZ-NEITHER-WITH-DOCUMENTED-WASTE@1"]),
+    "pathway-two-vial-sizes-on-one-ndc-line": ("denied", ["NDC-TWO-VIAL-SIZES-ON-ONE-LINE@1",
+                                                          "NDC-ADMINISTERED-VIAL-NDC-NOT-BILLED@1"]),
+    "pathway-jw-beyond-whole-vials": ("denied", ["JW-UNITS-EXCEED-VIAL-WASTE@2", "JW-UNITS-BEYOND-WHOLE-VIALS@2"]),
 }
 
 
@@ -271,3 +277,17 @@ def test_ndc_unit_refusal_is_payer_data_and_the_tolerance_is_the_authors(tmp_pat
     rules.write_text(rules.read_text().replace("line.ndc_quantity_deviation_percent, gt: 10}",
                                                "line.ndc_quantity_deviation_percent, gt: 20}"))
     assert _check(Decider(load_kb(kb_dir, cases=False)), near)["denials"] == []
+
+
+def test_whole_vials_unknown_ndc_is_a_warning_not_a_denial():
+    """Issue 13 item 3: a JW line without an NDC the KB lists leaves the whole-vial arithmetic unchecked, with a
+    warning that names lines and codes only (no patient data)."""
+    decider = Decider(load_kb(KB))
+    rec = _check(decider, _case(decider, "jw-whole-vials-unknown-ndc-is-silent"))
+    assert "JW-UNITS-BEYOND-WHOLE-VIALS" not in {d["id"] for d in rec["denials"]}
+    warn = [w for w in rec["warnings"] if w["code"] == "whole_vials_not_checked"]
+    assert warn and warn[0]["place"] == "claim.lines[1]" and "J9308" in warn[0]["message"]
+    assert "P-0002" not in warn[0]["message"] and "1957" not in warn[0]["message"]
+    rec = _check(decider, _case(decider, "jw-units-beyond-whole-vials"))
+    assert "JW-UNITS-BEYOND-WHOLE-VIALS" in {d["id"] for d in rec["denials"]}
+    assert not [w for w in rec["warnings"] if w["code"] == "whole_vials_not_checked"]

@@ -38,31 +38,31 @@ def codes(kb):
 
 def test_new_drug_scaffold_lints_and_its_cases_pass(tmp_path):
     kb = copy_kb(tmp_path)
-    r = run_cli("kb", "new", "drug", "ado-trastuzumab-emtansine", "--code", "J9354", "--unit-mg", "1",
-                "--max-mg-per-kg", "3.6", "--dose-mg-per-kg", "3.6", "--brand", "Kadcyla", "--kb", kb)
+    r = run_cli("kb", "new", "drug", "margetuximab", "--code", "J9353", "--unit-mg", "5",
+                "--max-mg-per-kg", "15", "--dose-mg-per-kg", "15", "--brand", "Margenza", "--kb", kb)
     assert r.returncode == 0, r.stdout + r.stderr
-    files = ["tables/ado-trastuzumab-emtansine.yaml", "rules/ado-trastuzumab-emtansine.yaml",
-             "cases/ado-trastuzumab-emtansine.yaml"]
+    files = ["tables/margetuximab.yaml", "rules/margetuximab.yaml",
+             "cases/margetuximab.yaml"]
     assert r.stdout.splitlines()[:3] == [f"wrote {kb / f}" for f in files]
     assert codes(kb) == ["kb_todo"] * 4  # descriptor and 3 sources: the author's to fill in
     fill_todos(kb, *files)
     assert codes(kb) == []
     loaded = load_kb(kb)
-    assert loaded.drugs["ado-trastuzumab-emtansine"]["dosing"] == {"dose_mg_per_kg": 3.6, "max_dose_mg_per_kg": 3.6}
-    assert loaded.canonical_drug("kadcyla") == "ado-trastuzumab-emtansine"
-    rule = loaded.rules_by_id["ADO-TRASTUZUMAB-EMTANSINE-DOSE-ABOVE-LABEL"]
+    assert loaded.drugs["margetuximab"]["dosing"] == {"dose_mg_per_kg": 15, "max_dose_mg_per_kg": 15}
+    assert loaded.canonical_drug("margenza") == "margetuximab"
+    rule = loaded.rules_by_id["MARGETUXIMAB-DOSE-ABOVE-LABEL"]
     assert rule.raw["when"]["all"][0] == {"fact": "line.has_jw", "eq": False}  # the JW guard
     run = run_kb_tests(kb)
-    new = [x for x in run.results if x.file.endswith("ado-trastuzumab-emtansine.yaml")]
+    new = [x for x in run.results if x.file.endswith("margetuximab.yaml")]
     assert [(x.case, x.passed) for x in new] == [
-        ("ado-trastuzumab-emtansine-above-label", True), ("ado-trastuzumab-emtansine-at-label-maximum", True),
-        ("ado-trastuzumab-emtansine-above-label-with-jw-line", True)]
+        ("margetuximab-above-label", True), ("margetuximab-at-label-maximum", True),
+        ("margetuximab-above-label-with-jw-line", True)]
     assert run.failed == 0
 
 
 def test_jw_case_of_the_drug_scaffold_needs_the_guard(tmp_path):
     kb = copy_kb(tmp_path)
-    assert run_cli("kb", "new", "drug", "x-drug", "--code", "J9354", "--unit-mg", "1", "--max-mg-per-kg", "5",
+    assert run_cli("kb", "new", "drug", "x-drug", "--code", "J9353", "--unit-mg", "1", "--max-mg-per-kg", "5",
                    "--kb", kb).returncode == 0
     p = kb / "rules" / "x-drug.yaml"
     text = p.read_text()
@@ -81,7 +81,7 @@ def test_new_payer_lists_every_setting_read_with_a_source_field(tmp_path):
     assert sorted(doc["settings"]) == sorted(read) == sorted(doc["setting_sources"])
     assert all(v is None for v in doc["settings"].values())
     text = (kb / "payers" / "acme.yaml").read_text()
-    assert "    timely_filing_days: null   # read by the engine (timely filing); set by commercial 90, highmark 365, uhc 90\n" in text
+    assert "    timely_filing_days: null   # read by the engine (timely filing), TIMELY-FILING-EXPIRED; set by commercial 90, highmark 365, qualchoice 365, uhc 90\n" in text
     assert codes(kb) == ["kb_todo", "kb_todo"]  # the description, the source of the clinical-review stage
     # setting a value without its source is a lint error, with the source it is clean
     p = kb / "payers" / "acme.yaml"
@@ -111,9 +111,9 @@ def test_new_rule_starts_red_until_written(tmp_path):
 
 def test_new_bad_arguments_exit_2(tmp_path):
     kb = copy_kb(tmp_path)
-    r = run_cli("kb", "new", "drug", "Kadcyla", "--code", "J9354", "--unit-mg", "1", "--max-mg-per-kg", "5",
+    r = run_cli("kb", "new", "drug", "Margenza", "--code", "J9353", "--unit-mg", "1", "--max-mg-per-kg", "5",
                 "--kb", kb)
-    assert r.returncode == 2 and "drug id 'Kadcyla' is not a lower-case id" in r.stdout + r.stderr
+    assert r.returncode == 2 and "drug id 'Margenza' is not a lower-case id" in r.stdout + r.stderr
     r = run_cli("kb", "new", "rule", "acme-rule", "--kb", kb)
     assert r.returncode == 2 and "is not an upper-case dashed id" in r.stdout + r.stderr
     r = run_cli("kb", "new", "payer", "medicare", "--name", "M", "--kb", kb)

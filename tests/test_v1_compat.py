@@ -89,18 +89,37 @@ def _explicit_v1(doc):
     return ClaimDocument(data, doc.file, doc.marks)
 
 
+def _with_kb_gaps_undecided(rec: dict) -> str:
+    """``canonical(rec, True)`` as version 1 had it: a rule left undecided by a value the KB lacks (a drug without
+    vial sizes) made the record undetermined; since redteam F6 it is silent with a ``kb_value_not_modelled`` warning
+    (a change of meaning made on purpose, put back here so that nothing else can hide behind it)."""
+    import re
+
+    rec = copy.deepcopy(rec)
+    for w in rec.get("warnings", []):
+        if w["code"] != "kb_value_not_modelled":
+            continue
+        line = re.match(r"line (\d+) ", w["message"])
+        rules = re.search(r"so rules? (.+?) (?:was|were) not evaluated", w["message"]).group(1).split(", ")
+        rec["missing_information"].append({"fact": "kb", "needed_by": [r + (f"@line:{line.group(1)}" if line else "")
+                                                                       for r in rules]})
+        if rec["outcome"] == "clean":
+            rec["outcome"] = "undetermined"
+    return canonical(rec, True)
+
+
 @pytest.mark.parametrize("key", sorted(RECORDS))
 def test_v1_record_is_unchanged(key):
     """Byte-identical, except that missing_information names inputs a user can supply where version 1
-    named a computed fact: then the same rules are undecided, and every name is a document path."""
+    named a computed fact: then the same rules are undecided (or, for a value the KB lacks, silent with a
+    warning), and every name is a document path."""
     doc, as_of = DOCS[key]
     rec = _decider().check_document(_explicit_v1(doc), as_of)
     want = RECORDS[key]
     got = canonical(rec)
-    if sha(got) != want["sha256"] and sha(canonical(rec, True)) == want["sha256_needed_by"]:
+    if sha(got) != want["sha256"] and sha(_with_kb_gaps_undecided(rec)) == want["sha256_needed_by"]:
         for m in rec["missing_information"]:
-            assert (m["fact"].startswith("kb:tables/")  # or a KB table an author completes
-                    or m["fact"].split(".")[0].split("[")[0] in DOCUMENT_SECTIONS), f"{key}: {m['fact']} is not an input"
+            assert m["fact"].split(".")[0].split("[")[0] in DOCUMENT_SECTIONS, f"{key}: {m['fact']} is not an input"
             assert m["fact"] not in CATALOG or m["fact"] == CATALOG[m["fact"]].source, f"{key}: {m['fact']} is computed"
         return
     denials = [f"{x['id']}@{x['line']}" for x in rec["denials"]]

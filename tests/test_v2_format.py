@@ -93,6 +93,11 @@ def test_jw_line_without_the_biosimilars_waste_is_denied_on_that_line_only(decid
     data = with_jw(day())
     adm = next(a for a in data["administrations"] if a["date"] == "2024-11-15" and a["drug"] == "Trazimera")
     del adm["waste_mg"]
+    # not stated and no records requested: not known, so not a denial (absent is not "not documented")
+    rec = check(decider, data)
+    assert (rec["outcome"], denials(rec)) == ("clean", [])
+    # the payer requested and received the records, and the biosimilar's administration states no waste
+    data.setdefault("documentation", {})["records_request"] = {"requested_on": "2024-12-02", "received": True}
     rec = check(decider, data)
     assert (rec["outcome"], denials(rec)) == ("denied", ["DOC-WASTE-NOT-DOCUMENTED@12"])
 
@@ -132,15 +137,16 @@ def test_records_requested_and_not_received_is_the_no_record_denial(decider):
 
 def test_unknown_history_drug_is_a_warning_and_the_claim_is_decided(decider):
     data = day()
-    data["clinical"]["prior_therapies"].append({"drug": "pemetrexed", "setting": "adjuvant", "progressed": False})
-    data["clinical"]["concurrent_drugs"].append("ribociclib")  # osimertinib became a KB drug (egfr_inhibitor)
+    data["clinical"]["prior_therapies"].append({"drug": "trabectedin", "setting": "adjuvant", "progressed": False})
+    # osimertinib, then pemetrexed and ribociclib became KB drugs (egfr_inhibitor; F3/F22 classes)
+    data["clinical"]["concurrent_drugs"].append("imlunestrant")
     rec = check(decider, data)
     assert (rec["outcome"], denials(rec)) == ("clean", [])
     w = [x for x in rec["warnings"] if x["place"].startswith("clinical.")]
     assert [(x["code"], x["place"]) for x in w] == [("drug_not_modelled", "clinical.concurrent_drugs[3]"),
                                                     ("drug_not_modelled", "clinical.prior_therapies[2].drug")]
     facts = decider.decide(validate_claim(data)).facts
-    assert "pemetrexed" in facts.claim["clinical.prior_therapy_drugs"]
+    assert "trabectedin" in facts.claim["clinical.prior_therapy_drugs"]
     assert facts.claim["clinical.prior_therapy_classes"] == ("alkylating_agent", "anthracycline")  # no class for it
 
 
@@ -203,9 +209,8 @@ def test_missing_information_never_names_a_computed_fact(decider):
             seen += 1
             spec = cat.get(m["fact"])
             assert spec is None or spec.source == m["fact"], f"{doc.file}: {m['fact']} is a computed fact"
-            if m["fact"].startswith("kb:"):  # a KB table an author completes (a drug without vial sizes)
-                assert m["fact"].split(":", 1)[1].startswith(("tables/", "payers/")), m["fact"]
-                continue
+            # a value the KB lacks (a drug without vial sizes) is a warning, never missing information (F6)
+            assert not m["fact"].startswith("kb:"), f"{doc.file}: {m['fact']} is a KB table, not a claim input"
             assert m["fact"].split(".")[0].split("[")[0] in ("claim", "patient", "coverage", "providers",
                                                               "authorizations", "abn", "clinical", "administrations",
                                                               "documentation", "prior_claims")
@@ -417,6 +422,7 @@ def test_amount_at_risk_is_the_paid_amount_else_the_charge_counted_once_per_line
     for a in data["administrations"]:
         if a["date"] == "2024-11-15" and a["drug"] == "pertuzumab":
             del a["route"]
+    data.setdefault("documentation", {})["records_request"] = {"requested_on": "2024-12-02", "received": True}
     rec = check(decider, data)
     assert denials(rec) == ["PERTUZUMAB-HER2-NOT-DOCUMENTED@2", "DOC-ROUTE-NOT-DOCUMENTED@2",
                             "PERTUZUMAB-HER2-NOT-DOCUMENTED@3"]
@@ -536,7 +542,7 @@ def test_component_doses_give_the_combined_dose_of_a_fixed_dose_combination(deci
     ({"documentation.records_request.received": "no"}, "documentation.records_request.received",
      "expected true or false or null, found 'no'"),
     ({"prior_claims[0].status": "rejected"}, "prior_claims[0].status", "found 'rejected'"),
-    ({"abn[0].date": "soon"}, "abn[0].date", "found 'soon'"),
+    ({"abn[0].date": "soon"}, "abn[0].date", "'soon' is not a valid date"),
 ])
 def test_invalid_v2_fields_are_located_errors(patch, place, message):
     from denialkb.engine.cases import set_path
@@ -569,3 +575,38 @@ def test_administration_times_and_span_dates_must_be_in_order():
     with pytest.raises(ClaimInvalidError) as e:
         validate_claim(data)
     assert sorted(p.place for p in e.value.problems) == ["administrations[9].end", "claim.lines[1].service_date_end"]
+
+
+def test_a_value_the_kb_lacks_is_a_warning_not_undetermined(decider):
+    """Redteam F6: an Enhertu JW line whose product (container, vial sizes) the KB does not hold. The rules that need
+    those values are silent, the record warns once per line and table, and the claim is not undetermined."""
+    from denialkb.engine.cases import case_document
+
+    case = next(c for c in decider.kb.cases if c.id == "enhertu-jw-line-the-kb-has-no-vials-for")
+    rec = decider.check_document(validate_claim(case_document(case, decider.kb.root)))
+    assert (rec["outcome"], rec["denials"], rec["missing_information"]) == ("clean", [], [])
+    gaps = [w for w in rec["warnings"] if w["code"] == "kb_value_not_modelled"]
+    assert [(w["place"], w["message"]) for w in gaps] == [
+        ("claim.lines[4]", "line 5 (J9358): this knowledge base does not hold line.container, line.max_waste_units "
+                           "(tables/drugs.yaml), so rules JW-ON-MULTI-DOSE-VIAL, JW-UNITS-EXCEED-VIAL-WASTE were not "
+                           "evaluated (out of the KB's scope, not a problem with the claim)")]
+    # the same line with its container known (a Perjeta vial) is evaluated: no warning
+    doc = case_document(case, decider.kb.root)
+    doc["claim"]["lines"][0].pop("modifiers", None)
+    assert not [w for w in check(decider, doc)["warnings"] if w["code"] == "kb_value_not_modelled"
+                and w["place"] == "claim.lines[0]"]
+
+
+def test_no_ndc_warning_for_a_code_whose_drug_has_no_products(decider):
+    """Redteam F5: docetaxel (J9171) is known only as a partner-drug code, with no products in the KB, so its NDC is
+    not reported; an NDC the KB lacks for pertuzumab (whose products it holds) still is."""
+    doc = day()
+    line = next(ln for ln in doc["claim"]["lines"] if ln["code"] == "J9306")
+    doc["claim"]["lines"].append({"number": len(doc["claim"]["lines"]) + 1, "code": "J9171", "units": 130,
+                                  "service_date": line["service_date"], "ndc": "00409-0201-02", "ndc_quantity": 13,
+                                  "ndc_unit": "ML"})
+    line["ndc"] = "50242-0999-01"
+    warned = {w["place"] for w in check(decider, doc)["warnings"] if w["code"] == "ndc_not_modelled"}
+    i = doc["claim"]["lines"].index(line)
+    assert f"claim.lines[{i}].ndc" in warned
+    assert f"claim.lines[{len(doc['claim']['lines']) - 1}].ndc" not in warned

@@ -73,7 +73,7 @@ def why_cmd(file, denial, fmt, kb_dir, as_of, claim_payer, clinical):
 @input_options
 @handle_errors
 def why_not_cmd(file, target, show_all, fmt, kb_dir, as_of, claim_payer, clinical):
-    """Why TARGET (rule id, finding id or CARC) was not concluded: held and failed conditions, nearest miss first."""
+    """Why TARGET (rule id, finding id, CARC, group-CARC such as CO-16, or RARC) was not concluded: held and failed conditions, nearest miss first."""
     from denialkb.engine.explain import render_why_not, why_not
 
     doc = _one(file, claim_payer, clinical)
@@ -95,7 +95,7 @@ def why_not_cmd(file, target, show_all, fmt, kb_dir, as_of, claim_payer, clinica
 @as_of_option
 @handle_errors
 def paths_cmd(target, payer, fmt, kb_dir, as_of):
-    """From the KB alone: every chain of rules and conditions leading to TARGET (rule id, finding id or CARC)."""
+    """From the KB alone: every chain of rules and conditions leading to TARGET (rule id, finding id, CARC, group-CARC such as CO-16, or RARC)."""
     from denialkb.engine.explain import paths, render_paths
     from denialkb.engine.kb import load_kb
 

@@ -18,6 +18,15 @@ ENTITY_TYPES = ("physician_office", "hospital_outpatient", "critical_access_hosp
                 "home_infusion")
 
 
+def _bill_class(tob):
+    """``0111`` / ``111`` -> ``011``: the leading zero, facility type and bill classification (the last digit is
+    the claim frequency)."""
+    if not tob:
+        return None
+    t = str(tob).zfill(4)
+    return t[:3]
+
+
 @claim_family(
     spec("claim.id", "str", "Claim id.", "claim.id"),
     spec("claim.form", "str", "professional or institutional.", "claim.form", ("professional", "institutional")),
@@ -25,6 +34,10 @@ ENTITY_TYPES = ("physician_office", "hospital_outpatient", "critical_access_hosp
     spec("claim.received_date", "date", "Date the payer received the claim.", "claim.received_date"),
     spec("claim.place_of_service", "str", "CMS place-of-service code.", "claim.place_of_service"),
     spec("claim.type_of_bill", "str", "Type of bill (institutional).", "claim.type_of_bill"),
+    spec("claim.type_of_bill_class", "str", "Type-of-bill class of an institutional claim: the type of bill "
+         "without its frequency digit (0111 and 111 are both 011, hospital inpatient; 0771 is 077, FQHC); absent on a "
+         "professional claim.",
+         "computed from claim.type_of_bill", inputs=("claim.type_of_bill",)),
     spec("claim.prior_authorization", "str", "Authorization number reported on the claim.", "claim.prior_authorization"),
     spec("claim.diagnoses", "list", "ICD-10-CM codes, dotted (C50.911), primary first.", "claim.diagnoses"),
     spec("claim.primary_diagnosis", "str", "First diagnosis on the claim.", "claim.diagnoses[0]"),
@@ -44,6 +57,7 @@ def claim_basics(ctx, c):
         "claim.received_date": cl.get("received_date"),
         "claim.place_of_service": cl.get("place_of_service"),
         "claim.type_of_bill": cl.get("type_of_bill"),
+        "claim.type_of_bill_class": _bill_class(cl.get("type_of_bill")),
         "claim.prior_authorization": cl.get("prior_authorization") or None,
         "claim.diagnoses": ctx.dx,
         "claim.primary_diagnosis": ctx.dx[0],
@@ -371,6 +385,11 @@ _DOC_FLAGS = ("physician_order", "adverse_reactions_documented", "guideline_cite
          inputs=("documentation", "documentation.records_request.received")),
     spec("documentation.records_requested", "bool", "The payer asked for the records (ADR).",
          "documentation.records_request"),
+    spec("documentation.records_received", "bool", "The document reports the records requested and received "
+         "(documentation.records_request.received: true): the record was reviewed, so a documentation denial may "
+         "rest on an item the document leaves out. False otherwise (no review is reported: an item left out is then "
+         "not known, and no documentation denial rests on its absence).",
+         "documentation.records_request.received"),
     spec("documentation.physician_order", "bool", "Signed physician order in the record.", "documentation.physician_order"),
     spec("documentation.drug", "drug", "Drug the record says was given (version-1 field; per-drug facts are line.*).",
          "documentation.drug", "drug"),
@@ -411,7 +430,8 @@ def documentation(ctx, c):
         available = None
     d = docu or {}
     out = {"documentation.on_file": docu is not None, "documentation.record_available": available,
-           "documentation.records_requested": True if rr is not None else None}
+           "documentation.records_requested": True if rr is not None else None,
+           "documentation.records_received": received is True}
     for k in _DOC_FLAGS + ("dose_mg", "route", "infusion_start", "infusion_end", "lot_number", "waste_mg"):
         out[f"documentation.{k}"] = d.get(k)
     out["documentation.drug"] = ctx.doc_drug

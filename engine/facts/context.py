@@ -221,8 +221,12 @@ class Context:
                           "no rule for drug or administration lines applies to it")
             ndc = ln.get("ndc")
             n11 = normalize_ndc(ndc) if ndc else None
-            # a line whose code is out of scope has had its warning; its NDC adds nothing
-            if n11 and n11 not in self.kb.ndc_index and self.rows[i] is not None:
+            # a line whose code is out of scope has had its warning; its NDC adds nothing. Nor does the NDC of a
+            # code whose drug has no products in the KB (a partner drug known only as a code): no rule reads its
+            # products, so an unlisted NDC is expected, not a problem (redteam F5)
+            drug = (self.rows[i] or {}).get("drug")
+            has_products = any(v[0] == drug for v in self.kb.ndc_index.values()) if drug else False
+            if n11 and n11 not in self.kb.ndc_index and self.rows[i] is not None and has_products:
                 self.warn("ndc_not_modelled", f"claim.lines[{i}].ndc",
                           f"NDC {ndc} on line {n} is not in this knowledge base's product table")
 

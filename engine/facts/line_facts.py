@@ -148,6 +148,10 @@ def line_code(ctx, i, ln, c, L):
          "computed", "drug", inputs=_HCPCS),
     spec("line.container", "str", "single_dose or multi_dose, from the NDC or the drug's products.", "kb products",
          ("single_dose", "multi_dose"), inputs=("claim.lines[{i}].ndc", "kb:tables/drugs.yaml")),
+    spec("line.container_ambiguous", "bool", "The container of the line's drug cannot be told: no NDC of the line "
+         "names a KB product, and the drug's products in force come in both single- and multiple-dose containers, or "
+         "none is encoded, so neither the KB nor a payer's JW/JZ edit knows it. False when the container is known; "
+         "absent when the line bills no modelled drug.", "kb products", inputs=("claim.lines[{i}].ndc", "kb:tables/drugs.yaml")),
     spec("line.drug_route", "str", "Route of the line's drug per the KB drug table (IV, SC, oral).", "kb drugs table",
          ("IV", "SC", "oral"), inputs=("kb:tables/drugs.yaml",)),
     spec("line.days_since_response_assessment", "int",
@@ -167,11 +171,20 @@ def line_drug(ctx, i, ln, c, L):
     else:
         kinds = {p["container"] for p in products}
         container = kinds.pop() if len(kinds) == 1 else None
+    ambiguous = (container is None) if ldrug else None
+    if ambiguous and L["line.code_kind"] == "drug" and c.get("payer.jz_required_from"):
+        mods = {str(m).upper() for m in ln.get("modifiers") or []}
+        if not mods & {"JW", "JZ"}:
+            # a JW/JZ edit needs the container; say which line it could not be checked on (no patient data)
+            ctx.warn("container_not_known", f"claim.lines[{i}].ndc",
+                     f"line {ln.get('number', i + 1)} ({L['line.code']}): the container (single- or multiple-dose) "
+                     "is not known without an NDC of a product the KB models, so JW/JZ is not checked on it")
     resp = sorted(ctx.clin.get("response_assessments", []), key=lambda r: r["date"])
     prior_resp = [r["date"] for r in resp if r["date"] <= dos]
     return {
         "line.drug": ldrug,
         "line.container": container,
+        "line.container_ambiguous": ambiguous,
         "line.drug_route": dinfo.get("route"),
         "line.days_since_response_assessment": (as_date(dos) - as_date(prior_resp[-1])).days if prior_resp else None,
     }
@@ -186,8 +199,8 @@ def _adm_field(entries, key):
 
 
 @line_family(
-    spec("line.administration_on_file", "bool", "The record documents an administration of the line's drug on its "
-         "date (an administrations entry, or the version-1 documentation fields): true; false when a version-2 "
+    spec("line.administration_on_file", "bool", "An administration record entry of the line's drug on its date (an "
+         "administrations entry, or the version-1 documentation fields): true when the record holds one; false when a version-2 "
          "administrations list is given without one, or records were requested and not received; absent otherwise.",
          "administrations", inputs=("administrations",)),
     spec("line.documented_lot_number", "str", "Lot number of the line's drug as administered that day.",
@@ -229,13 +242,42 @@ def line_administration(ctx, i, ln, c, L):
     }
 
 
+def _dosing_weight(ctx, dos: str):
+    """(kg, days before ``dos``) of the weight nearest on or before ``dos``; an undated weight_kg has no age."""
+    pt = ctx.data.get("patient") or {}
+    dated = [(str(w["date"]), w["kg"]) for w in pt.get("weights", [])]
+    if pt.get("weight_kg") is not None and pt.get("weight_date") is not None:
+        dated.append((str(pt["weight_date"]), pt["weight_kg"]))
+    before = sorted((d, kg) for d, kg in dated if d <= dos)
+    if before:
+        d, kg = before[-1]
+        return kg, (as_date(dos) - as_date(d)).days
+    if pt.get("weight_kg") is not None and pt.get("weight_date") is None:
+        return pt["weight_kg"], None
+    return None, None
+
+
 @line_family(
     spec("line.dose_mg", "num", "Dose of the line's drug given on the date of service (its administration entry; "
          "for a fixed-dose combination with component doses, their sum: the J9316 convention).",
          "administrations / documentation.dose_mg", inputs=(ADM + ".dose_mg",)),
     spec("line.dose_units", "int", "Dose in billing units, rounded up.", "computed",
          inputs=(ADM + ".dose_mg", "kb:tables/hcpcs.yaml")),
-    spec("line.dose_per_kg", "num", "Dose in mg per kg of weight.", "computed", inputs=(ADM + ".dose_mg", "patient.weight_kg")),
+    spec("line.dose_per_kg", "num", "Dose in mg per kg of the dosing weight (absent when that weight is older than "
+         "the payer's dosing_weight_max_age_days).", "computed",
+         # a dated weight on or before the date, inside the payer's window, also gives it a value
+         inputs=(ADM + ".dose_mg", "patient.weight_kg", "patient.weights")),
+    spec("line.dosing_weight_kg", "num", "Weight the dose is measured against: the dated weight nearest on or before "
+         "the line's date of service (patient.weights, or patient.weight_kg with its weight_date); an undated "
+         "patient.weight_kg when no dated weight is on or before that date.", "patient.weights / patient.weight_kg",
+         inputs=("patient.weights", "patient.weight_kg", "patient.weight_date")),
+    spec("line.dosing_weight_current", "bool", "A dosing weight is known and not older than the payer's "
+         "dosing_weight_max_age_days: the weight-based dose checks run only then (payers do not edit on weight; "
+         "without a current weight a warning says the check was not run).", "computed",
+         inputs=("patient.weights", "patient.weight_kg", "patient.weight_date")),
+    spec("line.dosing_weight_age_days", "int", "Days from the dosing weight's measurement to the line's date of "
+         "service (absent for an undated weight).", "patient.weights[*].date / patient.weight_date",
+         inputs=("patient.weights", "patient.weight_date")),
     spec("line.documented_waste_mg", "num", "Documented waste of this line's drug (mg).", "documentation.waste_mg",
          inputs=(ADM + ".waste_mg",)),
     spec("line.documented_waste_units", "int", "Documented waste in billing units, rounded down "
@@ -264,12 +306,25 @@ def line_dose(ctx, i, ln, c, L):
     unit = L["line.billing_unit_mg"]
     out = {"line.dose_mg": dose}
     out["line.dose_units"] = int(math.ceil(dose / unit - 1e-9)) if (dose and unit) else None
-    w = c["patient.weight_kg"]
-    out["line.dose_per_kg"] = round(dose / w, 2) if (dose and w) else None
+    w, age = _dosing_weight(ctx, dos)
+    out["line.dosing_weight_kg"], out["line.dosing_weight_age_days"] = w, age
+    # a weight older than the payer's window (setting dosing_weight_max_age_days) is not the patient's weight
+    # on the date of service: the dose per kg is then not known (never measured against a stale weight)
+    window = ctx.payer.setting("dosing_weight_max_age_days", eff)
+    current = w if (age is None or window is None or age <= window) else None
+    out["line.dose_per_kg"] = round(dose / current, 2) if (dose and current) else None
+    out["line.dosing_weight_current"] = current is not None
+    dinfo = ctx.kb.drugs.get(ldrug, {}) if ldrug else {}
+    if dose and not current and any("per_kg" in k for k in dinfo.get("dosing", {})):
+        # the weight-based dose checks are not run without a current weight (no patient data in the message)
+        why = ("the document gives no patient weight" if not w else
+               "the patient's weight is older than the payer's dosing-weight window")
+        ctx.warn("dose_per_kg_not_checked", "patient.weight_kg",
+                 f"line {ln.get('number', i + 1)} ({L['line.code']}): the dose per kg of {ldrug} is not checked "
+                 f"because {why}")
     waste = _adm_field(entries, "waste_mg")
     out["line.documented_waste_mg"] = waste
     out["line.documented_waste_units"] = int(math.floor(waste / unit + 1e-9)) if (waste is not None and unit) else None
-    dinfo = ctx.kb.drugs.get(ldrug, {}) if ldrug else {}
     products = [p for p in dinfo.get("products", []) if in_force(p, eff)]
     sizes = [p["strength_mg"] for p in products if p["container"] == "single_dose"]
     vials = best_vials(dose, sizes) if (dose and sizes) else None
@@ -345,6 +400,10 @@ def line_day_infusions(ctx, i, ln, c, L):
 @line_family(
     spec("line.same_day_codes", "list", "Codes on other lines with the same date of service.", "claim.lines"),
     spec("line.same_day_drugs", "list", "Drugs of the codes on other lines of the same date.", "claim.lines"),
+    spec("line.same_day_undocumented_drug_lines", "int", "Number of other lines of the same date billing a drug "
+         "code the KB models with no administration record entry of their drug on that date (kind drug in the "
+         "hcpcs table; partner drugs, premedication and administration codes are not counted).", "claim.lines",
+         inputs=("claim.lines", "administrations", "kb:tables/hcpcs.yaml")),
     spec("line.units_same_code_same_day", "num", "Units of this code on this date across the claim.", "computed",
          inputs=("claim.lines",)),
 )
@@ -355,6 +414,9 @@ def line_same_day(ctx, i, ln, c, L):
     return {
         "line.same_day_codes": tuple(sorted({ctx.codes[j] for j in same if ctx.codes[j]})),
         "line.same_day_drugs": tuple(sorted({ctx.line_code_drug(j) for j in same if ctx.line_code_drug(j)})),
+        "line.same_day_undocumented_drug_lines": sum(
+            1 for j in same if (ctx.rows[j] or {}).get("kind") == "drug"
+            and not any(a.record for a in ctx.administration(dos, ctx.line_code_drug(j)))),
         "line.units_same_code_same_day": sum(o["units"] for j, o in enumerate(ctx.lines_in)
                                              if ctx.codes[j] == code and o["service_date"] == dos),
     }
@@ -376,6 +438,17 @@ def _exposure_members(kb, drug: str) -> frozenset:
     return frozenset(d for d, row in kb.drugs.items() if (row.get("exposure") or d) == group) | {drug}
 
 
+COURSE_GAP_DAYS = 120  # a longer gap between two doses of one course starts a new course (a recurrence, a new line)
+
+
+def _course_members(kb, drug: str) -> frozenset:
+    """The drugs that count as one treatment course with ``drug`` (same ``course`` in the drugs table)."""
+    def name(d, row):
+        return row.get("course") or row.get("exposure") or d
+    group = name(drug, kb.drugs.get(drug) or {})
+    return frozenset(d for d, row in kb.drugs.items() if name(d, row) == group) | {drug}
+
+
 @line_family(
     spec("line.previous_dose_date", "date", "Previous administration of the drug (or of a drug of the same exposure, "
          "e.g. IV pertuzumab before Phesgo).", "administrations"),
@@ -385,6 +458,11 @@ def _exposure_members(kb, drug: str) -> frozenset:
          "administrations"),
     spec("line.cycle_number", "int", "Ordinal of this dose among administrations of the drug and the drugs of the same "
          "exposure (IV pertuzumab and Phesgo count as one pertuzumab exposure).", "administrations"),
+    spec("line.course_days", "int", "Days from the first dose of the current course to this line's date: doses of "
+         "the drugs of the same course (the trastuzumab products and Phesgo are one trastuzumab course) going back "
+         "from the date of service, a gap of more than 120 days starting a new course. Absent without an "
+         "administrations section; a record that lists only recent doses gives a shorter course, never a longer one.",
+         "administrations"),
     dynamic=_dosing_dynamic,
 )
 def line_history(ctx, i, ln, c, L):
@@ -407,6 +485,15 @@ def line_history(ctx, i, ln, c, L):
         out["line.days_since_previous_dose"] = None
         out["line.previous_dose_mg"] = None
     out["line.cycle_number"] = len(before) + 1 if (ldrug and "administrations" in ctx.data) else None
+    out["line.course_days"] = None
+    if ldrug and "administrations" in ctx.data:
+        course = _course_members(ctx.kb, ldrug)
+        start = as_date(dos)
+        for dd in sorted({a.date for a in admins if a.drug in course and a.date <= dos}, reverse=True):
+            if (start - as_date(dd)).days > COURSE_GAP_DAYS:
+                break
+            start = as_date(dd)
+        out["line.course_days"] = (as_date(dos) - start).days
     dinfo = ctx.kb.drugs.get(ldrug, {}) if ldrug else {}
     for k, v in dinfo.get("dosing", {}).items():
         out[f"line.dosing.{k}"] = dated_value(v, L["line.in_force_date"])
@@ -439,24 +526,66 @@ def consuming_prior_lines(ctx) -> list:
 @line_family(
     spec("line.duplicate_in_claim", "bool", "An earlier line bills the same code, date, modifiers and NDC.", "computed",
          inputs=("claim.lines",)),
-    spec("line.duplicate_of_prior_claim", "bool", "A prior claim bills the same code, date, units and modifiers "
-         "(a voided prior claim, and the claim this one replaces or voids, do not count).", "prior_claims"),
+    spec("line.duplicate_of_prior_claim", "bool", "A prior claim that was paid or is pending (or whose status is not "
+         "stated) bills the same code, date, units and modifiers; a denied or voided prior claim, and the claim this one "
+         "replaces or voids, do not count.", "prior_claims"),
+    spec("line.repeats_denied_prior_claim", "bool", "A prior claim with status denied bills the same code, date, units "
+         "and modifiers (whether it was denied after adjudication or returned as unprocessable is not stated).",
+         "prior_claims"),
 )
 def line_duplicates(ctx, i, ln, c, L):
     """Duplicates within the claim and of prior claims (unknown for a line without a code)."""
     if L["line.code"] is None:  # a revenue-code-only line: which service it repeats is not known
-        return {"line.duplicate_in_claim": None, "line.duplicate_of_prior_claim": None}
+        return {"line.duplicate_in_claim": None, "line.duplicate_of_prior_claim": None,
+                "line.repeats_denied_prior_claim": None}
     key = (L["line.code"], L["line.service_date"], tuple(sorted(L["line.modifiers"])), L["line.ndc11"])
     earlier = {(ctx.codes[j], o["service_date"], _mods(o), normalize_ndc(o["ndc"]) if o.get("ndc") else None)
                for j, o in enumerate(ctx.lines_in[:i])}
-    prior = [pl for pc in ctx.data.get("prior_claims", []) if not voided(pc) and not replaced_by_this_claim(ctx, pc)
-             for pl in pc["lines"]]
+
+    def same(pl):
+        return (pl["code"].upper() == L["line.code"] and pl["service_date"] == L["line.service_date"]
+                and pl["units"] == ln["units"] and _mods(pl) == key[2])
+
+    # a duplicate repeats a service paid or pending on another claim (Palmetto GBA, CARC 18): a denied prior claim
+    # may have been returned as unprocessable (MA130), which must be sent again as a new claim
+    denied = [pl for pc in ctx.data.get("prior_claims", []) if pc.get("status") == "denied" and not voided(pc)
+              and not replaced_by_this_claim(ctx, pc) for pl in pc["lines"]]
     return {
         "line.duplicate_in_claim": key in earlier,
-        "line.duplicate_of_prior_claim": any(
-            pl["code"].upper() == L["line.code"] and pl["service_date"] == L["line.service_date"]
-            and pl["units"] == ln["units"] and _mods(pl) == key[2] for pl in prior),
+        "line.duplicate_of_prior_claim": any(same(pl) for pl in consuming_prior_lines(ctx)),
+        "line.repeats_denied_prior_claim": any(same(pl) for pl in denied),
     }
+
+
+def _same_provider(ctx, pc) -> bool:
+    """A prior claim that may be the same provider's: its NPI and this claim's billing NPI agree, or one is not known."""
+    mine = ((ctx.data.get("providers") or {}).get("billing") or {}).get("npi")
+    theirs = pc.get("provider_npi")
+    return mine is None or theirs is None or mine == theirs
+
+
+@line_family(
+    spec("line.prior_claim_codes_same_day", "list", "Codes on prior claims of the same provider (or of a provider not "
+         "named) with lines on the line's date; denied ones included, voided ones and the claim this one replaces "
+         "not (absent when the document holds no prior_claims).", "prior_claims",
+         inputs=("prior_claims", "providers.billing.npi")),
+    spec("line.prior_claim_paid_codes_same_day", "list", "Codes on those prior claims whose status is paid (absent "
+         "when the document holds no prior_claims, or a prior claim with lines on the date gives no status).",
+         "prior_claims[*].status", inputs=("prior_claims", "providers.billing.npi")),
+)
+def line_prior_same_day(ctx, i, ln, c, L):
+    """The services of the line's date billed on earlier claims (an add-on code's primary service may be there)."""
+    if "prior_claims" not in ctx.data:
+        return {"line.prior_claim_codes_same_day": None, "line.prior_claim_paid_codes_same_day": None}
+    dos = L["line.service_date"]
+    claims = [(pc, [pl["code"].upper() for pl in pc["lines"] if pl["service_date"] == dos])
+              for pc in ctx.data["prior_claims"]
+              if not voided(pc) and not replaced_by_this_claim(ctx, pc) and _same_provider(ctx, pc)]
+    claims = [(pc, codes) for pc, codes in claims if codes]
+    every = tuple(sorted({x for _, codes in claims for x in codes}))
+    paid = None if any(pc.get("status") is None for pc, _ in claims) else tuple(
+        sorted({x for pc, codes in claims if pc.get("status") == "paid" for x in codes}))
+    return {"line.prior_claim_codes_same_day": every, "line.prior_claim_paid_codes_same_day": paid}
 
 
 @line_family(
@@ -547,13 +676,17 @@ def auth_codes(a) -> set:
     spec("line.auth_product_matches", "bool", "The NDC billed is the product the authorization approves "
          "(absent when either is not stated).", "authorizations[*].ndc",
          inputs=("authorizations[*].ndc", "claim.lines[{i}].ndc")),
+    spec("line.auth_provider_matches", "bool", "The servicing provider the authorization names (provider_npi) is "
+         "one of the claim's providers - billing, rendering, attending or ordering (absent when the authorization "
+         "names none or the claim states no provider NPI).", "authorizations[*].provider_npi",
+         inputs=("authorizations[*].provider_npi", "providers.billing.npi")),
 )
 def line_authorization(ctx, i, ln, c, L):
     """The authorization on file for the line's code and date."""
     code, dos = L["line.code"], L["line.service_date"]
     auths = ctx.auths
     number = c["claim.prior_authorization"]
-    out = {"line.auth_units_remaining": None, "line.auth_product_matches": None}
+    out = {"line.auth_units_remaining": None, "line.auth_product_matches": None, "line.auth_provider_matches": None}
     if auths is None:
         out["line.auth_status"] = None
         out["line.auth_number"] = number
@@ -580,6 +713,10 @@ def line_authorization(ctx, i, ln, c, L):
             out["line.auth_units_remaining"] = a["units"] - used
         if a.get("ndc") and L["line.ndc11"]:
             out["line.auth_product_matches"] = normalize_ndc(a["ndc"]) == L["line.ndc11"]
+        provs = ctx.data.get("providers") or {}
+        npis = {str(p["npi"]) for p in provs.values() if isinstance(p, dict) and p.get("npi")}
+        if a.get("provider_npi") and npis:
+            out["line.auth_provider_matches"] = str(a["provider_npi"]) in npis
     elif for_code:
         status = "expired" if all((a.get("end_date") or "9999") < dos for a in for_code) else "not_yet_valid"
         anum = for_code[0]["number"]

@@ -285,3 +285,12 @@ def v2_fields_supported() -> bool:
         except (OSError, ValueError):
             _V2.append(False)
     return _V2[0]
+
+
+#: FHIR Claim.related relationship codes (the FHIR R4 example code system; CARIN Blue Button's
+#: C4BBRelatedClaimRelationshipCodes value set includes its ``prior``)
+RELATED_CLAIM_SYSTEM = "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship"
+CLAIM_INFO_CATEGORY = "http://terminology.hl7.org/CodeSystem/claiminformationcategory"
+#: denialkb's own code system for the X12 claim frequency code (CLM05-3: 1 original, 7 replacement,
+#: 8 void): FHIR R4 has no element for it, so it travels as a Claim.supportingInfo entry
+FREQUENCY_SYSTEM = "urn:denialkb:claim-frequency-code"

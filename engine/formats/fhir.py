@@ -21,6 +21,7 @@ import pydantic
 from fhir.resources.R4B import get_fhir_model_class
 
 from denialkb.engine.formats._common import (
+    FREQUENCY_SYSTEM,
     MAX_FHIR_BYTES,
     MAX_JSON_DEPTH,
     MAX_NDJSON_LINE_BYTES,
@@ -422,6 +423,27 @@ def _codes(concept: dict | None, system: str | None = None) -> list[str]:
     ]
 
 
+#: Claim.related relationship codes read as "this claim replaces / voids that one"
+_PRIOR = {"prior", "replaces"}
+
+
+def _related(related: list, claim: dict, where: str, warnings: list) -> None:
+    """Claim.related with relationship ``prior`` (or ``replaces``): the original claim of a
+    replacement or void -> ``claim.original_claim_id`` (the identifier of ``related.claim``,
+    else ``related.reference``), as an 837's REF*F8. Other relationships are warned."""
+    for k, rel in enumerate(related):
+        if not isinstance(rel, dict):
+            continue
+        codes = _codes(rel.get("relationship"))
+        ident = ((rel.get("claim") or {}).get("identifier") or {}).get("value") or (
+            (rel.get("reference") or {}).get("value"))
+        if set(codes) & _PRIOR and ident and "original_claim_id" not in claim:
+            claim["original_claim_id"] = str(ident)
+        else:
+            what = f"relationship {codes[0]!r}" if codes else "no relationship"
+            warnings.append(f"{where}.related[{k}] ({what}) is not converted")
+
+
 def _date(value: str | None) -> str | None:
     return value[:10] if value else None
 
@@ -475,9 +497,12 @@ def _convert_claim(
         for payor in coverage.get("payor") or []:
             payer_id = payer_id or (payor.get("identifier") or {}).get("value")
     claim["payer"] = payer or pmap.resolve(payer_id, None, warnings)
+    v2 = v2_fields_supported()
     for key in ("procedure", "accident", "related", "prescription"):
-        if res.get(key):
+        if res.get(key) and not (key == "related" and v2):
             warnings.append(f"{where}.{key} is not converted")
+    if v2 and res.get("related"):
+        _related(res["related"], claim, where, warnings)
 
     # Diagnoses, ordered by sequence; a sequence number -> its position (pointer).
     dx: list[tuple[int, str]] = []
@@ -505,6 +530,8 @@ def _convert_claim(
             tob = _codes(info.get("code"))
             if tob:
                 claim["type_of_bill"] = tob[0]
+        elif v2 and _codes(info.get("code"), FREQUENCY_SYSTEM):
+            claim["frequency_code"] = _codes(info.get("code"), FREQUENCY_SYSTEM)[0]
         else:
             cat = (_codes(info.get("category")) or ["?"])[0]
             warnings.append(f"{where}.supportingInfo category {cat!r} is not converted")
@@ -517,7 +544,9 @@ def _convert_claim(
         lines.append(line)
         if pos_code:
             pos_codes.append(pos_code)
-    v2 = v2_fields_supported()
+    if v2 and "frequency_code" not in claim and ctype == "institutional" and len(str(claim.get("type_of_bill") or "")) == 4:
+        if claim["type_of_bill"][3].isdigit():
+            claim["frequency_code"] = claim["type_of_bill"][3]  # as an 837I's CLM05-3
     if ctype == "professional" and pos_codes:
         claim["place_of_service"] = pos_codes[0]
         if v2:  # every item keeps its own place of service

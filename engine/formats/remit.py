@@ -16,14 +16,16 @@ lines denied. An ``undetermined`` outcome has no 835 status of its own: with
 adjusted ``OA-133`` "pending further review"); ``"skip"`` leaves it out and ``"error"``
 refuses it. Every claim left out is named in ``notes``.
 
-Adjustments (CAS): one segment per group; the adjusted amount is carried by the first
-denial's reason, and reasons that would carry 0 are left out (an 835 reports non-zero
-adjustments only; the decision record lists every denial).
+Adjustments (CAS): every denial's group and CARC, one segment per group (up to six
+reason trios each, repeated beyond); the adjusted amount is split evenly over the
+distinct reasons (an 835 reports non-zero adjustments only), so the claim stays balanced.
 
 Voids (claim frequency code 8, from ``claim.frequency_code`` or the last digit of an 837I
 type of bill) are never shown as paid: an 835 answers a void by reversing the original
-claim's payment, which a prediction does not know, so a void is left out of the 835
-(named in ``notes``) and its ClaimResponse pays nothing.
+claim's payment (CLP02 ``22`` with group ``CR`` adjustments negating the original ones,
+X12 RFI 1429), which a prediction does not know, so a void is left out of the 835 (named
+in ``notes``) and its ClaimResponse pays nothing. When every claim is left out, the 835
+has no claim loop and pays nothing (``BPR*H*0*C*NON``).
 """
 
 from __future__ import annotations
@@ -132,12 +134,31 @@ def _frequency(claim: dict) -> str | None:
 
 
 def _cas(denials: list[dict], amount: Decimal) -> list[list[str]]:
-    """The CAS segment of an adjustment: the first denial's group and reason carry the
-    whole amount; reasons that would carry 0 are not written (non-zero adjustments only)."""
-    if not denials or amount == 0:
+    """The CAS segments of an adjustment: every denial's (group, CARC) appears once, one
+    segment per group (in the order the denials come) with up to six reason / amount
+    trios, repeated when a group has more. The 835 allows no zero adjustment (X12 RFI
+    2353), so ``amount`` is split evenly over the distinct reasons, in cents, the first
+    reasons taking the remainder; a reason whose share would be 0 (an amount of fewer
+    cents than reasons) is not written. Placeholders that keep the claim balanced, not
+    a payer's apportionment."""
+    reasons = list(dict.fromkeys((d.get("group"), _clean(d.get("carc"), "carc")) for d in denials))
+    cents = int((amount * 100).to_integral_value())
+    if not reasons or cents <= 0:
         return []
-    d = denials[0]
-    return [["CAS", d.get("group"), _clean(d.get("carc"), "carc"), _amount(amount)]]
+    share, extra = divmod(cents, len(reasons))
+    by_group: dict[str, list[tuple[str, Decimal]]] = {}
+    for k, (group, carc) in enumerate(reasons):
+        part = share + (1 if k < extra else 0)
+        if part:
+            by_group.setdefault(group, []).append((carc, Decimal(part) / 100))
+    segs = []
+    for group, trios in by_group.items():
+        for start in range(0, len(trios), 6):
+            seg = ["CAS", group]
+            for carc, value in trios[start:start + 6]:
+                seg += [carc, _amount(value), ""]
+            segs.append(seg[:-1])  # no empty quantity after the last trio
+    return segs
 
 
 def render_835(
@@ -176,7 +197,7 @@ def render_835(
     Raises
     ------
     RemitRenderError
-        Undetermined outcome (with ``on_undetermined="error"``), a denial naming a line
+        No input at all, an undetermined outcome (with ``on_undetermined="error"``), a denial naming a line
         the claim lacks, an unknown CAS group, or a value containing an X12 delimiter.
     """
     created = created or _dt.datetime.now()
@@ -207,11 +228,10 @@ def render_835(
                 hint="pass on_undetermined='skip' to leave such claims out",
             )
         claims.append(c)
-    if not claims:
-        raise RemitRenderError(
-            "no claim to render in the 835: " + ("; ".join(notes) if notes else "no input"),
-            location="835",
-        )
+    if not claims and not notes:
+        raise RemitRenderError("no claim to render in the 835: no input", location="835")
+    # every claim left out (voids, skipped undetermined): an 835 with no claim loop and no
+    # payment (BPR*H*0*C*NON), valid; ``notes`` says why each claim is not in it
     d8, d6, tm = created.strftime("%Y%m%d"), created.strftime("%y%m%d"), created.strftime("%H%M")
     ctl = f"{control_number:09d}"
     total = sum((c.total_paid for c in claims), Decimal(0))
@@ -226,8 +246,9 @@ def render_835(
         ["N4", "NONE", "PA", "00000"],
         ["PER", "BL", "DENIALKB", "EM", "PREDICTED.INVALID"],
         ["N1", "PE", "PROVIDER", "FI", "000000000"],
-        ["LX", "1"],
     ]
+    if claims:
+        body.append(["LX", "1"])
     for c in claims:
         body += _claim_segments(c)
     body.append(["SE", str(len(body) + 1), "0001"])

@@ -17,6 +17,12 @@ import datetime as _dt
 import uuid
 from typing import Any
 
+from denialkb.engine.formats._common import (
+    CLAIM_INFO_CATEGORY,
+    FREQUENCY_SYSTEM,
+    RELATED_CLAIM_SYSTEM,
+)
+
 __all__ = ["write_837", "write_bundle"]
 
 _VERSIONS = {"P": "005010X222A1", "I": "005010X223A2"}
@@ -176,7 +182,11 @@ def write_837(doc: dict, variant: str = "P") -> str:
     add("N4*ANYTOWN*PA*171110000")
     add("REF*EI*123456789")
     add("HL*2*1*22*0")
-    filing = _PLAN_FILING.get(coverage.get("plan_type") or "") or _FILING.get(payer, "CI")
+    # SBR09 names the plan the claim is sent to: a claim sent to Medicare carries MB even when the eligibility record
+    # says the member is in a Medicare Advantage plan (that mismatch is what MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS
+    # decides from coverage.plan_type); only a claim sent to another payer takes the plan type's indicator
+    filing = (_FILING["medicare"] if payer == "medicare" else
+              _PLAN_FILING.get(coverage.get("plan_type") or "") or _FILING.get(payer, "CI"))
     others = _other_payers(coverage, lines)
     add(f"SBR*{'S' if any(o['sbr'] == 'P' for o in others) else 'P'}*18*******{filing}")
     member = coverage.get("member_id") or patient.get("id") or "UNKNOWN"
@@ -192,7 +202,10 @@ def write_837(doc: dict, variant: str = "P") -> str:
         add(f"CLM*{claim['id']}*{total}***{pos}:B:{claim.get('frequency_code') or 1}*Y*A*Y*Y")
     else:
         tob = str(claim.get("type_of_bill") or _DEFAULT_TOB)
-        add(f"CLM*{claim['id']}*{total}***{tob[1:3]}:A:{tob[3]}**A*Y*Y")
+        # CLM05-3 is the claim frequency (the type of bill's last digit): the document's
+        # frequency_code wins, so a replacement (7) or void (8) stays one on an 837I
+        frequency = claim.get("frequency_code") or tob[3]
+        add(f"CLM*{claim['id']}*{total}***{tob[1:3]}:A:{frequency}**A*Y*Y")
         dates = sorted(_d8(_iso(ln["service_date"])) for ln in lines if ln.get("service_date"))
         start, end = (dates[0], dates[-1]) if dates else (d8, d8)
         add(f"DTP*434*RD8*{start}-{end}")
@@ -530,8 +543,9 @@ def write_bundle(doc: dict) -> dict:
             ]
         },
     }
+    info: list[dict[str, Any]] = []
     if form == "institutional" and claim.get("type_of_bill"):
-        res["supportingInfo"] = [
+        info = [
             {
                 "sequence": 1,
                 "category": {
@@ -552,6 +566,19 @@ def write_bundle(doc: dict) -> dict:
                 },
             }
         ]
+    if claim.get("frequency_code"):  # FHIR R4 has no element for the X12 claim frequency (CLM05-3)
+        info.append({
+            "sequence": len(info) + 1,
+            "category": {"coding": [{"system": CLAIM_INFO_CATEGORY, "code": "info"}]},
+            "code": {"coding": [{"system": FREQUENCY_SYSTEM, "code": str(claim["frequency_code"])}]},
+        })
+    if info:
+        res["supportingInfo"] = info
+    if claim.get("original_claim_id"):  # the claim a replacement / void refers to (837 REF*F8)
+        res["related"] = [{
+            "claim": {"identifier": {"value": str(claim["original_claim_id"])}},
+            "relationship": {"coding": [{"system": RELATED_CLAIM_SYSTEM, "code": "prior"}]},
+        }]
     dx = claim.get("diagnoses") or []
     if dx:
         res["diagnosis"] = [

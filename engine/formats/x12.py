@@ -910,8 +910,10 @@ def _claim(
     return ConvertedClaim(document, f"{name}:claim {count} (CLM*{claim_id})", warnings)
 
 
-_PLAN_TYPES = {"MA": "medicare_ffs", "MB": "medicare_ffs", "16": "medicare_advantage", "MC": "medicaid",
-               "CI": "commercial", "BL": "commercial", "HM": "commercial"}
+#: SBR09 -> coverage.plan_type. MA / MB (Medicare Part A / B) say the claim was sent to Medicare, not how the member
+#: is enrolled: a Medicare Advantage enrollee's claim sent to the MAC carries MB too (the mismatch is what
+#: MEDICARE-ADVANTAGE-ENROLLEE-BILLED-TO-FFS decides from an eligibility sidecar), so they give no plan type.
+_PLAN_TYPES = {"16": "medicare_advantage", "MC": "medicaid", "CI": "commercial", "BL": "commercial", "HM": "commercial"}
 
 
 def _claim_v2(node: Any, claim: dict) -> None:

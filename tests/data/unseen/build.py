@@ -102,15 +102,6 @@ SCEN: list[tuple[str, str, dict, dict]] = []  # (name, header comment, doc, expe
 
 
 FINDINGS = {
-    "21-ramucirumab-nsclc-egfr-no-tki-commercial": "F3",
-    "74-medicare-secondary-payer-billed-as-primary": "F13",
-    "75-new-claim-after-front-end-denial-medicare": "F14",
-    "83-ramucirumab-nsclc-after-prior-docetaxel-commercial": "F18",
-    "85-inpatient-0111-pertuzumab-no-jz-medicare": "F19",
-    "89-fqhc-0771-pertuzumab-no-jz-medicare": "F19",
-    "90-enhertu-her2-low-mbc-medicare": "F6",
-    "92-pertuzumab-adjuvant-t1b-n0-medicare": "F21",
-    "94-enhertu-her2-ihc0-medicare": "F22",
 }
 
 
@@ -1485,9 +1476,15 @@ doc["claim"]["id"] = "UNS-74"
 doc["patient"]["id"] = "P-U74"
 doc["coverage"] = {"start_date": "2015-01-01", "plan_type": "medicare_ffs", "other_coverage": [{"payer": "commercial", "primary": True}]}
 add("74-medicare-secondary-payer-billed-as-primary", "The maintenance day of 02 for a beneficiary whose employer group "
-    "health plan is primary (working spouse), billed to Medicare with no primary payer's adjudication.", doc, "denied",
-    [(1, "22")], basis="Medicare Secondary Payer (CMS Pub 100-05 ch.3): Medicare denies claims where another payer is "
-    "primary and no primary payment information is reported -- CARC 22 (this care may be covered by another payer).",
+    "health plan is primary (working spouse), billed to Medicare; the tester meant it without the primary payer's "
+    "adjudication, which the claim document cannot state.", doc, "clean",
+    basis="Medicare Secondary Payer (CMS Pub 100-05 ch.3): Medicare denies CO-22 a claim where another payer is primary "
+    "and no primary payment information is reported. Decided on review (redteam F13, fpfix): the tester's CO-22 rests "
+    "on 'no primary adjudication', which this document does not show -- claim format v2 has no other-payer "
+    "adjudication (837 loop 2320/2330 COB amounts, SBR01 payer sequence), only coverage.other_coverage[].primary, "
+    "which a correctly filed Medicare secondary claim (paid) carries too (FORMATS.md s.3 example). Denying CO-22 on it "
+    "would deny every secondary claim; the KB gives the audit finding OTHER-PAYER-PRIMARY instead, and the payer "
+    "decision that can be told from this document is clean.",
     confidence="medium")
 
 # 75 resubmission of a claim that the payer denied (new claim, frequency 1), same lines
@@ -1902,8 +1899,9 @@ class _NoAliases(yaml.SafeDumper):
 
 
 def main():
+    from scenarios_r2 import SCEN_R2  # round 2 (tester redteam2): tests/data/unseen/scenarios_r2.py
     expected = {}
-    for name, header, doc, exp in SCEN:
+    for name, header, doc, exp in SCEN + SCEN_R2:
         path = HERE / f"{name}.yaml"
         text = "# " + "\n# ".join(_wrap(header)) + "\n# Expected (payer policy): " + exp["outcome"]
         if exp["denials"]:
