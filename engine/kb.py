@@ -196,6 +196,9 @@ class KnowledgeBase:
             for p in d.get("products", []):
                 self.ndc_index[normalize_ndc(p["ndc"])] = (name, p)
         self.rules_by_id = {r.id: r for r in self.rules}
+        # the profile that decides a claim whose payer the KB does not model (``for_payers_not_modelled``)
+        fallbacks = sorted(pid for pid, p in self.payers.items() if p.raw.get("for_payers_not_modelled") is True)
+        self.unmodelled_payer = self.payers[fallbacks[0]] if fallbacks else None
         self.finding_rules: dict[str, list] = {}
         for r in self.rules:
             if r.conclusion == "finding":
@@ -471,6 +474,12 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                     col.add("kb_duplicate_id", f"payer '{pid}' is defined twice (also in {payers[pid].file})",
                             name, ("payer", "id"))
                     continue
+                if value.get("for_payers_not_modelled") is True:
+                    other = [p.id for p in payers.values() if p.raw.get("for_payers_not_modelled") is True]
+                    if other:
+                        col.add("kb_duplicate_id", f"payer '{pid}' and payer '{other[0]}' both say "
+                                "for_payers_not_modelled: true; one profile may decide the payers the KB does not "
+                                "model", name, ("payer", "for_payers_not_modelled"))
                 payers[pid] = Payer(pid, value["name"], value.get("settings", {}), value.get("prior_auth", []),
                                     value.get("unit_limits", []), value.get("step_therapy", []), name, value)
             elif section == "rules":

@@ -190,6 +190,7 @@ def test_kb_diff_claims_a_kb_cannot_decide_are_reported_not_fatal(tmp_path):
     """A claim for a payer only the new KB has: reported with the KB that refused it; the rest compared."""
     old = copy_kb(tmp_path, "old")
     new = copy_kb(tmp_path, "new")
+    (old / "payers" / "other.yaml").unlink()  # without a profile for payers it does not model, a KB refuses 'acme'
     acme = (new / "payers" / "commercial.yaml").read_text().replace("id: commercial", "id: acme", 1)
     (new / "payers" / "acme.yaml").write_text(acme.replace("timely_filing_days: 90", "timely_filing_days: 30"))
     claims = tmp_path / "claims"
