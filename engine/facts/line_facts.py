@@ -678,7 +678,7 @@ def auth_codes(a) -> set:
          inputs=("authorizations[*].ndc", "claim.lines[{i}].ndc")),
     spec("line.auth_provider_matches", "bool", "The servicing provider the authorization names (provider_npi) is "
          "one of the claim's providers - billing, rendering, attending or ordering (absent when the authorization "
-         "names none or the claim states no provider NPI).", "authorizations[*].provider_npi",
+         "names none or the claim states no billing NPI).", "authorizations[*].provider_npi",
          inputs=("authorizations[*].provider_npi", "providers.billing.npi")),
 )
 def line_authorization(ctx, i, ln, c, L):
@@ -715,7 +715,9 @@ def line_authorization(ctx, i, ln, c, L):
             out["line.auth_product_matches"] = normalize_ndc(a["ndc"]) == L["line.ndc11"]
         provs = ctx.data.get("providers") or {}
         npis = {str(p["npi"]) for p in provs.values() if isinstance(p, dict) and p.get("npi")}
-        if a.get("provider_npi") and npis:
+        # the billing provider is the one a precertification names most often: with its NPI not stated the
+        # authorization is not known to be another provider's (absent is not "no"; metamorph MM-F1)
+        if a.get("provider_npi") and npis and (provs.get("billing") or {}).get("npi"):
             out["line.auth_provider_matches"] = str(a["provider_npi"]) in npis
     elif for_code:
         status = "expired" if all((a.get("end_date") or "9999") < dos for a in for_code) else "not_yet_valid"
