@@ -133,6 +133,10 @@ def _read_one(path: Path, payer, clinical, kb_dir, docs: list, problems: list) -
         return
     for rej in result.rejections:
         problems.extend(rejection_problems(rej))
+    if not result.claims and not result.rejections and result.skipped is not None:
+        # every claim of the file was skipped (a pharmacy Claim, a prior-authorization request):
+        # nothing was read, which is not "clean"; say why, as the strict readers do
+        problems.append(_format_problem(result.skipped))
     for conv in result.claims:
         try:
             doc = validate_claim(conv.document, conv.source)
