@@ -44,6 +44,7 @@ FINDINGS_R3: dict[str, str] = {
     "357-enhertu-ndc-billed-as-j9354-commercial": "R3-F6 (wrong reason: NDC not crosswalked to the billed HCPCS)",
     "353-kadcyla-katherine-15th-dose-medicare": "R3-F7 (miss: adjuvant Kadcyla beyond 14 cycles)",
     "354-enhertu-first-line-monotherapy-her2pos-medicare": "R3-F8 (miss: first-line Enhertu without pertuzumab)",
+    "362-ramucirumab-texas-medicaid-filed-day-109": "R3-F10 (miss: Texas Medicaid 95-day filing limit not in its profile)",
 }
 
 
@@ -1275,4 +1276,137 @@ add("357-enhertu-ndc-billed-as-j9354-commercial", "The Enhertu day of 311 with b
     doc, "denied", [(1, "16"), (2, "16")],
     basis="Commercial NDC edits: the NDC must crosswalk to the billed HCPCS (CMS ASP NDC-HCPCS crosswalk); J9354 with an "
     "Enhertu NDC is an invalid NDC/HCPCS combination -> CO-16 with M119 (an alternative is CO-181/CARC 4).",
+    confidence="medium")
+
+
+# ================================================================ more ordinary paid claims ==========================
+# 358 RAINBOW on a Medicaid managed-care plan (AmeriHealth Caritas PA) with its PA
+d = "2026-06-16"
+doc = claim("UNS-358", "amerihealth-caritas-pa", d, "2026-06-22", ["C16.2", "C78.6"], [
+    L("J9308", 100, None, CYR500, 50, charge=7600.0, ptr=(1, 2)),
+    L("J9308", 12, None, CYR100, 6, charge=910.0, ptr=(1, 2)),
+    L("J9308", 8, ["JW"], CYR100, 4, charge=610.0, ptr=(1, 2)),
+    L("J9267", 144, None, "00703-4767-01", 24, charge=75.0, ptr=(1,)),
+    L("J1200", 1, None, "00641-0376-21", 1, charge=4.0), L("J1100", 10, None, "63323-0165-01", 2.5, charge=8.0),
+    L("96413", 1, charge=300.0), L("96417", 1, charge=140.0), L("96375", 2, charge=80.0),
+], pa="ACPA-358", patient=pt("P-U358", "1971-03-03", sex="M", kg=70.0, height=175),
+    coverage={"start_date": "2024-07-01", "plan_type": "medicaid"},
+    authorizations=auth("ACPA-358", ["J9308"], 2400, "2026-05-15", "2026-11-14"),
+    clinical={"cancer": {"primary_site": "stomach", "setting": "metastatic", "stage": "IV", "histology": "adenocarcinoma"},
+              "biomarkers": {"her2": {"ihc": "0", "test_date": "2025-06-01", "fda_approved_test": True}}, "ecog": 1,
+              "prior_therapies": [{"drug": x, "setting": "metastatic", "line": 1, "start_date": "2025-06-15",
+                                   "end_date": "2026-05-01", "progressed": True, "stop_reason": "progression"}
+                                  for x in ("oxaliplatin", "capecitabine", "nivolumab")],
+              "concurrent_drugs": ["paclitaxel"]},
+    administrations=[adm("2026-06-02", "ramucirumab", 560), adm("2026-06-02", "paclitaxel", 144),
+                     adm("2026-06-09", "paclitaxel", 144),
+                     a_(d, "ramucirumab", 560, "09:10", 60, waste_mg=40,
+                        vials=[{"ndc": CYR500, "count": 1}, {"ndc": CYR100, "count": 1}]),
+                     a_(d, "paclitaxel", 144, "10:15", 60), adm(d, "diphenhydramine", 50, route="IV"),
+                     adm(d, "dexamethasone", 10, route="IV")],
+    documentation=DOC)
+add("358-ramucirumab-rainbow-medicaid-mco-pa", "Metastatic gastric adenocarcinoma after CAPOX + nivolumab, Medicaid "
+    "managed care (AmeriHealth Caritas PA) with its PA: RAINBOW day 15, ramucirumab 8 mg/kg x 70 kg = 560 mg from a "
+    "500 mg + a 100 mg vial (100 + 12 units, 8 JW), paclitaxel 80 mg/m2, every drug line with its NDC.", doc, "clean",
+    basis="Cyramza label 1.1; Pennsylvania Medicaid MCOs cover FDA-labelled uses with PA (on file, in force, units "
+    "within); CMS JW policy (120 units bought = 112 + 8).", confidence="medium")
+
+# 359 Hercessi (Q5146) maintenance from 150 mg single-dose vials with JW, Medicare
+d = "2026-08-04"
+doc = claim("UNS-359", "medicare", d, "2026-08-10", ["C50.912", "C78.01", "Z17.420"], [
+    L("J9306", 420, ["JZ"], PERJ, 14, charge=4800.0, ptr=(1, 2, 3)),
+    L("Q5146", 38, None, "69448-0015-05", 3, unit="UN", charge=2500.0, ptr=(1, 2, 3)),
+    L("Q5146", 7, ["JW"], "69448-0015-05", 1, unit="UN", charge=460.0, ptr=(1, 2, 3)),
+    L("96413", 1, charge=350.0), L("96417", 1, charge=160.0),
+], patient=pt("P-U359", "1952-12-12", kg=62.0), coverage=MED,
+    clinical={"cancer": {"primary_site": "breast", "setting": "metastatic", "stage": "IV"},
+              "biomarkers": {"her2": her2pos("2025-10-01"), "er": "negative", "pr": "negative"},
+              "lvef": [{"date": "2026-07-01", "percent": 57}], "ecog": 1,
+              "prior_therapies": [{"drug": "docetaxel", "setting": "metastatic", "line": 1, "start_date": "2025-10-20",
+                                   "end_date": "2026-02-02", "progressed": False, "stop_reason": "completed"}],
+              "concurrent_drugs": ["trastuzumab-strf"],
+              "response_assessments": [{"date": "2026-06-20", "status": "response", "method": "imaging"}]},
+    administrations=[adm("2026-07-14", "pertuzumab", 420), adm("2026-07-14", "trastuzumab-strf", 372),
+                     a_(d, "pertuzumab", 420, "09:00", 35, waste_mg=0),
+                     a_(d, "trastuzumab-strf", 372, "09:40", 35, waste_mg=78, waste_reason="single-dose vial remainder",
+                        vials=[{"ndc": "69448-0015-05", "count": 3}])],
+    documentation=DOCH)
+add("359-hercessi-150mg-vials-jw-medicare", "HER2+ MBC, Medicare, P + Hercessi maintenance: 6 mg/kg x 62 kg = 372 mg "
+    "from three 150 mg single-dose vials, billed Q5146 38 units (rounded up) + 7 JW units (78 mg, rounded down).", doc,
+    "clean",
+    basis="Hercessi (trastuzumab-strf) label = trastuzumab dosing; Q5146 = 10 mg from 2025-01-01 (facts.md s.1); CMS JW "
+    "policy (45 units bought = 38 + 7).", confidence="medium")
+
+# 360 Enhertu at a reduced dose (4.4 mg/kg after grade 3 neutropenia), Medicare
+doc = copy.deepcopy(by("332-enhertu-her2-low-zoledronic-acid-medicare"))
+reid(doc, 360)
+doc["claim"]["lines"] = [doc["claim"]["lines"][0], doc["claim"]["lines"][1]] + doc["claim"]["lines"][3:5] + \
+    [doc["claim"]["lines"][5], doc["claim"]["lines"][7]]
+doc["claim"]["lines"][0]["units"] = 299
+doc["claim"]["lines"][1].update({"units": 1})
+renumber(doc)
+doc["administrations"] = [adm("2026-09-29", "Enhertu", 367),
+                          a_(doc["claim"]["lines"][0]["service_date"], "Enhertu", 299, "09:00", 30, waste_mg=1,
+                             vials=[{"ndc": ENHERTU, "count": 3}]),
+                          a_(doc["claim"]["lines"][0]["service_date"], "ondansetron", 8, "08:40", 5),
+                          a_(doc["claim"]["lines"][0]["service_date"], "dexamethasone", 8, "08:46", 5)]
+doc["documentation"]["clinical_justification"] = "grade 3 neutropenia after cycle 3: first dose reduction to 4.4 mg/kg"
+add("360-enhertu-dose-reduced-4-4-mg-kg-medicare", "The HER2-low Enhertu patient of 332 after grade 3 neutropenia: "
+    "first dose reduction to 4.4 mg/kg x 68 kg = 299 mg from three 100 mg vials (299 units + 1 JW unit), no zoledronic "
+    "acid that day.", doc, "clean",
+    basis="Enhertu label 2.3 dose modifications (5.4 -> 4.4 -> 3.2 mg/kg for breast); a reduced dose billed as given is "
+    "payable; CMS JW policy.", confidence="medium")
+
+# 361 Ontruzant adjuvant trastuzumab alone to complete one year after THP, commercial with PA
+d = "2026-09-08"
+doc = claim("UNS-361", "commercial", d, "2026-09-11", ["C50.211", "Z17.410"], [
+    L("Q5112", 42, None, "78206-0147-01", 3, unit="UN", charge=2900.0, ptr=(1, 2)),
+    L("Q5112", 3, ["JW"], "78206-0147-01", 1, unit="UN", charge=200.0, ptr=(1, 2)),
+    L("96413", 1, charge=420.0),
+], pa="PA-O-361", patient=pt("P-U361", "1975-05-15", kg=70.0), coverage=COM,
+    authorizations=auth("PA-O-361", ["Q5112"], 900, "2026-03-01", "2026-12-31"),
+    clinical={"cancer": {"primary_site": "breast", "setting": "adjuvant", "stage": "IIA", "tumor_size_cm": 2.2,
+                         "node_positive": False},
+              "biomarkers": {"her2": her2pos("2025-11-02"), "er": "positive", "pr": "positive"},
+              "lvef": [{"date": "2025-11-20", "percent": 63}, {"date": "2026-08-15", "percent": 60}], "ecog": 0,
+              "prior_therapies": [{"drug": "paclitaxel", "setting": "adjuvant", "start_date": "2026-01-06",
+                                   "end_date": "2026-03-24", "progressed": False, "stop_reason": "completed"}],
+              "concurrent_drugs": []},
+    administrations=[adm("2026-01-06", "Ontruzant", 280)] +
+                    [adm(f"2026-01-{x:02d}", "Ontruzant", 140) for x in (13, 20, 27)] +
+                    [adm(x, "Ontruzant", 140) for x in ("2026-02-03", "2026-02-10", "2026-02-17", "2026-02-24",
+                                                        "2026-03-03", "2026-03-10", "2026-03-17", "2026-03-24")] +
+                    [adm(x, "Ontruzant", 420) for x in ("2026-04-14", "2026-05-05", "2026-05-26", "2026-06-16",
+                                                        "2026-07-07", "2026-07-28", "2026-08-18")] +
+                    [a_(d, "Ontruzant", 420, "09:00", 30, waste_mg=30, waste_reason="single-dose vial remainder",
+                        vials=[{"ndc": "78206-0147-01", "count": 3}])],
+    documentation=DOCH)
+add("361-ontruzant-adjuvant-q3w-after-weekly-phase-commercial-pa", "HER2+ pT2 N0 breast cancer, commercial with PA: "
+    "after 12 weekly paclitaxel + trastuzumab doses, trastuzumab alone every 3 weeks to complete one year, Ontruzant "
+    "6 mg/kg x 70 kg = 420 mg from three 150 mg single-dose vials (42 units + 3 JW).", doc, "clean",
+    basis="Trastuzumab label adjuvant: weekly with paclitaxel for 12 weeks, then 6 mg/kg every 3 weeks to complete 52 "
+    "weeks (switch 1 week after the last weekly dose; no reload); PA on file; JW for the single-dose vial remainder.",
+    confidence="medium")
+
+# 362 Texas Medicaid claim received after the 95-day filing limit -> denied
+doc = copy.deepcopy(by("323-ramucirumab-docetaxel-squamous-nsclc-texas-medicaid"))
+reid(doc, 362, "2026-07-20")
+add("362-ramucirumab-texas-medicaid-filed-day-109", "The REVEL day of 323 (DOS 2026-04-02) received by Texas Medicaid "
+    "on 2026-07-20, 109 days after the date of service, no exception claimed.", doc, "denied", [(None, "29")],
+    basis="Texas Medicaid Provider Procedures Manual, claims filing: claims must be received within 95 days of the date of "
+    "service (1 TAC 354.1003(a)(3), tac-clone.dsswtx.org/sections/1-15-354-A-354.1003.html; TMPPM 6.1.4, "
+    "tmhp.com/Manuals_HTML1/TMPPM/Archive/2016/Vol1_06_Claims_Filing.07.011.html); late claims are denied CARC 29.",
+    confidence="high")
+
+# 363 Kadcyla dose reduced to 3.0 mg/kg (thrombocytopenia), commercial with PA
+doc = copy.deepcopy(by("310-kadcyla-mbc-after-thp-commercial-pa"))
+reid(doc, 363)
+doc["claim"]["lines"][0].update({"units": 180})
+doc["claim"]["lines"][0].update({"ndc": KADCYLA100, "ndc_quantity": 2})
+doc["claim"]["lines"][1].update({"units": 20, "ndc": KADCYLA100})
+doc["administrations"][-1].update({"dose_mg": 180, "waste_mg": 20, "vials": [{"ndc": KADCYLA100, "count": 2}]})
+doc["documentation"]["clinical_justification"] = "grade 2 thrombocytopenia: first dose reduction to 3 mg/kg"
+add("363-kadcyla-dose-reduced-3-mg-kg-commercial-pa", "The Kadcyla MBC day of 310 after a first dose reduction for "
+    "thrombocytopenia: 3.0 mg/kg x 60 kg = 180 mg from two 100 mg vials (180 units + 20 JW).", doc, "clean",
+    basis="Kadcyla label 2.2 (dose reduction 3.6 -> 3.0 -> 2.4 mg/kg); PA on file; JW for the remainder.",
     confidence="medium")
