@@ -1900,8 +1900,9 @@ class _NoAliases(yaml.SafeDumper):
 
 def main():
     from scenarios_r2 import SCEN_R2  # round 2 (tester redteam2): tests/data/unseen/scenarios_r2.py
+    from scenarios_r3 import SCEN_R3  # round 3 (tester redteam3): tests/data/unseen/scenarios_r3.py
     expected = {}
-    for name, header, doc, exp in SCEN + SCEN_R2:
+    for name, header, doc, exp in SCEN + SCEN_R2 + SCEN_R3:
         path = HERE / f"{name}.yaml"
         text = "# " + "\n# ".join(_wrap(header)) + "\n# Expected (payer policy): " + exp["outcome"]
         if exp["denials"]:
