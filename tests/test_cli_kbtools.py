@@ -29,9 +29,9 @@ def copy_kb(tmp_path, name="kb") -> Path:
 def test_lint_shipped_kb_exit_0():
     r = run_cli("kb", "lint", KB)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert kb_census.unknown_dates() == 51  # checked by hand: 40 hcpcs rows (J9354 added by her2class; 20 drug, administration and E/M codes added by kb-review 2.1) and 11 NCCI/MUE rows with effective_from: unknown
+    assert kb_census.unknown_dates() == 32  # checked by hand: 21 hcpcs rows (CPT administration and E/M codes, and C9292; Level II drug codes are dated from the CMS HCPCS file) and 11 NCCI/MUE rows with effective_from: unknown
     assert r.stdout.endswith(f"\n0 errors, 0 warnings, {kb_census.unknown_dates()} info\n")
-    assert body(r.stdout).startswith("kb/tables/hcpcs.yaml:7:5: kb_unknown_date: code J9306: effective_from is unknown "
+    assert body(r.stdout).startswith("kb/tables/hcpcs.yaml:74:5: kb_unknown_date: code 96413: effective_from is unknown "
                                "(info)\n    hint: treated as always in force; add the date when a source states it\n")
 
 
