@@ -23,14 +23,10 @@ from scenarios_r2 import a_
 
 SCEN_R3: list[tuple[str, str, dict, dict]] = []
 
-_F1 = "R3-F1 (exit 2: a payer the KB has no profile for is refused; general rules should apply)"
+# R3-F1 fixed (lead): a payer the KB has no profile for is decided with the profile "other" (payer-independent rules only)
 _F4 = "R3-F4 (undetermined: a claim with only the billing facts)"
 _F5 = "R3-F5 (miss: NCCI administration bundling the KB does not model)"
 FINDINGS_R3: dict[str, str] = {
-    "301-tchp-neoadjuvant-cigna-pa": _F1,
-    "302-hp-maintenance-humana-medicare-advantage": _F1,
-    "303-kanjinti-weekly-paclitaxel-tricare": _F1,
-    "304-hp-maintenance-anthem-commercial-pa": _F1,
     "313-enhertu-her2-mutant-nsclc-medicare": "R3-F2 (undetermined: HER2 IHC asked for HER2-mutant NSCLC)",
     "316-keynote811-pembro-trastuzumab-capox-medicare": "R3-F3 (undetermined: no LVEF list in the clinical section)",
     "340-billing-facts-only-hp-denosumab-medicare": _F4,
