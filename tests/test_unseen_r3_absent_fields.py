@@ -6,7 +6,14 @@ checks whole sections for added denials and tests/test_unseen_r2_absent_fields.p
 administrations / patient for added denials; this file adds the undetermined outcome and the clinical sub-sections.
 Not tested here: `clinical.biomarkers.her2` (FORMATS.md s.1 makes a missing HER2 result "itself a reason for a
 denial"). Fields whose absence makes a clean claim undetermined today are strict xfails naming the finding
-(/work/wt/STATUS/redteam3-findings.md)."""
+(/work/wt/STATUS/redteam3-findings.md).
+
+R3-F4 decided against the tester (lead, session 14), as kb-review C1/P3 and the README say: a missing *section* (and a
+v2 item of one that a rule needs: the cancer, the prior therapies, the concurrent drugs, the AFP) is "not known", so the
+rules that read it are left unknown and the claim is `undetermined` with `missing_information` naming what would decide
+it. That is not a denial, and it is the honest answer for a claim read from an 837 alone: "clean" would say the
+clinical criteria were met when they were never checked. For those (NOT_KNOWN) the test requires no denial and, when the
+claim is undetermined, that the missing information names the removed section or field."""
 
 from __future__ import annotations
 
@@ -30,13 +37,12 @@ BIOMARKERS = ["er", "pr", "egfr", "alk", "ras", "afp_ng_ml"]
 PATIENT = ["sex", "weight_kg", "birth_date"]
 FIELDS = ([(s,) for s in SECTIONS] + [("clinical", k) for k in CLINICAL]
           + [("clinical", "biomarkers", k) for k in BIOMARKERS] + [("patient", k) for k in PATIENT])
-_F4 = "R3-F4 (a clean claim becomes undetermined when this section/field is absent)"
-#: fields whose absence makes a clean claim undetermined (strict xfail naming the finding)
+#: absent = not known, needed by rules: undetermined naming it is right, a denial is not (R3-F4, see the docstring)
+NOT_KNOWN = {("clinical",), ("documentation",), ("administrations",), ("authorizations",), ("clinical", "cancer"),
+             ("clinical", "prior_therapies"), ("clinical", "concurrent_drugs"), ("clinical", "biomarkers", "afp_ng_ml")}
+#: fields whose absence makes a clean claim undetermined though no rule needs them (strict xfail naming the finding)
 KNOWN: dict = {
-    ("clinical",): _F4, ("documentation",): _F4, ("administrations",): _F4, ("authorizations",): _F4,
-    ("clinical", "cancer"): _F4, ("clinical", "lvef"): "R3-F3 (no lvef list -> undetermined)",
-    ("clinical", "prior_therapies"): _F4, ("clinical", "concurrent_drugs"): _F4,
-    ("clinical", "biomarkers", "afp_ng_ml"): _F4,
+    ("clinical", "lvef"): "R3-F3 (no lvef list -> undetermined)",
     ("patient", "sex"): "R3-F11 (patient.sex absent -> undetermined; sex U is clean)",
 }
 
@@ -78,6 +84,11 @@ def test_removing_one_field_leaves_a_clean_claim_clean(decider, path):
         if variant is None:
             continue
         rec = decider.check_document(validate_claim(variant))
-        if rec["outcome"] != "clean" or rec["denials"] or rec["missing_information"]:
-            changed.append((name, rec["outcome"], sorted({d["id"] for d in rec["denials"]})))
+        missing = sorted({m["fact"] for m in rec["missing_information"]})
+        if path in NOT_KNOWN:
+            named = any(f == ".".join(path) or f.startswith(".".join(path) + ".") for f in missing)
+            if rec["denials"] or (rec["outcome"] == "undetermined" and not named):
+                changed.append((name, rec["outcome"], sorted({d["id"] for d in rec["denials"]}), missing))
+        elif rec["outcome"] != "clean" or rec["denials"] or rec["missing_information"]:
+            changed.append((name, rec["outcome"], sorted({d["id"] for d in rec["denials"]}), missing))
     assert not changed, changed[:5]

@@ -24,16 +24,11 @@ from scenarios_r2 import a_
 SCEN_R3: list[tuple[str, str, dict, dict]] = []
 
 # R3-F1 fixed (lead): a payer the KB has no profile for is decided with the profile "other" (payer-independent rules only)
-_F4 = "R3-F4 (undetermined: a claim with only the billing facts)"
+# R3-F4 (billing facts only -> undetermined) decided against the tester: see the end of this module
 _F5 = "R3-F5 (miss: NCCI administration bundling the KB does not model)"
 FINDINGS_R3: dict[str, str] = {
     "313-enhertu-her2-mutant-nsclc-medicare": "R3-F2 (undetermined: HER2 IHC asked for HER2-mutant NSCLC)",
     "316-keynote811-pembro-trastuzumab-capox-medicare": "R3-F3 (undetermined: no LVEF list in the clinical section)",
-    "340-billing-facts-only-hp-denosumab-medicare": _F4,
-    "341-billing-facts-only-enhertu-commercial": _F4,
-    "342-billing-facts-only-ramucirumab-folfiri-medicare": _F4,
-    "343-billing-facts-only-837i-three-visits-medicare": _F4,
-    "344-billing-facts-only-keynote811-medicare": _F4,
     "336-hydration-concurrent-with-infusions-medicare": _F5,
     "337-port-flush-96523-with-chemo-medicare": _F5,
     "339-port-draw-36591-on-infusion-day-medicare": _F5,
@@ -1406,3 +1401,16 @@ add("363-kadcyla-dose-reduced-3-mg-kg-commercial-pa", "The Kadcyla MBC day of 31
     "thrombocytopenia: 3.0 mg/kg x 60 kg = 180 mg from two 100 mg vials (180 units + 20 JW).", doc, "clean",
     basis="Kadcyla label 2.2 (dose reduction 3.6 -> 3.0 -> 2.4 mg/kg); PA on file; JW for the remainder.",
     confidence="medium")
+
+# R3-F4 decided against the tester (lead, session 14; kb-review C1 and P3, README "A missing section is not known"):
+# a claim that holds only the billing facts is decided `undetermined`, its missing_information naming the sections
+# (clinical, administrations, documentation, authorizations) that would decide the clinical, dosing and documentation
+# rules. A payer's adjudication system would pay these claims; what the record answers is whether they would survive
+# the records review or prior-authorization check every payer may apply, and without the record that is not known.
+# "clean" would state that criteria were met which were never checked. tests/test_unseen_r3_absent_fields.py requires
+# the same of every clean round-3 claim with one section removed: no denial, and the missing section named.
+for _name, _hdr, _doc, _exp in SCEN_R3:
+    if "-billing-facts-only-" in _name:
+        _exp["outcome"] = "undetermined"
+        _exp["basis"] += (" Expectation changed by the lead (R3-F4 decided against the tester): denialkb answers "
+                          "undetermined, naming the missing sections; a payer's claim system pays it at adjudication.")
