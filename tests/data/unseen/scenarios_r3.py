@@ -35,6 +35,9 @@ FINDINGS_R3: dict[str, str] = {
     "357-enhertu-ndc-billed-as-j9354-commercial": "R3-F6 (wrong reason: NDC not crosswalked to the billed HCPCS)",
     "353-kadcyla-katherine-15th-dose-medicare": "R3-F7 (miss: adjuvant Kadcyla beyond 14 cycles)",
     "354-enhertu-first-line-monotherapy-her2pos-medicare": "R3-F8 (miss: first-line Enhertu without pertuzumab)",
+    "364-enhertu-gastric-first-line-medicare": "R3-F8 (miss: Enhertu gastric without a prior trastuzumab regimen)",
+    "366-enhertu-her2-low-chemo-naive-before-db06-approval-medicare":
+        "R3-F8 (miss: HER2-low Enhertu without prior chemotherapy before the 2025-01-27 approval)",
     "362-ramucirumab-texas-medicaid-filed-day-109": "R3-F10 (miss: Texas Medicaid 95-day filing limit not in its profile)",
 }
 
@@ -521,7 +524,7 @@ doc = claim("UNS-317", "medicare", d, "2026-03-23", ["C16.3", "C78.6"], [
     L("Q5116", 26, None, TRAZ420, 1, unit="UN", charge=1900.0, ptr=(1, 2)),
     L("J9263", 300, charge=80.0, ptr=(1, 2)),
     L("J0640", 14, charge=60.0, ptr=(1, 2)),
-    L("J9190", 11, charge=40.0, ptr=(1, 2)),
+    L("J9190", 10, charge=40.0, ptr=(1, 2)),
     L("J2469", 10, charge=40.0), L("J1100", 12, charge=9.0),
     L("96413", 1, charge=350.0), L("96415", 1, charge=75.0), L("96417", 1, charge=160.0), L("96368", 1, charge=50.0),
     L("96411", 1, charge=120.0), L("96416", 1, charge=160.0), L("96375", 2, charge=90.0),
@@ -674,7 +677,7 @@ d = "2026-05-12"
 doc = claim("UNS-324", "medicare", d, "2026-05-18", ["C18.7", "C78.7"], [
     L("J9308", 100, ["JZ"], CYR500, 50, charge=7600.0, ptr=(1, 2)),
     L("J9308", 20, ["JZ"], CYR100, 10, charge=1520.0, ptr=(1, 2)),
-    L("J9206", 17, charge=80.0, ptr=(1, 2)), L("J0640", 16, charge=60.0, ptr=(1, 2)), L("J9190", 10, charge=40.0, ptr=(1, 2)),
+    L("J9206", 17, charge=80.0, ptr=(1, 2)), L("J0640", 16, charge=60.0, ptr=(1, 2)), L("J9190", 11, charge=40.0, ptr=(1, 2)),
     L("J2469", 10, charge=40.0), L("J1100", 12, charge=9.0),
     L("96413", 1, charge=350.0), L("96417", 1, charge=160.0), L("96368", 1, charge=50.0), L("96411", 1, charge=120.0),
     L("96416", 1, charge=160.0), L("96375", 2, charge=90.0),
@@ -1402,6 +1405,50 @@ add("363-kadcyla-dose-reduced-3-mg-kg-commercial-pa", "The Kadcyla MBC day of 31
     basis="Kadcyla label 2.2 (dose reduction 3.6 -> 3.0 -> 2.4 mg/kg); PA on file; JW for the remainder.",
     confidence="medium")
 
+# 364 Enhertu 6.4 mg/kg for HER2+ gastric cancer as first-line therapy (no prior trastuzumab) -> denied
+doc = copy.deepcopy(by("315-enhertu-gastric-second-line-medicare"))
+reid(doc, 364)
+doc["clinical"]["prior_therapies"] = []
+doc["administrations"] = doc["administrations"][1:]
+add("364-enhertu-gastric-first-line-medicare", "The Enhertu 6.4 mg/kg gastric day of 315 as first-line therapy: no "
+    "prior trastuzumab-based regimen (first dose).", doc, "denied", [(1, "50"), (2, "50")],
+    basis="Enhertu label 1.4: gastric/GEJ adenocarcinoma after a prior trastuzumab-based regimen; NCCN Gastric lists "
+    "T-DXd as second-line therapy for HER2+ disease; first line the standard is trastuzumab + chemotherapy (+/- "
+    "pembrolizumab) -> CO-50 on the J9358 lines.", confidence="medium")
+
+# 365 Enhertu HER2-low (IHC 1+) after endocrine therapy only, no chemotherapy (DESTINY-Breast06), 2026 -> paid
+doc = copy.deepcopy(by("312-enhertu-her2-ultralow-after-endocrine-medicare"))
+reid(doc, 365)
+doc["clinical"]["biomarkers"]["her2"] = {"ihc": "1+", "test_date": "2026-04-20", "fda_approved_test": True}
+doc["documentation"].pop("clinical_justification")
+add("365-enhertu-her2-low-after-endocrine-only-medicare", "The endocrine-refractory HR+ MBC patient of 312 with HER2 "
+    "IHC 1+ (HER2-low): Enhertu with no chemotherapy for metastatic disease, after letrozole + palbociclib and "
+    "fulvestrant.", doc, "clean",
+    basis="Enhertu label, 2025-01-27 (DESTINY-Breast06): HR+, HER2-low or -ultralow MBC that progressed on one or more "
+    "endocrine therapies in the metastatic setting (no prior chemotherapy needed).", confidence="medium")
+
+# 366 the same HER2-low, chemotherapy-naive use before the 2025-01-27 approval -> denied
+doc = copy.deepcopy(by("365-enhertu-her2-low-after-endocrine-only-medicare"))
+reid(doc, 366, "2024-11-12")
+d = "2024-11-05"
+for ln in doc["claim"]["lines"]:
+    ln["service_date"] = d
+doc["clinical"]["biomarkers"]["her2"]["test_date"] = "2024-09-20"
+doc["clinical"]["prior_therapies"] = [
+    {"drug": x, "setting": "metastatic", "line": 1, "start_date": "2023-01-01", "end_date": "2024-08-10",
+     "progressed": True, "stop_reason": "progression"} for x in ("letrozole", "palbociclib")] + [
+    {"drug": "fulvestrant", "setting": "metastatic", "line": 2, "start_date": "2024-08-15", "end_date": "2024-10-15",
+     "progressed": True, "stop_reason": "progression"}]
+doc["clinical"]["lvef"] = [{"date": "2024-10-20", "percent": 61}]
+doc["administrations"] = [adm("2024-10-15", "Enhertu", 378),
+                          a_(d, "Enhertu", 378, "09:00", 30, waste_mg=22, vials=[{"ndc": ENHERTU, "count": 4}]),
+                          a_(d, "palonosetron", 0.25, "08:40", 1), a_(d, "dexamethasone", 8, "08:45", 5)]
+add("366-enhertu-her2-low-chemo-naive-before-db06-approval-medicare", "The claim of 365 two years earlier (DOS "
+    "2024-11-05): HER2-low MBC with no chemotherapy in the metastatic setting and no early recurrence after adjuvant "
+    "chemotherapy, before the DESTINY-Breast06 approval.", doc, "denied", [(1, "50"), (2, "50")],
+    basis="Enhertu label as of 2024 (DESTINY-Breast04): HER2-low MBC after prior chemotherapy in the metastatic setting "
+    "or recurrence within 6 months of adjuvant chemotherapy; the chemotherapy-naive use was approved only on 2025-01-27 "
+    "-> CO-50 on the J9358 lines (NCCN at the time: category 2A only after chemotherapy).", confidence="medium")
 # R3-F4 decided against the tester (lead, session 14; kb-review C1 and P3, README "A missing section is not known"):
 # a claim that holds only the billing facts is decided `undetermined`, its missing_information naming the sections
 # (clinical, administrations, documentation, authorizations) that would decide the clinical, dosing and documentation
