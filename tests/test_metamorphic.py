@@ -330,6 +330,13 @@ def test_spelling_codes_and_drug_names_another_allowed_way_changes_nothing(decid
     _assert_same(decider, name, _respelled(kb, DOCS[name]))
 
 
+@pytest.mark.parametrize("name", _params("declare_version_2", [n for n in BASES if "format_version" not in DOCS[n]]))
+def test_declaring_version_2_on_a_version_1_document_changes_nothing(decider, name):
+    """FORMATS.md s.3: every version-2 field is optional and a version-1 document stays valid: saying
+    `format_version: 2` on a document that uses no version-2 field changes nothing."""
+    _assert_same(decider, name, {"format_version": 2, **DOCS[name]})
+
+
 @pytest.mark.parametrize("name", _params("amounts_and_received_date", [n for n in BASES
                                                                        if DOCS[n]["claim"].get("received_date")]))
 def test_other_charges_and_an_earlier_receipt_change_nothing(decider, name):
