@@ -685,3 +685,23 @@ def test_dropping_an_optional_field_adds_no_denial(decider, generic):
             if new:
                 added.append((name, sorted(new, key=str)))
     assert not added, added
+
+
+# -- 7. all at once ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", _params("composite", BASES))
+def test_the_benign_changes_together_change_nothing(decider, kb, name):
+    """An earlier paid claim and agreeing assessments, lab and antiemetic lines, lines reversed, secondary diagnoses
+    reversed, histories reversed, allowed spellings and renamed identifiers, all on one claim (each relation above
+    holds alone; together they catch a rule that reads two of them at once)."""
+    v = _earlier_paid_claim(kb, DOCS[name]) or copy.deepcopy(DOCS[name])
+    v = _earlier_assessments(v) or v
+    v, _ = _add_lines(v, LABS + ANTIEMETICS)
+    k = len(DOCS[name]["claim"]["lines"])
+    v, line_map = _reordered(v, list(range(len(v["claim"]["lines"])))[::-1])
+    if len(v["claim"]["diagnoses"]) > 2:
+        v = _secondary_reversed(v)
+    v = _respelled(kb, _reversed_history(v))
+    v = _renamed(v, {old: f"ZX{i:03d}" for i, old in enumerate(sorted(_identifiers(v)))})
+    _assert_same(decider, name, v, {n: m for n, m in line_map.items() if n <= k})
