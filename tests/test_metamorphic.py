@@ -8,6 +8,13 @@ Where a transformation could change the decision for a policy reason, the reason
 transformation avoids that case (it is not weakened otherwise). A violation that is a false denial is a finding in
 /work/wt/STATUS/metamorph-findings.md and a strict xfail here (``KNOWN``), so a fix flips the test.
 
+The relations: lines the KB does not model added on the same date (labs, port access, antiemetics, an unrelated
+drug with its diagnosis); lines reversed and rotated, secondary diagnoses reversed, the record's histories listed in
+reverse; codes, NDCs and drug names spelled another way FORMATS.md allows; identifiers renamed, another valid billing
+NPI; an unknown payer (an input error, never a denial) and the generic commercial profile for a named plan; charges
+changed and an earlier receipt date; an earlier weight, earlier agreeing assessments, an earlier paid claim for a
+previous cycle; each optional field dropped (undetermined allowed there: the fact is then unknown).
+
 Not a transformation here: "a second, older HER2 report that agrees" - a claim document holds one HER2 result
 (`clinical.biomarkers.her2` is an object, FORMATS.md s.1/s.3), so it cannot be written."""
 
@@ -259,6 +266,91 @@ def test_reordering_secondary_diagnoses_changes_nothing(decider, name):
     _assert_same(decider, name, _secondary_reversed(DOCS[name]))
 
 
+def _reversed_history(doc) -> dict:
+    """Every list of the record that is a history, not the claim: in reverse order (a record lists its entries in
+    any order; the latest is the latest by date, not the last written)."""
+    d = copy.deepcopy(doc)
+    for sec, key in (("clinical", "lvef"), ("clinical", "prior_therapies"), ("clinical", "response_assessments"),
+                     ("clinical", "concurrent_drugs"), ("patient", "weights")):
+        if isinstance((d.get(sec) or {}).get(key), list):
+            d[sec][key].reverse()
+    for key in ("administrations", "prior_claims", "authorizations", "abn"):
+        if isinstance(d.get(key), list):
+            d[key].reverse()
+    return d
+
+
+def _has_history(doc) -> bool:
+    return _reversed_history(doc) != doc
+
+
+@pytest.mark.parametrize("name", _params("reverse_history", [n for n in BASES if _has_history(DOCS[n])]))
+def test_listing_the_history_in_another_order_changes_nothing(decider, name):
+    _assert_same(decider, name, _reversed_history(DOCS[name]))
+
+
+# -- 2b. spelling the document allows (FORMATS.md s.1) -----------------------------------------------------------------
+
+
+def _respelled(kb, doc) -> dict:
+    """Diagnoses without the dot; 11-digit NDCs without hyphens; every drug name of the record replaced by another
+    name the KB knows for the same drug (brand for generic and back), capitalised - FORMATS.md s.1 accepts each."""
+    d = copy.deepcopy(doc)
+    d["claim"]["diagnoses"] = [x.replace(".", "") for x in d["claim"]["diagnoses"]]
+    names: dict[str, list[str]] = {}
+    for alias, canon in sorted(kb.aliases.items()):
+        names.setdefault(canon, []).append(alias)
+
+    def other(name):
+        canon = kb.canonical_drug(name)
+        if canon is None:
+            return name
+        alts = [a for a in names[canon] if a != str(name).strip().lower()] or [str(name)]
+        return alts[0].capitalize()
+
+    def ndc(v):
+        return v.replace("-", "") if isinstance(v, str) and len(v.replace("-", "")) == 11 else v
+
+    def walk(v, key=None):
+        if isinstance(v, dict):
+            return {k: walk(x, k) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x, key) for x in v]
+        if key == "ndc":
+            return ndc(v)
+        if key in ("drug", "concurrent_drugs", "regimen") and isinstance(v, str):
+            return other(v)
+        return v
+
+    return walk(d)
+
+
+@pytest.mark.parametrize("name", _params("respell", BASES))
+def test_spelling_codes_and_drug_names_another_allowed_way_changes_nothing(decider, kb, name):
+    _assert_same(decider, name, _respelled(kb, DOCS[name]))
+
+
+@pytest.mark.parametrize("name", _params("declare_version_2", [n for n in BASES if "format_version" not in DOCS[n]]))
+def test_declaring_version_2_on_a_version_1_document_changes_nothing(decider, name):
+    """FORMATS.md s.3: every version-2 field is optional and a version-1 document stays valid: saying
+    `format_version: 2` on a document that uses no version-2 field changes nothing."""
+    _assert_same(decider, name, {"format_version": 2, **DOCS[name]})
+
+
+@pytest.mark.parametrize("name", _params("amounts_and_received_date", [n for n in BASES
+                                                                       if DOCS[n]["claim"].get("received_date")]))
+def test_other_charges_and_an_earlier_receipt_change_nothing(decider, name):
+    """Charges tripled (no rule prices a drug) and the claim received the day after its last date of service (the
+    earliest a claim can be filed: timely filing only gets easier)."""
+    variant = copy.deepcopy(DOCS[name])
+    last = max(ln.get("service_date_end") or ln["service_date"] for ln in variant["claim"]["lines"])
+    variant["claim"]["received_date"] = min(variant["claim"]["received_date"], _days(last, 1))
+    for ln in variant["claim"]["lines"]:
+        if "charge" in ln:
+            ln["charge"] = round(ln["charge"] * 3, 2)
+    _assert_same(decider, name, variant)
+
+
 # -- 3. identifiers ---------------------------------------------------------------------------------------------------
 
 
@@ -376,6 +468,38 @@ def test_an_earlier_weight_changes_nothing(decider, name):
     _assert_same(decider, name, variant)
 
 
+def _earlier_assessments(doc):
+    """An earlier response assessment that agrees with the latest one (same status) and an earlier LVEF measurement
+    that agrees with the earliest one (same percent), each 63 days before the earliest entry, written LAST in its list (a record lists entries in any
+    order). None when the record has neither. Not added: an earlier assessment when the latest one is progression
+    (an earlier progression would be a second one; an earlier response a different history)."""
+    d = copy.deepcopy(doc)
+    clin = d.get("clinical") or {}
+    changed = False
+    ras = clin.get("response_assessments") or []
+    if ras:
+        latest = max(ras, key=lambda r: r["date"])
+        if latest["status"] != "progression":
+            extra = {k: v for k, v in latest.items() if k != "date"}
+            extra["date"] = _days(min(r["date"] for r in ras), -63)
+            ras.append(extra)
+            changed = True
+    lv = clin.get("lvef") or []
+    if lv:
+        # the copy agrees with the EARLIEST measurement: an earlier value equal to the latest one can rewrite the
+        # history (unseen 76: LVEF 52 % before the anthracycline instead of 63 % is another baseline)
+        first = min(lv, key=lambda r: r["date"])
+        lv.append({"date": _days(first["date"], -63), "percent": first["percent"]})
+        changed = True
+    return d if changed else None
+
+
+@pytest.mark.parametrize("name", _params("add_earlier_assessments",
+                                         [n for n in BASES if _earlier_assessments(DOCS[n]) is not None]))
+def test_an_earlier_agreeing_assessment_changes_nothing(decider, name):
+    _assert_same(decider, name, _earlier_assessments(DOCS[name]))
+
+
 def _earlier_paid_claim(kb, doc):
     """An earlier paid claim for the latest previous dose of a billed drug given at today's dose (so the same code,
     units and modifiers), on a date no prior claim bills yet; None when there is none.
@@ -418,12 +542,17 @@ def _earlier_paid_claim(kb, doc):
     return None
 
 
-@pytest.mark.parametrize("name", _params("add_earlier_paid_claim", BASES))
+def _with_earlier_paid_claim() -> list[str]:
+    """The bases an earlier paid claim can be added to (read with the KB's code and drug tables, loaded once here)."""
+    from denialkb.engine.kb import load_kb
+
+    kb = load_kb(ROOT / "kb")
+    return [n for n in BASES if _earlier_paid_claim(kb, DOCS[n]) is not None]
+
+
+@pytest.mark.parametrize("name", _params("add_earlier_paid_claim", _with_earlier_paid_claim()))
 def test_an_earlier_paid_claim_for_a_previous_cycle_changes_nothing(decider, kb, name):
-    variant = _earlier_paid_claim(kb, DOCS[name])
-    if variant is None:
-        pytest.skip("no previous dose at today's dose without a prior claim (or an authorization window counts it)")
-    _assert_same(decider, name, variant)
+    _assert_same(decider, name, _earlier_paid_claim(kb, DOCS[name]))
 
 
 def test_enough_bases_and_variants(kb):
@@ -557,3 +686,23 @@ def test_dropping_an_optional_field_adds_no_denial(decider, generic):
             if new:
                 added.append((name, sorted(new, key=str)))
     assert not added, added
+
+
+# -- 7. all at once ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", _params("composite", BASES))
+def test_the_benign_changes_together_change_nothing(decider, kb, name):
+    """An earlier paid claim and agreeing assessments, lab and antiemetic lines, lines reversed, secondary diagnoses
+    reversed, histories reversed, allowed spellings and renamed identifiers, all on one claim (each relation above
+    holds alone; together they catch a rule that reads two of them at once)."""
+    v = _earlier_paid_claim(kb, DOCS[name]) or copy.deepcopy(DOCS[name])
+    v = _earlier_assessments(v) or v
+    v, _ = _add_lines(v, LABS + ANTIEMETICS)
+    k = len(DOCS[name]["claim"]["lines"])
+    v, line_map = _reordered(v, list(range(len(v["claim"]["lines"])))[::-1])
+    if len(v["claim"]["diagnoses"]) > 2:
+        v = _secondary_reversed(v)
+    v = _respelled(kb, _reversed_history(v))
+    v = _renamed(v, {old: f"ZX{i:03d}" for i, old in enumerate(sorted(_identifiers(v)))})
+    _assert_same(decider, name, v, {n: m for n, m in line_map.items() if n <= k})
