@@ -158,6 +158,7 @@ def test_bundle_with_resource_type_as_its_last_key_is_fhir(tmp_path):
     # inpatient ('unknown' type), oral and pharmacy EOBs skipped; outpatient and professional read
     assert [c.document["claim"]["form"] for c in result.claims] == ["institutional", "professional"]
     assert sorted(w.code for w in result.warnings) == ["fhir_claim_type_skipped"] * 3
+    assert all("(ExplanationOfBenefit): ExplanationOfBenefit.type '" in w for w in result.warnings)  # not "Claim.type"
     prof = result.claims[1].document["claim"]
     assert [(ln["code"], ln["units"], ln["service_date"]) for ln in prof["lines"]] == [("97110", 1, "2019-07-02")]
     res = CliRunner().invoke(main, ["convert", "-"], input=f.read_bytes())  # stdin: sniffed the same way

@@ -372,7 +372,7 @@ def read_fhir_result(
             continue
         if ctype not in ("professional", "institutional") and i not in bad:  # an invalid Claim is refused below
             note = ConverterWarning(
-                f"{where}: Claim.type {str(ctype)[:20]!r} is not decided by the knowledge base "
+                f"{where}: {res['resourceType']}.type {str(ctype)[:20]!r} is not decided by the knowledge base "
                 "(professional and institutional claims are); skipped",
                 code="fhir_claim_type_skipped",
                 place=f"{where}.type",
@@ -380,7 +380,7 @@ def read_fhir_result(
             result.warnings.append(note)
             if result.skipped is None:
                 result.skipped = UnsupportedFhirError(
-                    f"Claim.type {str(ctype)[:20]!r} is not converted",
+                    f"{res['resourceType']}.type {str(ctype)[:20]!r} is not converted",
                     file=name,
                     location=f"{where}.type",
                     expected="professional or institutional",
