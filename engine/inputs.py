@@ -102,10 +102,13 @@ def _materialise(f, tmp: Path) -> Path:
     import sys
 
     data = sys.stdin.buffer.read() if str(f) == "-" else path.read_bytes()
-    from denialkb.engine.formats.sniff import decode_bytes, sniff_text
+    from denialkb.engine.formats.sniff import decode_bytes, ends_with_resource_type, sniff_text
 
     try:
         kind = sniff_text(decode_bytes(data[:65536], "stdin"), "stdin")
+        if kind == "claim" and len(data) > 65536 and ends_with_resource_type(
+                data[-4096:].decode("utf-8", errors="replace")):
+            kind = "fhir"
     except Exception:  # undecodable: the claim reader reports it
         kind = "claim"
     out = tmp / ("stdin.json" if data.lstrip()[:1] == b"{" or kind in ("fhir", "ndjson") else

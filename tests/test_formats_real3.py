@@ -122,3 +122,61 @@ def test_pre_errata_5010_is_refused_naming_the_hipaa_version(label, required):
     assert f"'{label}' is the 5010 guide before its errata" in rej.error.message
     assert f"HIPAA requires {required}" in rej.error.message
     assert "2010-25684" in rej.error.hint
+
+
+# --- CMS Blue Button and the Inferno CARIN test kit ---------------------------------------
+
+
+def test_stu3_blue_button_eob_is_a_located_refusal_not_an_internal_error():
+    """Blue Button 1.0 (STU3) contains a ReferralRequest, a type R4 does not have: fhir.resources
+    raised KeyError and check exited 3 ("internal error"); it is bad input, exit 2."""
+    (rej,) = read_file(THIRD / "bb_eob_read_carrier_v1.json").rejections
+    assert rej.error.code == "fhir_invalid"
+    (finding,) = rej.error.findings
+    assert "'ReferralRequest', which is not an R4 resource type" in finding.message
+    res = CliRunner().invoke(main, ["check", str(THIRD / "bb_eob_read_carrier_v1.json")])
+    assert res.exit_code == 2, res.output
+    assert "internal error" not in res.output
+
+
+def test_blue_button_r4_eob_without_insurer_is_refused_with_every_finding():
+    """R4 makes EOB.insurer, provider and insurance.focal 1..1; without the insurer (and the Coverage
+    it references) the payer would be guessed, so the claim is refused, every finding located."""
+    (rej,) = read_file(THIRD / "bb_eob_read_carrier_v2.json").rejections
+    assert rej.claim_id == "22639159481"
+    assert [f.location for f in rej.error.findings] == [
+        "ExplanationOfBenefit.insurance[0].focal", "ExplanationOfBenefit.insurer", "ExplanationOfBenefit.provider"]
+
+
+def test_bundle_with_resource_type_as_its_last_key_is_fhir(tmp_path):
+    """The Inferno CARIN searchset (137 KB) writes resourceType after every entry: the 64 KB head
+    had no top-level resourceType and the file was read as a YAML claim document."""
+    f = THIRD / "c4bbtk_c4bb_eob_include_bundle.json"
+    assert f.stat().st_size > 65536
+    assert sniff_file(f) == "fhir"
+    result = read_file(f)
+    # inpatient ('unknown' type), oral and pharmacy EOBs skipped; outpatient and professional read
+    assert [c.document["claim"]["form"] for c in result.claims] == ["institutional", "professional"]
+    assert sorted(w.code for w in result.warnings) == ["fhir_claim_type_skipped"] * 3
+    assert all("(ExplanationOfBenefit): ExplanationOfBenefit.type '" in w for w in result.warnings)  # not "Claim.type"
+    prof = result.claims[1].document["claim"]
+    assert [(ln["code"], ln["units"], ln["service_date"]) for ln in prof["lines"]] == [("97110", 1, "2019-07-02")]
+    res = CliRunner().invoke(main, ["convert", "-"], input=f.read_bytes())  # stdin: sniffed the same way
+    assert "claim: required key is missing" not in res.output
+    assert "revenue_code: found 'Dummy'" in res.output  # the outpatient EOB's placeholder revenue code
+    # near miss: a claim document is not turned into FHIR by a trailing key it does not have
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"claim": {"id": "X", "note": "x" * 70000}, "resourceType": "x"})[:-1] + ', "k": 1}')
+    assert sniff_file(big) == "claim"
+
+
+def test_carin_inpatient_eob_lines_read_as_the_file_says():
+    """Checked by hand against the file: 13 revenue lines, each 99231 on 2017-05-23, four diagnoses,
+    the received date from supportingInfo clmrecvddate."""
+    (claim,) = read_file(THIRD / "c4bbtk_c4bb_eob_inpatient_example.json").claims
+    doc = claim.document["claim"]
+    data = json.loads((THIRD / "c4bbtk_c4bb_eob_inpatient_example.json").read_text())
+    assert doc["received_date"] == "2017-06-01"
+    assert [ln["revenue_code"] for ln in doc["lines"]] == [i["revenue"]["coding"][0]["code"] for i in data["item"]]
+    assert {(ln["code"], ln["service_date"], ln["units"]) for ln in doc["lines"]} == {("99231", "2017-05-23", 1)}
+    assert doc["diagnoses"] == ["I21.4", "I25.118", "E78.5", "M19.90"]

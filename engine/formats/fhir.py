@@ -190,7 +190,13 @@ def _validate_entries(entries: list[tuple[str, dict | None]]) -> dict[int, list[
         except pydantic.ValidationError as exc:
             for err in exc.errors():
                 bad.setdefault(i, []).append(Finding(f"{prefix}.{_loc(err['loc'])}", _pyd_message(err)))
-        except (RecursionError, ValueError, TypeError) as exc:
+        except KeyError as exc:
+            # fhir.resources looks nested (contained) resources up by type: an STU3-only type such
+            # as ReferralRequest (Blue Button 1.0 EOBs) is not an R4 resource
+            m = re.fullmatch(r"R4B?\.([A-Za-z]{1,40})Type", str(exc.args[0]) if exc.args else "")
+            what = f"a contained {m.group(1)!r}, which is not an R4 resource type (STU3?)" if m else "a key error"
+            bad.setdefault(i, []).append(Finding(prefix, f"cannot be validated: it holds {what}"))
+        except (RecursionError, ValueError, TypeError, AttributeError, IndexError) as exc:
             bad.setdefault(i, []).append(Finding(prefix, f"cannot be validated ({type(exc).__name__})"))
     return bad
 
@@ -366,7 +372,7 @@ def read_fhir_result(
             continue
         if ctype not in ("professional", "institutional") and i not in bad:  # an invalid Claim is refused below
             note = ConverterWarning(
-                f"{where}: Claim.type {str(ctype)[:20]!r} is not decided by the knowledge base "
+                f"{where}: {res['resourceType']}.type {str(ctype)[:20]!r} is not decided by the knowledge base "
                 "(professional and institutional claims are); skipped",
                 code="fhir_claim_type_skipped",
                 place=f"{where}.type",
@@ -374,7 +380,7 @@ def read_fhir_result(
             result.warnings.append(note)
             if result.skipped is None:
                 result.skipped = UnsupportedFhirError(
-                    f"Claim.type {str(ctype)[:20]!r} is not converted",
+                    f"{res['resourceType']}.type {str(ctype)[:20]!r} is not converted",
                     file=name,
                     location=f"{where}.type",
                     expected="professional or institutional",

@@ -116,6 +116,19 @@ def sniff_text(text: str, name: str = "") -> str:
     return "claim"
 
 
+_TRAILING_TYPE = re.compile(r'"resourceType"\s*:\s*"[A-Za-z]{1,64}"\s*\}\s*$')
+
+
+def ends_with_resource_type(tail: str) -> bool:
+    """Does a JSON text whose head was inconclusive end with a top-level ``resourceType``?
+
+    Some servers write ``resourceType`` as the last key of a Bundle, after every entry
+    (the Inferno CARIN test kit's searchset); followed by nothing but the closing brace,
+    the key is in the top-level object.
+    """
+    return bool(_TRAILING_TYPE.search(tail))
+
+
 def _top_level_key(text: str, key: str) -> bool:
     """Does the JSON object in ``text`` have ``key`` at its top level? (a bounded scan)"""
     depth = 0
