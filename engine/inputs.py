@@ -144,10 +144,29 @@ def _read_one(path: Path, payer, clinical, kb_dir, docs: list, problems: list) -
         try:
             doc = validate_claim(conv.document, conv.source)
         except ClaimInvalidError as e:
-            problems.extend(e.problems)
+            problems.extend(_with_converter_notes(e.problems, conv))
             continue
         doc.converter_warnings = [_note(w).to_dict() for w in result.warnings] + conv.warning_dicts()
         docs.append(doc)
+
+
+def _with_converter_notes(found: list[Problem], conv) -> list[Problem]:
+    """Problems of a converted claim that the claim document refuses, each with the converter's
+    notes about the same field as its hint: an empty ``claim.diagnoses`` says why when the
+    converter dropped a diagnosis that is not ICD-10-CM (HL7 R4 Claim 960150)."""
+    import dataclasses
+    import re
+
+    notes = [_note(w) for w in conv.warnings]
+    out = []
+    for p in found:
+        leaf = re.sub(r"\[\d+\]", "", p.place or "").rsplit(".", 1)[-1]
+        stem = leaf.replace("_", " ")[:6].lower()
+        about = [str(n) for n in notes if len(stem) >= 4 and stem in str(n).lower().replace("_", " ")]
+        if about and not p.hint:
+            p = dataclasses.replace(p, hint="converter: " + "; ".join(about[:3]))
+        out.append(p)
+    return out
 
 
 def attach_warnings(record: dict, doc) -> dict:

@@ -180,3 +180,21 @@ def test_carin_inpatient_eob_lines_read_as_the_file_says():
     assert [ln["revenue_code"] for ln in doc["lines"]] == [i["revenue"]["coding"][0]["code"] for i in data["item"]]
     assert {(ln["code"], ln["service_date"], ln["units"]) for ln in doc["lines"]} == {("99231", "2017-05-23", 1)}
     assert doc["diagnoses"] == ["I21.4", "I25.118", "E78.5", "M19.90"]
+
+
+def test_refused_converted_claim_says_what_the_converter_dropped():
+    """HL7 R4 Claim 960150: its only diagnosis has no system and is not ICD-10-CM; the refusal
+    "claim.diagnoses: found 0 items" now carries the converter's note as its hint."""
+    from denialkb.engine.errors import ClaimInvalidError
+    from denialkb.engine.inputs import read_inputs
+
+    with pytest.raises(ClaimInvalidError) as info:
+        read_inputs([str(THIRD / "hl7_Claim-960150.json")])
+    (problem,) = info.value.problems
+    assert problem.place == "claim.diagnoses"
+    assert problem.hint == "converter: Claim.diagnosis sequence 1: no ICD-10-CM code (ignored)"
+    # near miss: a refusal the converter's notes do not explain keeps no hint
+    with pytest.raises(ClaimInvalidError) as info:
+        read_inputs([str(THIRD / "c4bbtk_c4bb_eob_include_bundle.json")])
+    assert [(p.place, p.hint) for p in info.value.problems] == [
+        ("claim.lines[0].revenue_code", ""), ("claim.type_of_bill", "")]
