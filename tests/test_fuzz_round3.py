@@ -234,3 +234,18 @@ def test_r3_9_an_empty_list_is_not_a_condition(cond):
     with pytest.raises(ConditionSyntaxError) as e:
         parse_condition(cond, ("when",))
     assert e.value.message == "an empty list is not a condition"
+
+
+# ------------------------------------------------------------------ R3-10 compare with a file that is not an 835
+
+@pytest.mark.parametrize("content", ["garbage", ""])
+def test_r3_10_compare_names_what_is_wrong_with_a_non_835_file(tmp_path, content):
+    # before: the file's text was given to the validator as a file name: "cannot read the file: No such
+    # file or directory" (or "Is a directory" for an empty file), though the file was there
+    (tmp_path / "decisions.jsonl").write_text("")
+    remit = tmp_path / "r.835"
+    remit.write_text(content)
+    r = run_cli("compare", tmp_path, remit)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "not a valid 835: not an X12 interchange: it does not start with ISA" in r.stderr, r.stderr
+    assert "cannot read the file" not in r.stderr
