@@ -443,16 +443,27 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
             data = {k: v for k, v in data.items()
                     if (k == "payer" and isinstance(v, dict) and isinstance(v.get("id"), str))
                     or (k in tables and isinstance(v, dict))}
+            # a table row or a payer entry with a schema error is not usable either: it is left out
+            # (its error is reported) rather than loaded with a value of the wrong type
+            bad_at = {p[:3] for p in paths}
             if "payer" in data:
                 data["payer"] = {"name": "", "settings": {}, **data["payer"]}
                 if not isinstance(data["payer"]["settings"], dict):
                     data["payer"]["settings"] = {}
+                for p in paths:
+                    if len(p) >= 3 and p[:2] == ("payer", "settings"):
+                        data["payer"]["settings"] = {k: v for k, v in data["payer"]["settings"].items() if k != p[2]}
+                    elif len(p) >= 2 and p[0] == "payer" and p[1] not in ("id", "name", "settings"):
+                        data["payer"] = {k: v for k, v in data["payer"].items() if k != p[1]}
+                    elif len(p) >= 2 and p[:2] == ("payer", "name"):
+                        data["payer"]["name"] = ""
                 for t in ("prior_auth", "unit_limits", "step_therapy"):  # only well-formed rows
                     rows = data["payer"].get(t)
                     data["payer"][t] = [r for r in rows if isinstance(r, dict) and isinstance(r.get("code"), str)] \
                         if isinstance(rows, list) else []
             for sec in [k for k in data if k in tables]:
-                data[sec] = {k: v for k, v in data[sec].items() if isinstance(v, dict)}
+                data[sec] = {k: v for k, v in data[sec].items() if isinstance(v, dict)
+                             and not any(b[:2] == (sec, k) for b in bad_at)}
         for section, value in data.items():
             if section in tables:
                 for key, row in value.items():

@@ -147,3 +147,105 @@ def test_r3_5_item_counts_are_singular_when_one():
     d = doc_of(V2)
     d["claim"]["lines"] = []
     assert refused(d) == ["r3.json: claim_invalid: claim.lines: found 0 items\n    expected at least 1 item"]
+
+
+# ------------------------------------------------------------------ R3-6 --as-of written another way
+
+JZ = EXAMPLES / "pertuzumab-jz-missing-medicare.yaml"
+
+
+@pytest.mark.parametrize("as_of,why", [
+    ("20230601", "is not a date written YYYY-MM-DD"),  # Python 3.11 reads it, but it orders after 2023-07-01
+    ("2023-W22-4", "is not a date written YYYY-MM-DD"),
+    ("0001-01-01", "is outside the years 1900 to 2100"),
+    ("9999-12-31", "is outside the years 1900 to 2100"),
+    ("2023-02-29", "is not a date (no such day)"),
+])
+def test_r3_6_as_of_only_yyyy_mm_dd_in_the_claim_date_range(as_of, why):
+    # before: --as-of 20230601 denied JZ-MISSING-NO-WASTE, which --as-of 2023-06-01 does not
+    r = run_cli("check", JZ, "--as-of", as_of)
+    assert r.returncode == 2 and r.stdout == "", r.stdout
+    assert f"usage_error: --as-of: '{as_of}' {why}" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_r3_6_serve_as_of_is_checked_the_same_way():
+    from denialkb.engine.errors import UsageError
+    from denialkb.engine.serve.service import check_as_of
+
+    assert check_as_of("2023-06-01") == "2023-06-01"
+    with pytest.raises(UsageError) as e:
+        check_as_of("20230601")
+    assert "as_of: is not a date written YYYY-MM-DD" in str(e.value)
+
+
+# ------------------------------------------------------------------ R3-7 a typo in an option is not "none"
+
+def test_r3_7_why_with_an_unknown_denial_is_a_usage_error():
+    r = run_cli("why", JZ, "--denial", "JZ-MISSING-NO-WAST")
+    assert r.returncode == 2 and r.stdout == ""  # before: "0 denials", exit 0
+    assert "usage_error: denial: unknown denial 'JZ-MISSING-NO-WAST'" in r.stderr
+    assert "did you mean 'JZ-MISSING-NO-WASTE'?" in r.stderr
+    ok = run_cli("why", JZ, "--denial", "JZ-MISSING-NO-WASTE")
+    assert ok.returncode == 0 and "1 denial" in ok.stdout
+
+
+def test_r3_7_paths_with_an_unknown_payer_is_a_usage_error():
+    r = run_cli("paths", "CO-16", "--payer", "medicar")
+    assert r.returncode == 2 and r.stdout == ""  # before: every payer's paths, exit 0
+    assert "usage_error: payer: unknown payer 'medicar'" in r.stderr and "did you mean 'medicare'?" in r.stderr
+
+
+# ------------------------------------------------------------------ R3-8 a mistyped KB row is a located error
+
+@pytest.mark.parametrize("file,old,new,place", [
+    ("tables/drugs.yaml", "aliases: [Femara]", "aliases: [0]", "drugs.letrozole.aliases[0]"),
+    ("tables/drugs.yaml", "aliases: [Adriamycin]\n    classes: [anthracycline]",
+     "aliases: [Adriamycin]\n    classes: -1", "drugs.doxorubicin.classes"),
+    ("tables/pathway_codes.yaml", "codes: [207RX0202X, 207RH0003X]", "codes: .nan",
+     "code_sets.oncology_taxonomies.codes"),
+    ("payers/amerihealth-caritas-pa.yaml", "  stages:\n    clinical_review: prior_authorization",
+     "  stages: .inf", "payer.stages"),
+])
+def test_r3_8_mistyped_kb_rows_are_refused_with_their_place(tmp_path, file, old, new, place):
+    # before: AttributeError / TypeError while the KB loaded: exit 3 from check and from kb lint
+    import shutil
+
+    kb = tmp_path / "kb"
+    shutil.copytree(ROOT / "kb", kb)
+    target = kb / file
+    text = target.read_text()
+    assert old in text, old
+    target.write_text(text.replace(old, new, 1))
+    r = run_cli("check", COM, "--kb", kb)
+    assert r.returncode == 2 and r.stdout == "", r.stderr
+    assert f"{file}:" in r.stderr and f"kb_schema_error: {place}" in r.stderr and "internal error" not in r.stderr
+    lint = run_cli("kb", "lint", kb)
+    assert lint.returncode == 1 and f"kb_schema_error: {place}" in lint.stdout + lint.stderr
+
+
+# ------------------------------------------------------------------ R3-9 an empty list as a condition
+
+@pytest.mark.parametrize("cond", [{"all": [{"fact": "line.units", "gt": 1}, []]}, {"not": []}, []])
+def test_r3_9_an_empty_list_is_not_a_condition(cond):
+    # before: [] was read as an empty 'all' (always true), so {not: []} silently disabled a rule
+    # while {all: []} was refused
+    from denialkb.engine.conditions import ConditionSyntaxError, parse_condition
+
+    with pytest.raises(ConditionSyntaxError) as e:
+        parse_condition(cond, ("when",))
+    assert e.value.message == "an empty list is not a condition"
+
+
+# ------------------------------------------------------------------ R3-10 compare with a file that is not an 835
+
+@pytest.mark.parametrize("content", ["garbage", ""])
+def test_r3_10_compare_names_what_is_wrong_with_a_non_835_file(tmp_path, content):
+    # before: the file's text was given to the validator as a file name: "cannot read the file: No such
+    # file or directory" (or "Is a directory" for an empty file), though the file was there
+    (tmp_path / "decisions.jsonl").write_text("")
+    remit = tmp_path / "r.835"
+    remit.write_text(content)
+    r = run_cli("compare", tmp_path, remit)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "not a valid 835: not an X12 interchange: it does not start with ISA" in r.stderr, r.stderr
+    assert "cannot read the file" not in r.stderr
