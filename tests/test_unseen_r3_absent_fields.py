@@ -34,10 +34,12 @@ _F4 = "R3-F4 (a clean claim becomes undetermined when this section/field is abse
 #: fields whose absence makes a clean claim undetermined (strict xfail naming the finding)
 KNOWN: dict = {
     ("clinical",): _F4, ("documentation",): _F4, ("administrations",): _F4, ("authorizations",): _F4,
-    ("clinical", "cancer"): _F4, ("clinical", "lvef"): "R3-F3 (no lvef list -> undetermined)",
+    ("clinical", "cancer"): _F4,
+    # R3-F3 fixed (the LVEF-hold rules are silent without measurements); what remains is LVEF-BASELINE-NOT-DOCUMENTED
+    # on plans that require a baseline (310, 328, 363): FORMATS s.1 - a clinical section without LVEF holds none
+    ("clinical", "lvef"): "contract: a plan requiring a baseline LVEF denies a clinical record without one",
     ("clinical", "prior_therapies"): _F4, ("clinical", "concurrent_drugs"): _F4,
     ("clinical", "biomarkers", "afp_ng_ml"): _F4,
-    ("patient", "sex"): "R3-F11 (patient.sex absent -> undetermined; sex U is clean)",
 }
 
 

@@ -32,7 +32,6 @@ FINDINGS_R3: dict[str, str] = {
     "303-kanjinti-weekly-paclitaxel-tricare": _F1,
     "304-hp-maintenance-anthem-commercial-pa": _F1,
     "313-enhertu-her2-mutant-nsclc-medicare": "R3-F2 (undetermined: HER2 IHC asked for HER2-mutant NSCLC)",
-    "316-keynote811-pembro-trastuzumab-capox-medicare": "R3-F3 (undetermined: no LVEF list in the clinical section)",
     "340-billing-facts-only-hp-denosumab-medicare": _F4,
     "341-billing-facts-only-enhertu-commercial": _F4,
     "342-billing-facts-only-ramucirumab-folfiri-medicare": _F4,
