@@ -42,8 +42,9 @@ NOT_KNOWN = {("clinical",), ("documentation",), ("administrations",), ("authoriz
              ("clinical", "prior_therapies"), ("clinical", "concurrent_drugs"), ("clinical", "biomarkers", "afp_ng_ml")}
 #: fields whose absence makes a clean claim undetermined though no rule needs them (strict xfail naming the finding)
 KNOWN: dict = {
-    ("clinical", "lvef"): "R3-F3 (no lvef list -> undetermined)",
-    ("patient", "sex"): "R3-F11 (patient.sex absent -> undetermined; sex U is clean)",
+    # R3-F3 fixed (the LVEF-hold rules are silent without measurements); what remains is LVEF-BASELINE-NOT-DOCUMENTED
+    # on plans that require a baseline (310, 328, 363): FORMATS s.1 - a clinical section without LVEF holds none
+    ("clinical", "lvef"): "contract: a plan requiring a baseline LVEF denies a clinical record without one",
 }
 
 

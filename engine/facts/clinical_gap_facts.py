@@ -150,3 +150,17 @@ def line_surgery(ctx, i, ln, c, L):
     if surgery is None or dos is None or surgery > dos:
         return {"line.days_since_major_surgery": None}
     return {"line.days_since_major_surgery": (dos - surgery).days}
+
+
+@claim_family(
+    spec("clinical.progression_not_stated_classes", "list", "Drug classes of prior therapies whose record states "
+         "neither `progressed` nor a `stop_reason`: whether the disease progressed on them is not known (metamorph "
+         "MM-F4), so a rule asking for progression on a class must not conclude \"no progression\" from them.",
+         "computed from clinical.prior_therapies", inputs=_PT),
+)
+def progression_not_stated(ctx, c):
+    """Drug classes of prior therapies whose outcome (progressed / stop reason) the record does not state."""
+    if "prior_therapies" not in ctx.clin:
+        return {"clinical.progression_not_stated_classes": None}
+    drugs = sorted({t["drug"] for t in ctx.prior if t.get("progressed") is None and not t.get("stop_reason")})
+    return {"clinical.progression_not_stated_classes": drug_classes(ctx.kb, drugs)}

@@ -28,17 +28,12 @@ SCEN_R3: list[tuple[str, str, dict, dict]] = []
 _F5 = "R3-F5 (miss: NCCI administration bundling the KB does not model)"
 FINDINGS_R3: dict[str, str] = {
     "313-enhertu-her2-mutant-nsclc-medicare": "R3-F2 (undetermined: HER2 IHC asked for HER2-mutant NSCLC)",
-    "316-keynote811-pembro-trastuzumab-capox-medicare": "R3-F3 (undetermined: no LVEF list in the clinical section)",
     "336-hydration-concurrent-with-infusions-medicare": _F5,
     "337-port-flush-96523-with-chemo-medicare": _F5,
     "339-port-draw-36591-on-infusion-day-medicare": _F5,
     "357-enhertu-ndc-billed-as-j9354-commercial": "R3-F6 (wrong reason: NDC not crosswalked to the billed HCPCS)",
     "353-kadcyla-katherine-15th-dose-medicare": "R3-F7 (miss: adjuvant Kadcyla beyond 14 cycles)",
     "354-enhertu-first-line-monotherapy-her2pos-medicare": "R3-F8 (miss: first-line Enhertu without pertuzumab)",
-    "364-enhertu-gastric-first-line-medicare": "R3-F8 (miss: Enhertu gastric without a prior trastuzumab regimen)",
-    "366-enhertu-her2-low-chemo-naive-before-db06-approval-medicare":
-        "R3-F8 (miss: HER2-low Enhertu without prior chemotherapy before the 2025-01-27 approval)",
-    "362-ramucirumab-texas-medicaid-filed-day-109": "R3-F10 (miss: Texas Medicaid 95-day filing limit not in its profile)",
 }
 
 
