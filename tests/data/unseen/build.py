@@ -1223,9 +1223,10 @@ doc["claim"]["id"] = "UNS-57"
 doc["patient"]["id"] = "P-U57"
 doc["claim"]["lines"][0]["units"] = 1200
 add("57-phesgo-units-billed-as-mg", "The Phesgo maintenance day of 10, but J9316 billed 1200 units (the combined "
-    "milligrams) instead of 120 units of 10 mg.", doc, "denied", [(1, "16")],
+    "milligrams) instead of 120 units of 10 mg.", doc, "denied", [(1, "16"), (1, "96")],
     basis="J9316 is per 10 mg (combined pertuzumab + trastuzumab); units above the documented dose are denied (CO-16 "
-    "units/dose mismatch, or MUE CO-96/N362).", confidence="medium")
+    "units/dose mismatch, or MUE CO-96/N362). With the CMS MUE of J9316 (180 units, MAI 3, 2024-07-01 file) encoded, "
+    "both are named.", confidence="medium")
 
 
 # ---------------------------------------------------------------- fourth batch: rolling windows, multi-date claims -----
