@@ -63,8 +63,8 @@ DOCS = {n: _dates_to_iso(yaml.load(p.read_text(), Loader=_Loader)) for n, p in B
 
 #: (transformation, base) -> finding id in /work/wt/STATUS/metamorph-findings.md (strict xfail until fixed)
 KNOWN: dict[tuple[str, str], str] = {
-    # prior FP/platinum therapies whose `progressed` is not stated (and no stop_reason) are read as "no progression"
-    ("drop_optional_field", "clinical.prior_therapies.*.progressed"): "MM-F4",
+    # MM-F4 fixed (r3fix): a prior FP/platinum therapy stating neither `progressed` nor a stop_reason leaves the
+    # gastric prior-therapy rule silent
 }
 
 _BASE: dict[str, dict] = {}
