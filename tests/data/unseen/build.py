@@ -1056,12 +1056,14 @@ doc["patient"]["id"] = "P-U46"
 doc["claim"]["prior_authorization"] = None
 del doc["claim"]["prior_authorization"]
 doc["authorizations"] = []
-doc["claim"]["lines"][0].update({"code": "Q5117", "ndc": "55513-0141-01"})
+# NDC corrected by the lead (session 14): the tester meant the 420 mg vial, which is 55513-0132-01; 55513-0141-01 is the
+# 150 mg vial (CMS ASP NDC-HCPCS crosswalk, October 2025: 42 and 15 billing units), which the KB now knows
+doc["claim"]["lines"][0].update({"code": "Q5117", "ndc": "55513-0132-01"})
 for a in doc["administrations"]:
     a["drug"] = "Kanjinti"
 add("46-kanjinti-commercial-no-pa-needed", "The adjuvant trastuzumab day of 26 with Kanjinti (Q5117, a preferred "
     "biosimilar) on the commercial plan, PA file empty (the plan needs none for biosimilars); the 420 mg vial NDC "
-    "55513-0141-01.", doc, "clean",
+    "55513-0132-01.", doc, "clean",
     basis="QualChoice BI640 / UHC: preferred biosimilars (Kanjinti) need no PA or step; NDC present as the plan requires.",
     confidence="medium")
 
