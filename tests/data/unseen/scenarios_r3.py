@@ -32,7 +32,6 @@ FINDINGS_R3: dict[str, str] = {
     "337-port-flush-96523-with-chemo-medicare": _F5,
     "339-port-draw-36591-on-infusion-day-medicare": _F5,
     "357-enhertu-ndc-billed-as-j9354-commercial": "R3-F6 (wrong reason: NDC not crosswalked to the billed HCPCS)",
-    "353-kadcyla-katherine-15th-dose-medicare": "R3-F7 (miss: adjuvant Kadcyla beyond 14 cycles)",
     "354-enhertu-first-line-monotherapy-her2pos-medicare": "R3-F8 (miss: first-line Enhertu without pertuzumab)",
     "364-enhertu-gastric-first-line-medicare": "R3-F8 (miss: Enhertu gastric without a prior trastuzumab regimen)",
     "366-enhertu-her2-low-chemo-naive-before-db06-approval-medicare":
