@@ -27,7 +27,6 @@ SCEN_R3: list[tuple[str, str, dict, dict]] = []
 # R3-F4 (billing facts only -> undetermined) decided against the tester: see the end of this module
 _F5 = "R3-F5 (miss: NCCI administration bundling the KB does not model)"
 FINDINGS_R3: dict[str, str] = {
-    "313-enhertu-her2-mutant-nsclc-medicare": "R3-F2 (undetermined: HER2 IHC asked for HER2-mutant NSCLC)",
     "336-hydration-concurrent-with-infusions-medicare": _F5,
     "337-port-flush-96523-with-chemo-medicare": _F5,
     "339-port-draw-36591-on-infusion-day-medicare": _F5,
@@ -1453,10 +1452,8 @@ add("366-enhertu-her2-low-chemo-naive-before-db06-approval-medicare", "The claim
 # the records review or prior-authorization check every payer may apply, and without the record that is not known.
 # "clean" would state that criteria were met which were never checked. tests/test_unseen_r3_absent_fields.py requires
 # the same of every clean round-3 claim with one section removed: no denial, and the missing section named.
-# 341 (Enhertu, HER2-low breast): the only record-dependent Enhertu rules are the breast IHC 0 ones, which apply only to
-# a stated IHC 0 result, so nothing is left unknown and the tester's "clean" stands.
 for _name, _hdr, _doc, _exp in SCEN_R3:
-    if "-billing-facts-only-" in _name and not _name.startswith("341-"):
+    if "-billing-facts-only-" in _name:
         _exp["outcome"] = "undetermined"
         _exp["basis"] += (" Expectation changed by the lead (R3-F4 decided against the tester): denialkb answers "
                           "undetermined, naming the missing sections; a payer's claim system pays it at adjudication.")
