@@ -12,7 +12,9 @@ import in its main()); FINDINGS_R3 marks the scenarios denialkb gets wrong (stri
 in /work/wt/STATUS/redteam3-findings.md and tests/data/unseen/README.md).
 """
 
-from __future__ import annotations
+# I001: the sibling modules build / scenarios_r2 are first-party to ruff where a build/ folder exists (a non-editable
+# install) and third-party elsewhere, so their order is fixed by hand
+from __future__ import annotations  # noqa: I001
 
 import copy
 import datetime as _dt
