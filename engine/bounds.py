@@ -191,6 +191,24 @@ def _year_ok(year: int) -> bool:
     return YEAR_MIN <= year <= YEAR_MAX
 
 
+def option_date_problem(text: str) -> str:
+    """Why ``text`` is not a date an option may give (``--as-of``), or "" when it is one.
+
+    Only ``YYYY-MM-DD`` from 1900 to 2100, as in claim documents: every date is compared as ISO
+    text, so the other forms ``date.fromisoformat`` reads (``20230601``, ``2023-W22-4``) would
+    order wrongly and decide as of another day.
+    """
+    if not isinstance(text, str) or not _DATE_RE.match(text) or len(text) != 10:
+        return "is not a date written YYYY-MM-DD"
+    try:
+        d = _dt.date.fromisoformat(text)
+    except ValueError:
+        return "is not a date (no such day)"
+    if not _year_ok(d.year):
+        return f"is outside the years {YEAR_MIN} to {YEAR_MAX}"
+    return ""
+
+
 def parse_datetime(text: str) -> _dt.datetime:
     """Parse an ISO 8601 date-time as claim documents hold it (``Z`` means UTC).
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from denialkb.engine.bounds import checked_values
+from denialkb.engine.bounds import checked_values, describe
 from denialkb.engine.errors import ClaimInvalidError, Problem
 from denialkb.engine.validation import _found, place_of, schema_problem
 from denialkb.engine.yamlio import Loaded, LoadError, load_document, parse_text
@@ -118,6 +118,22 @@ def _semantic_problems(doc: dict, file: str, marks: dict) -> list[Problem]:
                 add(("claim", "lines", i, "diagnosis_pointers", j),
                     f"pointer {p} points past the {ndx} diagnoses on the claim",
                     expected=f"a number from 1 to {ndx}")
+    pt = doc.get("patient") or {}
+    dates = sorted((ln["service_date"], i) for i, ln in enumerate(claim.get("lines", [])) if ln.get("service_date"))
+    if pt.get("birth_date") and dates and pt["birth_date"] > dates[0][0]:
+        # patient data: the message names the places, never the dates
+        add(("patient", "birth_date"), f"the patient is born after the first date of service "
+            f"(claim.lines[{dates[0][1]}].service_date)", expected="a birth date on or before every date of service")
+    weights = {}
+    if pt.get("weight_date") and pt.get("weight_kg") is not None:
+        weights[pt["weight_date"]] = (pt["weight_kg"], ("patient", "weight_kg"))
+    for i, w in enumerate(pt.get("weights") or []):
+        if not isinstance(w, dict) or "date" not in w or "kg" not in w:
+            continue
+        if w["date"] in weights and weights[w["date"]][0] != w["kg"]:
+            add(("patient", "weights", i, "kg"), f"two different weights on one date (also "
+                f"{place_of(weights[w['date']][1])})", expected="one weight per date: correct or remove one of them")
+        weights.setdefault(w["date"], (w["kg"], ("patient", "weights", i, "kg")))
     cov = doc.get("coverage") or {}
     if cov.get("start_date") and cov.get("end_date") and cov["end_date"] < cov["start_date"]:
         add(("coverage", "end_date"), f"coverage ends ({cov['end_date']}) before it starts ({cov['start_date']})")
@@ -126,6 +142,9 @@ def _semantic_problems(doc: dict, file: str, marks: dict) -> list[Problem]:
             add(("authorizations", i, "end_date"),
                 f"authorization ends ({a['end_date']}) before it starts ({a['start_date']})")
     for i, a in enumerate(doc.get("administrations", [])):
+        if a.get("start") and a.get("date") and a["start"][:10] != a["date"]:
+            add(("administrations", i, "start"), f"the administration starts on {a['start'][:10]}, not on its date "
+                f"({a['date']})", expected=f"a start time on {a['date']} (an infusion may end the next day)")
         if a.get("start") and a.get("end") and a["end"].replace(" ", "T") < a["start"].replace(" ", "T"):
             add(("administrations", i, "end"), "the administration ends before it starts",
                 expected=f"a time after {a['start']}")
@@ -147,7 +166,9 @@ def validate_claim(data, file: str = "<input>", marks: dict | None = None) -> Cl
     marks = marks or {}
     problems: list[Problem] = []
     if not isinstance(data, dict):
-        raise ClaimInvalidError([Problem(CODE, f"expected a mapping with a 'claim' key, found {_found(data)}",
+        # a document that is one scalar may be anything (a pasted name, a whole record): described, never quoted
+        found = describe(data) if isinstance(data, (str, int, float)) and not isinstance(data, bool) else _found(data)
+        raise ClaimInvalidError([Problem(CODE, f"expected a mapping with a 'claim' key, found {found}",
                                          file, 1 if marks else 0, 1 if marks else 0, "(document)")])
     doc = _jsonable(data, (), problems, file, marks)
     bad, doc = checked_values(doc, file, marks, CODE)  # NaN/inf, maxima, text, dates (engine/bounds.py)

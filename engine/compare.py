@@ -109,7 +109,7 @@ def read_835(path, *, validate: bool = True) -> list[dict]:
         raise _usage(f"{p}: cannot read: {e.strerror}") from None
     if validate:
         try:
-            validate_x12(text)
+            validate_x12(p)  # the path: text that does not start with ISA would be taken for a file name
         except FormatError as e:
             probs = [Problem("remit_invalid", f"not a valid 835: {e.message}", str(p), expected=e.expected or "")]
             for fd in getattr(e, "findings", [])[:50]:

@@ -152,6 +152,9 @@ def parse_condition(data, path: tuple = (), top: bool = True):
     from denialkb.engine.errors import did_you_mean
 
     if isinstance(data, list):
+        if not data:  # an empty list would hold vacuously: a rule (or its 'not') silently always or never true
+            raise ConditionSyntaxError("an empty list is not a condition", path,
+                                       expected="a non-empty list of conditions (all of them must hold)")
         return Node("all", [parse_condition(c, path + (i,), top) for i, c in enumerate(data)], path)
     if not isinstance(data, dict) or not data:
         raise ConditionSyntaxError(f"expected a condition mapping, found {data!r}", path,

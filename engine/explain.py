@@ -109,6 +109,16 @@ def _explain_firing(firing, decision, kb, depth=0) -> dict:
     return node
 
 
+def _known(value: str, choices, option: str, expected: str) -> None:
+    """Refuse an option value the KB does not know (exit 2, with a "did you mean")."""
+    from denialkb.engine.errors import did_you_mean
+
+    if value not in choices:
+        raise UsageError([Problem("usage_error", f"{option}: unknown {option} {str(value)[:80]!r}",
+                                  expected=f"{expected} of this knowledge base",
+                                  hint=did_you_mean(value, choices))])
+
+
 def why(decision, kb, denial: str | None = None) -> list[dict]:
     """Every denial's chain: denial <- rule (conditions, values, sources) <- findings <- rules.
 
@@ -122,7 +132,12 @@ def why(decision, kb, denial: str | None = None) -> list[dict]:
     Returns
     -------
     list of dict, one per denial firing, in trace order.
+
+    Raises UsageError for a ``denial`` that is no denial rule of the KB: a typo must not read
+    as "that denial was not concluded".
     """
+    if denial is not None:
+        _known(denial, [r.id for r in kb.rules if r.conclusion == "denial"], "denial", "a denial rule id")
     out = []
     for f in decision.firings:
         if f.kind != "denial" or not f.new or (denial and f.rule != denial):
@@ -440,8 +455,10 @@ def paths(kb, target: str, payer: str | None = None, as_of: str | None = None) -
 
     Each chain is a list of steps, the concluding rule first, then the rules deriving the
     findings it needs. ``payer`` and ``as_of`` keep only rules in that payer's scope and in
-    force on that date.
+    force on that date. An unknown ``payer`` is a UsageError (a typo must not read as every payer).
     """
+    if payer is not None:
+        _known(payer, sorted(kb.payers), "payer", "a payer profile id")
     out = []
     for r in candidate_rules(kb, target, payer):
         if _in_filter(r, payer, as_of):

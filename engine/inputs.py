@@ -102,10 +102,13 @@ def _materialise(f, tmp: Path) -> Path:
     import sys
 
     data = sys.stdin.buffer.read() if str(f) == "-" else path.read_bytes()
-    from denialkb.engine.formats.sniff import decode_bytes, sniff_text
+    from denialkb.engine.formats.sniff import decode_bytes, ends_with_resource_type, sniff_text
 
     try:
         kind = sniff_text(decode_bytes(data[:65536], "stdin"), "stdin")
+        if kind == "claim" and len(data) > 65536 and ends_with_resource_type(
+                data[-4096:].decode("utf-8", errors="replace")):
+            kind = "fhir"
     except Exception:  # undecodable: the claim reader reports it
         kind = "claim"
     out = tmp / ("stdin.json" if data.lstrip()[:1] == b"{" or kind in ("fhir", "ndjson") else
@@ -133,14 +136,37 @@ def _read_one(path: Path, payer, clinical, kb_dir, docs: list, problems: list) -
         return
     for rej in result.rejections:
         problems.extend(rejection_problems(rej))
+    if not result.claims and not result.rejections and result.skipped is not None:
+        # every claim of the file was skipped (a pharmacy Claim, a prior-authorization request):
+        # nothing was read, which is not "clean"; say why, as the strict readers do
+        problems.append(_format_problem(result.skipped))
     for conv in result.claims:
         try:
             doc = validate_claim(conv.document, conv.source)
         except ClaimInvalidError as e:
-            problems.extend(e.problems)
+            problems.extend(_with_converter_notes(e.problems, conv))
             continue
         doc.converter_warnings = [_note(w).to_dict() for w in result.warnings] + conv.warning_dicts()
         docs.append(doc)
+
+
+def _with_converter_notes(found: list[Problem], conv) -> list[Problem]:
+    """Problems of a converted claim that the claim document refuses, each with the converter's
+    notes about the same field as its hint: an empty ``claim.diagnoses`` says why when the
+    converter dropped a diagnosis that is not ICD-10-CM (HL7 R4 Claim 960150)."""
+    import dataclasses
+    import re
+
+    notes = [_note(w) for w in conv.warnings]
+    out = []
+    for p in found:
+        leaf = re.sub(r"\[\d+\]", "", p.place or "").rsplit(".", 1)[-1]
+        stem = leaf.replace("_", " ")[:6].lower()
+        about = [str(n) for n in notes if len(stem) >= 4 and stem in str(n).lower().replace("_", " ")]
+        if about and not p.hint:
+            p = dataclasses.replace(p, hint="converter: " + "; ".join(about[:3]))
+        out.append(p)
+    return out
 
 
 def attach_warnings(record: dict, doc) -> dict:

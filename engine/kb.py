@@ -196,6 +196,9 @@ class KnowledgeBase:
             for p in d.get("products", []):
                 self.ndc_index[normalize_ndc(p["ndc"])] = (name, p)
         self.rules_by_id = {r.id: r for r in self.rules}
+        # the profile that decides a claim whose payer the KB does not model (``for_payers_not_modelled``)
+        fallbacks = sorted(pid for pid, p in self.payers.items() if p.raw.get("for_payers_not_modelled") is True)
+        self.unmodelled_payer = self.payers[fallbacks[0]] if fallbacks else None
         self.finding_rules: dict[str, list] = {}
         for r in self.rules:
             if r.conclusion == "finding":
@@ -440,16 +443,27 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
             data = {k: v for k, v in data.items()
                     if (k == "payer" and isinstance(v, dict) and isinstance(v.get("id"), str))
                     or (k in tables and isinstance(v, dict))}
+            # a table row or a payer entry with a schema error is not usable either: it is left out
+            # (its error is reported) rather than loaded with a value of the wrong type
+            bad_at = {p[:3] for p in paths}
             if "payer" in data:
                 data["payer"] = {"name": "", "settings": {}, **data["payer"]}
                 if not isinstance(data["payer"]["settings"], dict):
                     data["payer"]["settings"] = {}
+                for p in paths:
+                    if len(p) >= 3 and p[:2] == ("payer", "settings"):
+                        data["payer"]["settings"] = {k: v for k, v in data["payer"]["settings"].items() if k != p[2]}
+                    elif len(p) >= 2 and p[0] == "payer" and p[1] not in ("id", "name", "settings"):
+                        data["payer"] = {k: v for k, v in data["payer"].items() if k != p[1]}
+                    elif len(p) >= 2 and p[:2] == ("payer", "name"):
+                        data["payer"]["name"] = ""
                 for t in ("prior_auth", "unit_limits", "step_therapy"):  # only well-formed rows
                     rows = data["payer"].get(t)
                     data["payer"][t] = [r for r in rows if isinstance(r, dict) and isinstance(r.get("code"), str)] \
                         if isinstance(rows, list) else []
             for sec in [k for k in data if k in tables]:
-                data[sec] = {k: v for k, v in data[sec].items() if isinstance(v, dict)}
+                data[sec] = {k: v for k, v in data[sec].items() if isinstance(v, dict)
+                             and not any(b[:2] == (sec, k) for b in bad_at)}
         for section, value in data.items():
             if section in tables:
                 for key, row in value.items():
@@ -471,6 +485,12 @@ def check_kb(root: str | Path | None = None, *, cases: bool = True) -> tuple[Kno
                     col.add("kb_duplicate_id", f"payer '{pid}' is defined twice (also in {payers[pid].file})",
                             name, ("payer", "id"))
                     continue
+                if value.get("for_payers_not_modelled") is True:
+                    other = [p.id for p in payers.values() if p.raw.get("for_payers_not_modelled") is True]
+                    if other:
+                        col.add("kb_duplicate_id", f"payer '{pid}' and payer '{other[0]}' both say "
+                                "for_payers_not_modelled: true; one profile may decide the payers the KB does not "
+                                "model", name, ("payer", "for_payers_not_modelled"))
                 payers[pid] = Payer(pid, value["name"], value.get("settings", {}), value.get("prior_auth", []),
                                     value.get("unit_limits", []), value.get("step_therapy", []), name, value)
             elif section == "rules":

@@ -101,7 +101,11 @@ def schema_problem(err: jsonschema.ValidationError, file: str, marks: dict, code
         expected = "a value for " + " or ".join(f"'{k}'" for k in keys)
     elif v == "type":
         types = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
-        msg = f"expected {' or '.join(_TYPE_WORDS.get(t, t) for t in types)}, found {_found(inst, path)}"
+        # a scalar where a section or a list goes may be misplaced content of any kind: described, never quoted
+        # (knowledge-base files hold no patient data: their values are quoted)
+        scalar_for_section = set(types) <= {"object", "array"} and isinstance(inst, str) and not code.startswith("kb_")
+        found = describe(inst) if scalar_for_section else _found(inst, path)
+        msg = f"expected {' or '.join(_TYPE_WORDS.get(t, t) for t in types)}, found {found}"
         place = place_of(path)
         if "string" in types and isinstance(inst, (int, float)) and not isinstance(inst, bool):
             hint = "codes are strings: put the value in quotes"
@@ -111,6 +115,8 @@ def schema_problem(err: jsonschema.ValidationError, file: str, marks: dict, code
         msg = f"found {_found(inst, path)}"
         expected = "one of: " + ", ".join(str(c) for c in choices)
         hint = did_you_mean(inst, [str(c) for c in choices]) if isinstance(inst, str) else ""
+        if isinstance(inst, str) and any(not isinstance(c, str) and str(c) == inst for c in choices):
+            hint = f"write {inst} without quotes: it is a number here, not a string"
         place = place_of(path)
     elif v in ("pattern", "format"):
         msg = f"found {_found(inst, path)}"
@@ -126,10 +132,10 @@ def schema_problem(err: jsonschema.ValidationError, file: str, marks: dict, code
         place = place_of(path)
     elif v in ("minItems", "maxItems", "minLength", "maxLength"):
         n = len(inst) if hasattr(inst, "__len__") else 0
-        what = "items" if v.endswith("Items") else "characters"
+        what = "item" if v.endswith("Items") else "character"
         word = "at least" if v.startswith("min") else "at most"
-        msg = f"found {n} {what}"
-        expected = f"{word} {err.validator_value} {what}"
+        msg = f"found {n} {what}{'s' if n != 1 else ''}"
+        expected = f"{word} {err.validator_value} {what}{'s' if err.validator_value != 1 else ''}"
         place = place_of(path)
     else:  # pragma: no cover - every keyword the schema uses is handled above
         msg = err.message

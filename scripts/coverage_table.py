@@ -88,7 +88,7 @@ BULLETS = [
     ("abn-liability", "ABN liability modifiers (GZ denied automatically by Medicare)", ""),
     ("her2-adc-look-alike", "HER2 antibody billed with a HER2 antibody-drug conjugate (fam-trastuzumab deruxtecan)", ""),
     # open items: no rule carries these tags (yet)
-    ("medicare-mue", "Medicare per-date-of-service unit ceilings (MUE values unverified: J9306 uses the label maximum, 840 units, low confidence; J9308 is weight-based, none encoded)",
+    ("medicare-mue", "Medicare per-date-of-service unit ceilings (CMS MUE files effective 2024-07-01 for the drug and initial administration codes; before that J9306 uses the label maximum, 840 units, low confidence)",
      "MUE values for J9306/J9308 were not verified (fact-checks section 6); only commercial payer-table proxies are encoded."),
     ("per-indication-unit-caps", "Unit caps that differ by indication (J9308: 180 units/14 d gastric/CRC/HCC, 240 NSCLC)",
      "The engine applies one unit_limits row per code; the row keeps the larger cap."),

@@ -85,7 +85,7 @@ def test_shipped_kb_lints_clean_except_info():
     kb, problems = lint_kb(KB)
     assert kb is not None
     assert [p for p in problems if p.severity != "info"] == []
-    assert kb_census.unknown_dates() == 51  # checked by hand: 40 hcpcs rows (J9354 added by her2class) have effective_from: unknown (20 drug, administration and E/M codes added by kb-review 2.1), and 11 rows of kb/tables/ncci_pairs.yaml + mue.yaml (issue 13)
+    assert kb_census.unknown_dates() == 32  # checked by hand: 21 hcpcs rows have effective_from: unknown (the CPT administration and E/M codes, which the CMS Level II HCPCS file does not list, and C9292; the Level II drug codes carry the file's ADD DT since the sources branch), and 11 rows of kb/tables/ncci_pairs.yaml + mue.yaml (issue 13)
     assert summarize(problems) == f"0 errors, 0 warnings, {kb_census.unknown_dates()} info"
     assert {p.code for p in problems} == {"kb_unknown_date"}
 
@@ -93,10 +93,11 @@ def test_shipped_kb_lints_clean_except_info():
 def test_unknown_dates_listed_as_info():
     _, problems = lint_kb(KB)
     first = format_problem(problems[0])
-    assert first == ("kb/tables/hcpcs.yaml:7:5: kb_unknown_date: code J9306: effective_from is unknown (info)\n"
+    assert first == ("kb/tables/hcpcs.yaml:74:5: kb_unknown_date: code 96413: effective_from is unknown (info)\n"
                      "    hint: treated as always in force; add the date when a source states it")
     codes = [p.message.split(":")[0] for p in problems]
     assert "code J9316" not in codes  # J9316 has a real date (2021-01-01)
+    assert "code J9306" not in codes  # J9306 is dated from the CMS HCPCS file (ADD DT 20140101)
 
 
 def test_unreachable_contradictory_eq(tmp_path):
@@ -229,7 +230,7 @@ def test_rule_needing_finding_of_unreachable_rule_is_unreachable(tmp_path):
 def test_kb_test_on_shipped_kb():
     run = run_kb_tests(KB, coverage=True)
     cases, rules, leaves = kb_census.cases(), kb_census.rule_ids(), kb_census.condition_leaves()
-    assert (len(cases), len(rules), leaves) == (478, 149, 621)  # checked by hand against kb/ (final; r2miss merged; all branches merged; lead timely filing scope; ndc2 merged; clin3 merged; her2class merged; lead R2-F1/F7: 4 cases, 11 leaves; fpfix F19: 6 cases, 46 leaves; clin3: 7 cases, 1 rule, 5 leaves; ndc: 10 cases, 3 rules, 11 leaves; dxdates 1 case; biosim: 14 cases, 2 rules, 20 leaves; session 12 lead: 19 cases, 3 rules, 42 leaves; issue 13 added 59 cases, 21 rules, 73 leaves; issue 12 kb12 21 cases, 4 rules, 4 leaves; lead_unseen 3 cases, 1 leaf; clinical 22 cases, 4 rules, 26 leaves)
+    assert (len(cases), len(rules), leaves) == (535, 152, 668)  # checked by hand against kb/ (session 14 merges; session 14 merges; session 14 merges; session 14 merges; session 14 merges; session 14 merges; labels4: 14 cases, 12 leaves; final; r2miss merged; all branches merged; lead timely filing scope; ndc2 merged; clin3 merged; her2class merged; lead R2-F1/F7: 4 cases, 11 leaves; fpfix F19: 6 cases, 46 leaves; clin3: 7 cases, 1 rule, 5 leaves; ndc: 10 cases, 3 rules, 11 leaves; dxdates 1 case; biosim: 14 cases, 2 rules, 20 leaves; session 12 lead: 19 cases, 3 rules, 42 leaves; issue 13 added 59 cases, 21 rules, 73 leaves; issue 12 kb12 21 cases, 4 rules, 4 leaves; lead_unseen 3 cases, 1 leaf; clinical 22 cases, 4 rules, 26 leaves)
     assert [(r.case, r.file) for r in run.results] == cases
     assert (len(run.results), run.passed, run.failed) == (len(cases), len(cases), 0)
     c = run.coverage

@@ -128,13 +128,14 @@ def test_kb_argument_beats_the_environment(kbs):
 
 
 def test_unknown_payer_hints_at_kb(kbs, tmp_path):
+    """A near miss of a profile id is a typo: refused with "did you mean" and the KB used."""
     doc = yaml.safe_load(CLAIM.read_text())
-    doc["claim"]["payer"] = "acme-health"
+    doc["claim"]["payer"] = "comercial"
     p = tmp_path / "acme.yaml"
     p.write_text(yaml.safe_dump(doc))
     r = run_cli("check", p, cwd=kbs["work"])
     assert r.returncode == 2
-    assert "unknown payer 'acme-health'" in r.stderr
+    assert "unknown payer 'comercial'" in r.stderr and "hint: did you mean 'commercial'?" in r.stderr
     assert r.stderr.splitlines()[-1] == ("note: the knowledge base used is kb (from ./kb in the working directory); "
                                          "pass --kb DIR or set DENIALKB_KB to use another")
     j = run_cli("check", "--format", "json", p, cwd=kbs["work"])
@@ -166,7 +167,7 @@ def test_missing_kb_from_env_is_named(tmp_path):
 
 def test_audit_rejections_for_unknown_payer_name_the_kb(kbs, tmp_path):
     doc = yaml.safe_load(CLAIM.read_text())
-    doc["claim"]["payer"] = "acme-health"
+    doc["claim"]["payer"] = "medicar"
     p = tmp_path / "acme.yaml"
     p.write_text(yaml.safe_dump(doc))
     r = run_cli("audit", p, CLAIM, "--out", tmp_path / "o", "--workers", "1", cwd=kbs["work"])

@@ -274,15 +274,14 @@ def load_claims(files, payer=None, clinical=None) -> list:
 
 def check_date(as_of):
     """Validate ``--as-of`` (an ISO date) and return it."""
-    import datetime as dt
+    from denialkb.engine.bounds import option_date_problem
 
     if as_of is None:
         return None
-    try:
-        dt.date.fromisoformat(as_of)
-    except ValueError:
-        raise UsageError([Problem("usage_error", f"--as-of: '{as_of}' is not a date",
-                                  expected="an ISO date like 2024-03-15")]) from None
+    why = option_date_problem(as_of)
+    if why:
+        raise UsageError([Problem("usage_error", f"--as-of: {as_of[:40]!r} {why}",
+                                  expected="an ISO date like 2024-03-15")])
     return as_of
 
 

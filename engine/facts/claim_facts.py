@@ -179,8 +179,8 @@ def providers(ctx, c):
     spec("clinical.on_file", "bool", "The document has a clinical section (true), or not (absent: the clinical record "
          "is not known, e.g. a claim read from an 837 alone). Within a clinical section an absent item means the "
          "record holds none (no HER2 result, no LVEF).", "clinical"),
-    spec("clinical.biomarkers.her2.reported", "bool", "The clinical record holds a HER2 result: false when the "
-         "clinical section has none, absent when there is no clinical section.", "clinical.biomarkers.her2",
+    spec("clinical.biomarkers.her2.reported", "bool", "The clinical record holds a HER2 result (an IHC score, an ISH "
+         "result or ISH numbers): false when the clinical section has none, absent when there is no clinical section.", "clinical.biomarkers.her2",
          inputs=("clinical", "clinical.biomarkers.her2")),
     spec("clinical.lvef.recorded", "int", "Number of LVEF measurements in the clinical record: 0 when the clinical "
          "section has none, absent when there is no clinical section.", "clinical.lvef", inputs=("clinical",)),
@@ -195,7 +195,10 @@ def clinical_record(ctx, c):
                 "clinical.response_assessments.recorded": None}
     clin = ctx.clin
     return {"clinical.on_file": True,
-            "clinical.biomarkers.her2.reported": bool((clin.get("biomarkers") or {}).get("her2")),
+            # a HER2 entry with no IHC score, no ISH result and no ISH numbers (only a date or a test flag) holds no
+            # result: "not documented", not "negative" (metamorph MM-F3)
+            "clinical.biomarkers.her2.reported": any(k in ((clin.get("biomarkers") or {}).get("her2") or {})
+                                                     for k in ("ihc", "ish", "ish_ratio", "copy_number")),
             "clinical.lvef.recorded": len(clin.get("lvef", [])),
             "clinical.response_assessments.recorded": len(clin.get("response_assessments", []))}
 
@@ -330,7 +333,9 @@ def therapies(ctx, c):
     has_prior = "prior_therapies" in clin
     pdrugs = tuple(sorted({t["drug"] for t in prior}))
     met = tuple(sorted({t["drug"] for t in prior if t.get("setting") in ("metastatic", "recurrent")}))
-    prog = tuple(sorted({t["drug"] for t in prior if t.get("progressed")}))
+    # stop_reason "progression" says the disease progressed as well as progressed: true does (as the clinical-gap
+    # facts read it); a record that gives only the stop reason is not "no progression" (metamorph MM-F2)
+    prog = tuple(sorted({t["drug"] for t in prior if t.get("progressed") or t.get("stop_reason") == "progression"}))
     tox = tuple(sorted({t["drug"] for t in prior if t.get("stop_reason") == "toxicity"}))
     lines = [t["line"] for t in prior if t.get("line")]
     has_conc = "concurrent_drugs" in clin

@@ -39,6 +39,10 @@ EGFR_ABERRATIONS = ("exon19_deletion", "l858r")
     spec("clinical.prior_therapy_unmodelled_count", "int", "How many prior therapies name a drug the KB does not "
          "model (it belongs to no drug class, so it could be the therapy a rule looks for).",
          "computed from clinical.prior_therapies", inputs=_PT),
+    spec("clinical.concurrent_unmodelled_count", "int", "How many drugs of the current regimen (concurrent_drugs) "
+         "are names the KB does not model, e.g. a regimen name such as FOLFIRI (it belongs to no drug class, so it "
+         "could be the partner drug a rule looks for).", "computed from clinical.concurrent_drugs",
+         inputs=("clinical.concurrent_drugs",)),
     spec("clinical.egfr_or_alk_aberration", "bool", "The tumour has an EGFR sensitising mutation (exon 19 deletion, "
          "L858R) or is ALK positive; false only when EGFR is wild type and ALK negative; absent otherwise.",
          "computed from clinical.biomarkers.egfr and clinical.biomarkers.alk",
@@ -67,6 +71,8 @@ def clinical_gaps(ctx, c):
         "clinical.current_metastatic_line_classes": drug_classes(kb, current_line_drugs(prior)) if has_prior else None,
         "clinical.prior_therapy_unmodelled_count": sum(1 for t in prior if t["drug"] not in kb.drugs)
         if has_prior else None,
+        "clinical.concurrent_unmodelled_count": sum(1 for d in ctx.concurrent if d not in kb.drugs)
+        if "concurrent_drugs" in clin else None,
         "clinical.egfr_or_alk_aberration": aberration,
         "claim.condition_codes": tuple(sorted({str(x) for x in cc})) if cc is not None else None,
         "claim.lines_with_kx_count": sum(1 for ln in ctx.lines_in if "KX" in (ln.get("modifiers") or [])),
@@ -144,3 +150,17 @@ def line_surgery(ctx, i, ln, c, L):
     if surgery is None or dos is None or surgery > dos:
         return {"line.days_since_major_surgery": None}
     return {"line.days_since_major_surgery": (dos - surgery).days}
+
+
+@claim_family(
+    spec("clinical.progression_not_stated_classes", "list", "Drug classes of prior therapies whose record states "
+         "neither `progressed` nor a `stop_reason`: whether the disease progressed on them is not known (metamorph "
+         "MM-F4), so a rule asking for progression on a class must not conclude \"no progression\" from them.",
+         "computed from clinical.prior_therapies", inputs=_PT),
+)
+def progression_not_stated(ctx, c):
+    """Drug classes of prior therapies whose outcome (progressed / stop reason) the record does not state."""
+    if "prior_therapies" not in ctx.clin:
+        return {"clinical.progression_not_stated_classes": None}
+    drugs = sorted({t["drug"] for t in ctx.prior if t.get("progressed") is None and not t.get("stop_reason")})
+    return {"clinical.progression_not_stated_classes": drug_classes(ctx.kb, drugs)}

@@ -10,11 +10,14 @@ This is where the rules of interpretation of FORMATS.md section 3 live:
   different value, that is an error naming both places;
 * a line whose code the KB does not model is out of scope (a warning).
 
-Only an unknown payer profile and a self-contradictory document are errors here.
+Only a payer id that looks like a misspelt profile id (or any unknown id, in a KB with no profile for payers it
+does not model) and a self-contradictory document are errors here.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 
 from denialkb.engine.errors import ClaimInvalidError, Problem, did_you_mean
@@ -101,9 +104,7 @@ class Context:
         self.auths = d.get("authorizations")  # None = not known; [] = checked, none on file
         self.payer = self.kb.payers.get(self.claim["payer"])
         if self.payer is None:
-            self._error(("claim", "payer"), f"unknown payer '{self.claim['payer']}'",
-                        "a payer profile id: " + ", ".join(sorted(self.kb.payers)),
-                        did_you_mean(self.claim["payer"], self.kb.payers))
+            self._payer_not_modelled()
         self.dx = tuple(normalize_icd(x) for x in self.claim["diagnoses"])
         self.first = min(ln["service_date"] for ln in self.lines_in)
         # a revenue-code-only institutional line has no code: None (unknown), out of scope
@@ -139,6 +140,28 @@ class Context:
         self.by_day_drug: dict = {}
         for a in self.administrations:
             self.by_day_drug.setdefault((a.date, a.drug), []).append(a)
+
+    def _payer_not_modelled(self) -> None:
+        """A payer id with no profile in the KB. A near miss of a profile id is a typo (an error with "did you
+        mean"); any other id is a payer this KB does not model: the claim is decided with the KB's profile for such
+        payers (``for_payers_not_modelled``, no settings, so only payer-independent rules apply) and a warning says
+        so. A KB without that profile refuses the id."""
+        pid = str(self.claim["payer"])
+        fallback = self.kb.unmodelled_payer
+        ids = sorted(i for i in self.kb.payers if fallback is None or i != fallback.id)
+        typo = difflib.get_close_matches(pid.lower(), ids, n=1, cutoff=0.8)
+        if typo or fallback is None:
+            also = f", or '{fallback.id}' for a payer this KB does not model" if fallback is not None else ""
+            self._error(("claim", "payer"), f"unknown payer '{pid}'", "a payer profile id: " + ", ".join(ids) + also,
+                        f"did you mean '{typo[0]}'?" if typo else did_you_mean(pid, ids))
+            return
+        self.payer = fallback
+        self.claim = {**self.claim, "payer": fallback.id}
+        self.data = {**self.data, "claim": self.claim}
+        self.warn("payer_not_modelled", "claim.payer",
+                  f"payer '{pid}' is not modelled by this knowledge base: decided with the profile '{fallback.id}' "
+                  f"({fallback.name}), so only rules that do not depend on a payer's own policy apply (no prior "
+                  f"authorization, NDC, timely-filing or JW/JZ settings); add kb/payers/{_slug(pid)}.yaml to model it")
 
     def _error(self, path, msg, expected="", hint=""):
         from denialkb.engine.yamlio import Loaded
@@ -249,3 +272,8 @@ class Context:
     def day_administrations(self, date: str) -> list:
         """Every administration record entry of ``date``, modelled drugs or not."""
         return [a for a in self.administrations if a.date == date and a.record]
+
+
+def _slug(text: str) -> str:
+    """A file name for a payer id: lower case, letters, digits and hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "payer"

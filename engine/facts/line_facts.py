@@ -524,7 +524,8 @@ def consuming_prior_lines(ctx) -> list:
 
 
 @line_family(
-    spec("line.duplicate_in_claim", "bool", "An earlier line bills the same code, date, modifiers and NDC.", "computed",
+    spec("line.duplicate_in_claim", "bool", "An earlier line bills the same code, date, modifiers, NDC and revenue "
+         "code (institutional claims).", "computed",
          inputs=("claim.lines",)),
     spec("line.duplicate_of_prior_claim", "bool", "A prior claim that was paid or is pending (or whose status is not "
          "stated) bills the same code, date, units and modifiers; a denied or voided prior claim, and the claim this one "
@@ -538,9 +539,12 @@ def line_duplicates(ctx, i, ln, c, L):
     if L["line.code"] is None:  # a revenue-code-only line: which service it repeats is not known
         return {"line.duplicate_in_claim": None, "line.duplicate_of_prior_claim": None,
                 "line.repeats_denied_prior_claim": None}
-    key = (L["line.code"], L["line.service_date"], tuple(sorted(L["line.modifiers"])), L["line.ndc11"])
-    earlier = {(ctx.codes[j], o["service_date"], _mods(o), normalize_ndc(o["ndc"]) if o.get("ndc") else None)
-               for j, o in enumerate(ctx.lines_in[:i])}
+    # on a UB-04 / 837I the revenue code is part of the line: the same HCPCS and date under another revenue code is
+    # another line, not a duplicate (realfiles3 R3-13); a professional line has none on either side
+    key = (L["line.code"], L["line.service_date"], tuple(sorted(L["line.modifiers"])), L["line.ndc11"],
+           ln.get("revenue_code"))
+    earlier = {(ctx.codes[j], o["service_date"], _mods(o), normalize_ndc(o["ndc"]) if o.get("ndc") else None,
+                o.get("revenue_code")) for j, o in enumerate(ctx.lines_in[:i])}
 
     def same(pl):
         return (pl["code"].upper() == L["line.code"] and pl["service_date"] == L["line.service_date"]
@@ -678,7 +682,7 @@ def auth_codes(a) -> set:
          inputs=("authorizations[*].ndc", "claim.lines[{i}].ndc")),
     spec("line.auth_provider_matches", "bool", "The servicing provider the authorization names (provider_npi) is "
          "one of the claim's providers - billing, rendering, attending or ordering (absent when the authorization "
-         "names none or the claim states no provider NPI).", "authorizations[*].provider_npi",
+         "names none or the claim states no billing NPI).", "authorizations[*].provider_npi",
          inputs=("authorizations[*].provider_npi", "providers.billing.npi")),
 )
 def line_authorization(ctx, i, ln, c, L):
@@ -715,7 +719,9 @@ def line_authorization(ctx, i, ln, c, L):
             out["line.auth_product_matches"] = normalize_ndc(a["ndc"]) == L["line.ndc11"]
         provs = ctx.data.get("providers") or {}
         npis = {str(p["npi"]) for p in provs.values() if isinstance(p, dict) and p.get("npi")}
-        if a.get("provider_npi") and npis:
+        # the billing provider is the one a precertification names most often: with its NPI not stated the
+        # authorization is not known to be another provider's (absent is not "no"; metamorph MM-F1)
+        if a.get("provider_npi") and npis and (provs.get("billing") or {}).get("npi"):
             out["line.auth_provider_matches"] = str(a["provider_npi"]) in npis
     elif for_code:
         status = "expired" if all((a.get("end_date") or "9999") < dos for a in for_code) else "not_yet_valid"

@@ -190,7 +190,13 @@ def _validate_entries(entries: list[tuple[str, dict | None]]) -> dict[int, list[
         except pydantic.ValidationError as exc:
             for err in exc.errors():
                 bad.setdefault(i, []).append(Finding(f"{prefix}.{_loc(err['loc'])}", _pyd_message(err)))
-        except (RecursionError, ValueError, TypeError) as exc:
+        except KeyError as exc:
+            # fhir.resources looks nested (contained) resources up by type: an STU3-only type such
+            # as ReferralRequest (Blue Button 1.0 EOBs) is not an R4 resource
+            m = re.fullmatch(r"R4B?\.([A-Za-z]{1,40})Type", str(exc.args[0]) if exc.args else "")
+            what = f"a contained {m.group(1)!r}, which is not an R4 resource type (STU3?)" if m else "a key error"
+            bad.setdefault(i, []).append(Finding(prefix, f"cannot be validated: it holds {what}"))
+        except (RecursionError, ValueError, TypeError, AttributeError, IndexError) as exc:
             bad.setdefault(i, []).append(Finding(prefix, f"cannot be validated ({type(exc).__name__})"))
     return bad
 
@@ -275,10 +281,10 @@ def read_fhir(
         if result.skipped is not None:
             raise result.skipped
         raise UnsupportedFhirError(
-            "the Bundle holds no Claim resource",
+            "the Bundle holds no Claim or ExplanationOfBenefit resource",
             file=result.file,
             location="entry",
-            expected="at least one Claim",
+            expected="at least one Claim or ExplanationOfBenefit",
         )
     return result.claims
 
@@ -343,9 +349,30 @@ def read_fhir_result(
         res = resources[i]
         where = res["resourceType"] if shape == "resource" else f"{entries[i][0]}({res['resourceType']})"
         ctype = (_codes(res.get("type")) or [None])[0]
+        use = res.get("use")
+        if isinstance(use, str) and use != "claim" and i not in bad:
+            # a prior-authorization request (Da Vinci PAS Claim), a predetermination, or the
+            # payer's record of one (PDex prior-authorization ExplanationOfBenefit): not a claim
+            # for services given, so nothing to decide; never read as a paid or billed claim
+            note = ConverterWarning(
+                f"{where}: {res['resourceType']}.use {use[:20]!r} is not a claim for services given "
+                "(only use 'claim' is decided); skipped",
+                code="fhir_claim_use_skipped",
+                place=f"{where}.use",
+            )
+            result.warnings.append(note)
+            if result.skipped is None:
+                result.skipped = UnsupportedFhirError(
+                    f"{res['resourceType']}.use {use[:20]!r} is not converted: a prior authorization or "
+                    "predetermination is not a claim",
+                    file=name,
+                    location=f"{where}.use",
+                    expected="use 'claim'",
+                )
+            continue
         if ctype not in ("professional", "institutional") and i not in bad:  # an invalid Claim is refused below
             note = ConverterWarning(
-                f"{where}: Claim.type {str(ctype)[:20]!r} is not decided by the knowledge base "
+                f"{where}: {res['resourceType']}.type {str(ctype)[:20]!r} is not decided by the knowledge base "
                 "(professional and institutional claims are); skipped",
                 code="fhir_claim_type_skipped",
                 place=f"{where}.type",
@@ -353,7 +380,7 @@ def read_fhir_result(
             result.warnings.append(note)
             if result.skipped is None:
                 result.skipped = UnsupportedFhirError(
-                    f"Claim.type {str(ctype)[:20]!r} is not converted",
+                    f"{res['resourceType']}.type {str(ctype)[:20]!r} is not converted",
                     file=name,
                     location=f"{where}.type",
                     expected="professional or institutional",
@@ -397,8 +424,8 @@ def read_fhir_result(
         result.claims.append(ConvertedClaim(doc, label, warnings))
     if not claims and not result.rejections:
         result.rejections.append(Rejection(name, None, UnsupportedFhirError(
-            "the Bundle holds no Claim resource", file=name, location="entry",
-            expected="at least one Claim")))
+            "the Bundle holds no Claim or ExplanationOfBenefit resource", file=name, location="entry",
+            expected="at least one Claim or ExplanationOfBenefit")))
     return result
 
 

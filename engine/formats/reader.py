@@ -35,12 +35,17 @@ def sniff_file(path: str | Path) -> str:
     A file that cannot be read or decoded is ``claim`` (the claim reader reports it), unless
     its name says ``.ndjson``.
     """
-    from denialkb.engine.formats.sniff import decode_bytes, sniff_text
+    from denialkb.engine.formats.sniff import decode_bytes, ends_with_resource_type, sniff_text
 
     path = Path(path)
+    tail = b""
     try:
         with open(path, "rb") as fh:
             head = fh.read(65536)
+            if len(head) == 65536 and head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+                fh.seek(0, 2)
+                fh.seek(max(65536, fh.tell() - 4096))
+                tail = fh.read()
     except OSError:
         return "claim"
     try:
@@ -51,7 +56,10 @@ def sniff_file(path: str | Path) -> str:
             text = decode_bytes(head[: len(head) // 2 * 2], path.name)
         except FormatError:
             return "claim"
-    return sniff_text(text, path.name)
+    kind = sniff_text(text, path.name)
+    if kind == "claim" and tail and ends_with_resource_type(tail.decode("utf-8", errors="replace")):
+        return "fhir"  # a JSON object larger than the head, with resourceType as its last key
+    return kind
 
 
 def read_file(

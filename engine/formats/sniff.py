@@ -29,7 +29,8 @@ _X12_START = re.compile(r"(ISA.|GS[*|^!~:]|ST[*|^!~:]8)")
 
 
 def decode_bytes(raw: bytes, name: str) -> str:
-    """Decode an input file's bytes: UTF-8 (with or without BOM) or UTF-16 (BOM or not).
+    """Decode an input file's bytes: UTF-8 (with or without BOM) or UTF-16 (BOM or not);
+    an X12 interchange that is not UTF-8 is read as Latin-1 (one character per byte).
 
     Raises
     ------
@@ -49,6 +50,13 @@ def decode_bytes(raw: bytes, name: str) -> str:
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
+        if encoding == "utf-8":
+            # X12 is byte-oriented: a file with a Latin-1 / Windows-1252 byte (an accented name)
+            # is still an interchange; read each byte as one character and let the X12
+            # validator locate the character its character set does not allow
+            latin = body.decode("latin-1")
+            if _X12_START.match(latin.lstrip(" \t\r\n")[:4]):
+                return latin
         raise FormatError(
             f"the file is not {encoding.upper()} text (undecodable byte at offset {exc.start})",
             code="input_encoding",
@@ -106,6 +114,19 @@ def sniff_text(text: str, name: str = "") -> str:
         if _top_level_key(head, "resourceType"):
             return "fhir"
     return "claim"
+
+
+_TRAILING_TYPE = re.compile(r'"resourceType"\s*:\s*"[A-Za-z]{1,64}"\s*\}\s*$')
+
+
+def ends_with_resource_type(tail: str) -> bool:
+    """Does a JSON text whose head was inconclusive end with a top-level ``resourceType``?
+
+    Some servers write ``resourceType`` as the last key of a Bundle, after every entry
+    (the Inferno CARIN test kit's searchset); followed by nothing but the closing brace,
+    the key is in the top-level object.
+    """
+    return bool(_TRAILING_TYPE.search(tail))
 
 
 def _top_level_key(text: str, key: str) -> bool:

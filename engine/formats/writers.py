@@ -392,7 +392,10 @@ def write_bundle(doc: dict) -> dict:
         "id": "coverage",
         "status": "active",
         "beneficiary": subject,
-        "payor": [{"display": _PAYER_NAME.get(payer, "PAYER")}],
+        # the payer's identifier is the profile id in upper case, as NM109 of the 837 writer (kb/mappings/payer_ids.yaml
+        # maps it back); Medicare and the generic commercial plan keep their display-only payor
+        "payor": [{"display": _PAYER_NAME.get(payer, "PAYER")}
+                  | ({} if payer in _PAYER_NAME else {"identifier": {"value": payer.upper()[:20]}})],
     }
     period = {
         k: _iso(coverage[src])

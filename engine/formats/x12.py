@@ -77,6 +77,13 @@ ERRATA_VERSIONS = {
     "005010X222A2": "005010X222A1",
     "005010X223A3": "005010X223A2",
 }
+#: 5010 versions before the errata HIPAA adopted (75 FR 62684, 2010-10-13: "only the 5010 (with
+#: errata) transactions" from 2012-01-01); refused, naming the version that replaced them.
+PRE_ERRATA_VERSIONS = {
+    "005010X222": "005010X222A1",
+    "005010X223": "005010X223A2",
+    "005010X223A1": "005010X223A2",
+}
 
 # HI qualifiers that carry diagnoses we map (principal first, then others).
 _PRINCIPAL = {"ABK", "BK"}
@@ -475,6 +482,15 @@ def _run_pyx12(text: str, name: str, ack: bool) -> tuple[dict, str | None]:
         except pyx12.errors.EngineError as exc:
             m = re.search(r"vriic=([0-9A-Z]+)", str(exc))
             version = m.group(1) if m else "?"
+            if version in PRE_ERRATA_VERSIONS:
+                raise UnsupportedX12Error(
+                    f"functional group version {version!r} is the 5010 guide before its errata; HIPAA "
+                    f"requires {PRE_ERRATA_VERSIONS[version]} since 2012-01-01, and this version is not read",
+                    file=name,
+                    location="GS08",
+                    expected="one of: " + ", ".join([*SUPPORTED_VERSIONS, *ERRATA_VERSIONS]),
+                    hint="https://www.govinfo.gov/content/pkg/FR-2010-10-13/html/2010-25684.htm",
+                ) from None
             raise UnsupportedX12Error(
                 f"functional group version {version!r} has no implementation-guide map",
                 file=name,

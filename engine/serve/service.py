@@ -18,7 +18,6 @@ upload's file name), never the temporary path.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import tempfile
 import threading
 import time
@@ -65,11 +64,11 @@ def check_as_of(as_of: str | None) -> str | None:
     """Validate the ``as_of`` option (an ISO date) and return it (None when empty)."""
     if not as_of:
         return None
-    try:
-        dt.date.fromisoformat(as_of)
-    except ValueError:
-        raise UsageError([Problem("usage_error", "as_of: not a date",
-                                  expected="an ISO date like 2024-03-15")]) from None
+    from denialkb.engine.bounds import option_date_problem
+
+    why = option_date_problem(as_of)
+    if why:
+        raise UsageError([Problem("usage_error", f"as_of: {why}", expected="an ISO date like 2024-03-15")])
     return as_of
 
 

@@ -1056,12 +1056,14 @@ doc["patient"]["id"] = "P-U46"
 doc["claim"]["prior_authorization"] = None
 del doc["claim"]["prior_authorization"]
 doc["authorizations"] = []
-doc["claim"]["lines"][0].update({"code": "Q5117", "ndc": "55513-0141-01"})
+# NDC corrected by the lead (session 14): the tester meant the 420 mg vial, which is 55513-0132-01; 55513-0141-01 is the
+# 150 mg vial (CMS ASP NDC-HCPCS crosswalk, October 2025: 42 and 15 billing units), which the KB now knows
+doc["claim"]["lines"][0].update({"code": "Q5117", "ndc": "55513-0132-01"})
 for a in doc["administrations"]:
     a["drug"] = "Kanjinti"
 add("46-kanjinti-commercial-no-pa-needed", "The adjuvant trastuzumab day of 26 with Kanjinti (Q5117, a preferred "
     "biosimilar) on the commercial plan, PA file empty (the plan needs none for biosimilars); the 420 mg vial NDC "
-    "55513-0141-01.", doc, "clean",
+    "55513-0132-01.", doc, "clean",
     basis="QualChoice BI640 / UHC: preferred biosimilars (Kanjinti) need no PA or step; NDC present as the plan requires.",
     confidence="medium")
 
@@ -1223,9 +1225,10 @@ doc["claim"]["id"] = "UNS-57"
 doc["patient"]["id"] = "P-U57"
 doc["claim"]["lines"][0]["units"] = 1200
 add("57-phesgo-units-billed-as-mg", "The Phesgo maintenance day of 10, but J9316 billed 1200 units (the combined "
-    "milligrams) instead of 120 units of 10 mg.", doc, "denied", [(1, "16")],
+    "milligrams) instead of 120 units of 10 mg.", doc, "denied", [(1, "16"), (1, "96")],
     basis="J9316 is per 10 mg (combined pertuzumab + trastuzumab); units above the documented dose are denied (CO-16 "
-    "units/dose mismatch, or MUE CO-96/N362).", confidence="medium")
+    "units/dose mismatch, or MUE CO-96/N362). With the CMS MUE of J9316 (180 units, MAI 3, 2024-07-01 file) encoded, "
+    "both are named.", confidence="medium")
 
 
 # ---------------------------------------------------------------- fourth batch: rolling windows, multi-date claims -----
@@ -1900,8 +1903,9 @@ class _NoAliases(yaml.SafeDumper):
 
 def main():
     from scenarios_r2 import SCEN_R2  # round 2 (tester redteam2): tests/data/unseen/scenarios_r2.py
+    from scenarios_r3 import SCEN_R3  # round 3 (tester redteam3): tests/data/unseen/scenarios_r3.py
     expected = {}
-    for name, header, doc, exp in SCEN + SCEN_R2:
+    for name, header, doc, exp in SCEN + SCEN_R2 + SCEN_R3:
         path = HERE / f"{name}.yaml"
         text = "# " + "\n# ".join(_wrap(header)) + "\n# Expected (payer policy): " + exp["outcome"]
         if exp["denials"]:

@@ -1235,9 +1235,10 @@ doc = redate(by("234-hylecta-adjuvant-single-agent-after-tch-medicare"), "UNS-25
 doc["claim"]["lines"][0]["units"] = 600
 doc["documentation"] = rec(her2_report_in_record=True, lvef_report_in_record=True)
 add("254-hylecta-units-billed-as-mg-medicare", "The Hylecta day of 234 (record complete), but J9356 billed as 600 units "
-    "(the milligrams) instead of 60 units of 10 mg.", doc, "denied", [(1, "16")],
+    "(the milligrams) instead of 60 units of 10 mg.", doc, "denied", [(1, "16"), (1, "96")],
     basis="J9356 is per 10 mg: 600 mg = 60 units; units ten times the documented dose and the single 600 mg vial are a "
-    "billing error (CO-16; some contractors MUE CO-96/N362) - as round 1's Phesgo case 57.", confidence="medium")
+    "billing error (CO-16; some contractors MUE CO-96/N362) - as round 1's Phesgo case 57. With the CMS MUE of J9356 "
+    "(60 units, MAI 3, 2024-07-01 file) encoded, both are named.", confidence="medium")
 
 # 255 commercial Trazimera line without its NDC
 d = "2026-04-14"
