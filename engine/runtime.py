@@ -9,7 +9,7 @@
 >>> record["outcome"], [d["id"] for d in record["denials"]]
 ('denied', ['CODE-DRUG-NDC-MISMATCH', 'RAMUCIRUMAB-DX-NOT-SUPPORTING'])
 >>> [m["fact"] for m in record["missing_information"]]   # absent sections are not known, never "no"
-['administrations', 'claim.condition_codes', 'claim.form', 'claim.received_date', 'clinical', 'documentation', 'patient.sex']
+['administrations', 'claim.received_date', 'clinical', 'documentation']
 """
 
 from __future__ import annotations

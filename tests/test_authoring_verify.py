@@ -202,7 +202,7 @@ def test_mistake_stale_number_in_explanation(tmp_path):
     p.write_text(src.replace("meets the metastatic hold criteria (below 40 %", "meets the metastatic hold criteria (below 37 %", 1))
     out = problems(kb, "kb_explanation_number")
     assert out == [
-        "kb/rules/clinical_safety.yaml:22:5: PERTUZUMAB-GIVEN-DURING-LVEF-HOLD-METASTATIC: kb_explanation_number: "
+        "kb/rules/clinical_safety.yaml:25:5: PERTUZUMAB-GIVEN-DURING-LVEF-HOLD-METASTATIC: kb_explanation_number: "
         "explanation states 37, which no condition, setting or dosing value of the rule holds (warning)\n"
         "    hint: print the value with a placeholder ({payer.<setting>}, {line.dosing.<key>}) or correct the text "
         "to match the conditions"]

@@ -22,6 +22,11 @@ FOCUS_NODES = {
     "cond__HER2-POSITIVE-BY-ASCO-CAP__12",
     "cond__HER2-POSITIVE-BY-ASCO-CAP__13",
     "cond__HER2-POSITIVE-BY-ASCO-CAP__14",
+    # the gastro-oesophageal branch (ratio >= 2.0 is positive there whatever the copy number; labels4)
+    "cond__HER2-POSITIVE-BY-ASCO-CAP__15",
+    "cond__HER2-POSITIVE-BY-ASCO-CAP__16",
+    "cond__HER2-POSITIVE-BY-ASCO-CAP__17",
+    "cond__HER2-POSITIVE-BY-ASCO-CAP__18",
     "cond__HER2-POSITIVE-BY-ASCO-CAP__2",
     "cond__HER2-POSITIVE-BY-ASCO-CAP__3",
     "cond__HER2-POSITIVE-BY-ASCO-CAP__4",
@@ -37,6 +42,7 @@ FOCUS_NODES = {
     "fact__clinical.biomarkers.her2.ish",
     "fact__clinical.biomarkers.her2.ish_ratio",
     "fact__clinical.biomarkers.her2.reported",
+    "fact__clinical.cancer.primary_site",
     "finding__HER2-NOT-ESTABLISHED",
     "finding__HER2-POSITIVE",
     "rule__HER2-POSITIVE-BY-ASCO-CAP",
@@ -51,6 +57,10 @@ FOCUS_EDGES = {
     ("cond__HER2-POSITIVE-BY-ASCO-CAP__12", "rule__HER2-POSITIVE-BY-ASCO-CAP", "any/all"),
     ("cond__HER2-POSITIVE-BY-ASCO-CAP__13", "rule__HER2-POSITIVE-BY-ASCO-CAP", "any/all"),
     ("cond__HER2-POSITIVE-BY-ASCO-CAP__14", "rule__HER2-POSITIVE-BY-ASCO-CAP", "any/all"),
+    ("cond__HER2-POSITIVE-BY-ASCO-CAP__15", "rule__HER2-POSITIVE-BY-ASCO-CAP", "any/all"),
+    ("cond__HER2-POSITIVE-BY-ASCO-CAP__16", "rule__HER2-POSITIVE-BY-ASCO-CAP", "any/all"),
+    ("cond__HER2-POSITIVE-BY-ASCO-CAP__17", "rule__HER2-POSITIVE-BY-ASCO-CAP", "any/all"),
+    ("cond__HER2-POSITIVE-BY-ASCO-CAP__18", "rule__HER2-POSITIVE-BY-ASCO-CAP", "any/all"),
     ("cond__HER2-POSITIVE-BY-ASCO-CAP__2", "rule__HER2-POSITIVE-BY-ASCO-CAP", "any/all"),
     ("cond__HER2-POSITIVE-BY-ASCO-CAP__3", "rule__HER2-POSITIVE-BY-ASCO-CAP", "any/all/any"),
     ("cond__HER2-POSITIVE-BY-ASCO-CAP__4", "rule__HER2-POSITIVE-BY-ASCO-CAP", "any/all/any"),
@@ -76,6 +86,10 @@ FOCUS_EDGES = {
     ("fact__clinical.biomarkers.her2.ish_ratio", "cond__HER2-POSITIVE-BY-ASCO-CAP__5", "tests"),
     ("fact__clinical.biomarkers.her2.ish_ratio", "cond__HER2-POSITIVE-BY-ASCO-CAP__7", "tests"),
     ("fact__clinical.biomarkers.her2.ish_ratio", "cond__HER2-POSITIVE-BY-ASCO-CAP__9", "tests"),
+    ("fact__clinical.biomarkers.her2.ish_ratio", "cond__HER2-POSITIVE-BY-ASCO-CAP__17", "tests"),
+    ("fact__clinical.biomarkers.her2.ish_ratio", "cond__HER2-POSITIVE-BY-ASCO-CAP__18", "tests"),
+    ("fact__clinical.cancer.primary_site", "cond__HER2-POSITIVE-BY-ASCO-CAP__15", "tests"),
+    ("fact__clinical.cancer.primary_site", "cond__HER2-POSITIVE-BY-ASCO-CAP__16", "tests"),
     ("fact__clinical.biomarkers.her2.reported", "cond__PERTUZUMAB-HER2-NOT-DOCUMENTED__0", "tests"),
     ("finding__HER2-NOT-ESTABLISHED", "rule__PERTUZUMAB-HER2-NOT-DOCUMENTED", "requires"),
     ("finding__HER2-POSITIVE", "rule__HER2-STATUS-NOT-ESTABLISHED", "requires absence"),
@@ -226,7 +240,7 @@ def test_cli_graph_missing_graphviz_exit_2(cli, tmp_path):
 def test_cli_graph_focus_and_errors(cli, tmp_path):
     r = cli("graph", "--claim", HER2_MISSING, "--denial", DENIAL, "--out", tmp_path / "f.json")
     assert r.returncode == 0, r.stderr
-    assert body(r.stdout) == f"wrote {tmp_path / 'f.json'} (28 nodes, 38 edges)\n"
+    assert body(r.stdout) == f"wrote {tmp_path / 'f.json'} (33 nodes, 46 edges)\n"
     r = cli("graph", "--denial", "PERTUZUMAB-HER2-NOT-DOCUMENTE", "--out", tmp_path / "f.json")
     assert r.returncode == 2
     assert "no denial 'PERTUZUMAB-HER2-NOT-DOCUMENTE'" in r.stderr and DENIAL in r.stderr

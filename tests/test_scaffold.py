@@ -81,7 +81,7 @@ def test_new_payer_lists_every_setting_read_with_a_source_field(tmp_path):
     assert sorted(doc["settings"]) == sorted(read) == sorted(doc["setting_sources"])
     assert all(v is None for v in doc["settings"].values())
     text = (kb / "payers" / "acme.yaml").read_text()
-    assert "    timely_filing_days: null   # read by the engine (timely filing), TIMELY-FILING-EXPIRED; set by commercial 90, highmark 365, qualchoice 365, uhc 90\n" in text
+    assert "    timely_filing_days: null   # read by the engine (timely filing), TIMELY-FILING-EXPIRED; set by commercial 90, highmark 365, qualchoice 365, texas-medicaid 95, uhc 90\n" in text
     assert codes(kb) == ["kb_todo", "kb_todo"]  # the description, the source of the clinical-review stage
     # setting a value without its source is a lint error, with the source it is clean
     p = kb / "payers" / "acme.yaml"
